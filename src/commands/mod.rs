@@ -1,0 +1,30 @@
+//! One file per subcommand.
+
+pub mod plan;
+pub mod validate;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::exit_code::Exit;
+use crate::runbook::{self, Loaded};
+
+/// Load a runbook, printing its warnings (or its problems) to stderr.
+pub fn load_runbook(path: &Path) -> Result<Loaded, Exit> {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    match runbook::load(path) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                let _ = writeln!(err, "{}", loaded.runbook.secrets.redact(&warning.to_string()));
+            }
+            Ok(loaded)
+        }
+        Err(invalid) => {
+            for problem in &invalid.0 {
+                let _ = writeln!(err, "{problem}");
+            }
+            Err(Exit::Invalid)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! `cutover plan RUNBOOK [--format table|markdown|json]`
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::cli::PlanFormat;
+use crate::exit_code::Exit;
+use crate::plan::{render, Plan};
+
+pub fn run(path: &Path, format: PlanFormat) -> Exit {
+    let loaded = match super::load_runbook(path) {
+        Ok(loaded) => loaded,
+        Err(exit) => return exit,
+    };
+    let plan = Plan::new(&loaded.runbook);
+    let text = match format {
+        PlanFormat::Table => {
+            let width = (!std::io::stdout().is_terminal()).then_some(render::DEFAULT_WIDTH);
+            render::text(&plan, width)
+        }
+        PlanFormat::Markdown => render::markdown(&plan),
+        PlanFormat::Json => render::json(&plan),
+    };
+    print!("{}", loaded.runbook.secrets.redact(&text));
+    Exit::Done
+}

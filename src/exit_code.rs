@@ -1,0 +1,45 @@
+//! The process exit codes, one place for all of them (documented in --help and README).
+
+/// Why `cutover` exited. The numbers are a contract with scripts: never renumber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything done; every check passed.
+    Done = 0,
+    /// A step or check failed, or the operator aborted.
+    Failed = 1,
+    /// Invalid runbook or usage, including a cluster_id mismatch.
+    Invalid = 2,
+    /// Stopped on a check whose last result was an error (cluster unreachable, API unsupported).
+    CheckError = 3,
+    /// Another run holds the runbook's lock.
+    Locked = 4,
+    /// Resume refused: the runbook's steps changed since the run started.
+    ResumeRefused = 5,
+    /// A person's decision is needed and there is no terminal to ask on.
+    NeedsDecision = 10,
+    /// Interrupted by Ctrl-C.
+    Interrupted = 130,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit.code())
+    }
+}
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0    done; every check passed
+  1    a step or check failed, or the operator aborted
+  2    invalid runbook or usage (a cluster_id mismatch included)
+  3    stopped on a check whose last result was an error (cluster unreachable, API unsupported)
+  4    locked by another run
+  5    resume refused (the runbook's steps changed since the run started)
+  10   a person's decision is needed and there is no terminal
+  130  interrupted";

@@ -1,0 +1,10 @@
+//! cutover: walks an operator through migrating live Kafka workloads between clusters.
+//!
+//! Data flows one way: runbook -> plan -> engine -> (kafka, actions) -> journal -> report.
+
+pub mod cli;
+pub mod commands;
+pub mod exit_code;
+pub mod plan;
+pub mod rollback;
+pub mod runbook;

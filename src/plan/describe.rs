@@ -1,0 +1,119 @@
+//! Checks in plain words: "lag of groups billing, shipping on source is 0 (timeout 30m)".
+
+use std::time::Duration;
+
+use crate::runbook::validate::{DEFAULT_EXCLUDE_GROUPS, DEFAULT_EXCLUDE_TOPICS};
+use crate::runbook::{Check, CheckSpec, Runbook, Selection, TranslationMethod};
+
+pub fn duration(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+/// Which cluster(s) a check reads.
+pub fn cluster_scope(spec: &CheckSpec) -> Option<&'static str> {
+    match spec {
+        CheckSpec::Command { .. } => None,
+        other => Some(other.cluster().map_or("both", |role| role.name())),
+    }
+}
+
+fn topics(selection: &Selection) -> String {
+    named(selection, &DEFAULT_EXCLUDE_TOPICS, "internal topics")
+}
+
+fn groups(selection: &Selection) -> String {
+    named(selection, &DEFAULT_EXCLUDE_GROUPS, "groups MM2 never checkpoints")
+}
+
+/// The selection in words; the long default exclusion lists get a short name.
+fn named(selection: &Selection, default_exclude: &[&str], label: &str) -> String {
+    let is_default = selection.exclude.len() == default_exclude.len()
+        && selection
+            .exclude
+            .iter()
+            .zip(default_exclude)
+            .all(|(p, d)| p.text == *d);
+    if selection.literal_names().is_some() || !is_default {
+        return selection.describe();
+    }
+    let include: Vec<&str> = selection.include.iter().map(|p| p.text.as_str()).collect();
+    format!("matching {} (excluding {label})", include.join(", "))
+}
+
+pub fn check(check: &Check, runbook: &Runbook) -> String {
+    let text = match &check.spec {
+        CheckSpec::LagZero {
+            cluster,
+            groups: g,
+            topics: t,
+            max_lag,
+        } => {
+            let bound = if *max_lag == 0 {
+                "is 0".to_string()
+            } else {
+                format!("is at most {max_lag}")
+            };
+            format!(
+                "lag of groups {} on {cluster} {bound}, on topics {}",
+                groups(g),
+                topics(t)
+            )
+        }
+        CheckSpec::GroupInactive { cluster, groups: g } => {
+            format!("groups {} on {cluster} exist and have no members", groups(g))
+        }
+        CheckSpec::ProducersQuiet {
+            cluster,
+            topics: t,
+            window,
+        } => format!(
+            "no new records on topics {} on {cluster} for {}",
+            topics(t),
+            duration(*window)
+        ),
+        CheckSpec::MirrorCaughtUp { topics: t } => format!(
+            "every partition of topics {} ends with the same last record on target as on source",
+            topics(t)
+        ),
+        CheckSpec::OffsetsTranslated {
+            groups: g,
+            topics: t,
+            method,
+            exact,
+        } => {
+            let how = match method {
+                TranslationMethod::Checkpoints => format!(
+                    "MM2 checkpoints in {} on target",
+                    runbook.mirror.checkpoints_topic.as_deref().unwrap_or("?")
+                ),
+                TranslationMethod::Equal => "target offsets equal to source offsets".into(),
+                TranslationMethod::Content => {
+                    "the same records around the committed offsets".into()
+                }
+            };
+            let reread = if *exact {
+                ""
+            } else {
+                "; re-reading records after a drain is accepted and counted"
+            };
+            format!(
+                "groups {} resume on target exactly where they stopped on source, on topics {} (by {how}{reread})",
+                groups(g),
+                topics(t)
+            )
+        }
+        CheckSpec::TopicsMatch { topics: t, configs } => format!(
+            "topics {} exist on target with the same partition count and configs {}",
+            topics(t),
+            configs.join(", ")
+        ),
+        CheckSpec::TailMatch { topics: t, records } => format!(
+            "the last {records} records of every partition of topics {} are identical on both clusters",
+            topics(t)
+        ),
+        CheckSpec::Command { run, expect_exit } => {
+            format!("`{run}` exits {expect_exit}")
+        }
+    };
+    format!("{text} (timeout {})", duration(check.timeout))
+}

@@ -1,0 +1,135 @@
+//! The runbook: YAML model, parsing with positions, validation, env interpolation.
+
+pub mod diagnostic;
+pub mod interpolate;
+pub mod locate;
+pub mod model;
+pub mod properties;
+pub mod raw;
+pub mod secrets;
+pub mod selection;
+pub mod validate;
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+pub use diagnostic::{Diagnostic, Invalid, Position, Severity};
+pub use model::*;
+pub use secrets::Secrets;
+pub use selection::{Pattern, Selection};
+
+/// A valid runbook and the warnings found on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub runbook: Runbook,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Read and validate a runbook file, interpolating from the process environment.
+pub fn load(path: &Path) -> Result<Loaded, Invalid> {
+    load_with_env(path, &|name| std::env::var(name).ok())
+}
+
+pub fn load_with_env(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, Invalid> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        Invalid(vec![Diagnostic::error(
+            &file,
+            Position::START,
+            format!("cannot read runbook: {e}"),
+        )])
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Invalid(vec![Diagnostic::error(
+            &file,
+            byte_position(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to()),
+            "the runbook is not valid UTF-8",
+        )])
+    })?;
+    parse(path, &text, &validate::base_dir(path), env)
+}
+
+/// Parse and validate runbook text. `path` names it in messages and in the model;
+/// relative properties files are resolved against `base_dir`.
+pub fn parse(
+    path: &Path,
+    text: &str,
+    base_dir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, Invalid> {
+    let file = path.display().to_string();
+    let raw: raw::RawRunbook = serde_yaml_ng::from_str(text)
+        .map_err(|e| Invalid(vec![yaml_error(&file, &e)]))?;
+    let sha256 = hex(&Sha256::digest(text.as_bytes()));
+    let mut validator = validate::Validator::new(&file, text, base_dir, env);
+    let runbook = validator.runbook(raw, path, sha256);
+    let mut diagnostics = std::mem::take(&mut validator.diagnostics);
+    diagnostics.sort_by_key(|d| (d.position, d.severity));
+    match runbook {
+        Some(runbook) => Ok(Loaded {
+            runbook,
+            warnings: diagnostics,
+        }),
+        None => Err(Invalid(diagnostics)),
+    }
+}
+
+fn yaml_error(file: &str, error: &serde_yaml_ng::Error) -> Diagnostic {
+    let position = error
+        .location()
+        .map(|l| Position {
+            line: l.line(),
+            column: l.column(),
+        })
+        .unwrap_or(Position::START);
+    // serde_yaml_ng appends " at line L column C"; the position is already in front.
+    let message = strip_marks(&error.to_string());
+    Diagnostic::error(file, position, message)
+}
+
+fn strip_marks(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(" at line ") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + " at line ".len()..];
+        let skip = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == ' ' || "column".contains(c)))
+            .unwrap_or(tail.len());
+        rest = &tail[skip..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn byte_position(text: &str, offset: usize) -> Position {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Position { line, column }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_serde_yaml_marks() {
+        assert_eq!(
+            strip_marks("tiers[0]: unknown field `x`, expected `a` at line 3 column 5"),
+            "tiers[0]: unknown field `x`, expected `a`"
+        );
+        assert_eq!(
+            strip_marks("did not find expected key at line 3 column 5, while parsing a block mapping at line 1 column 1"),
+            "did not find expected key, while parsing a block mapping"
+        );
+    }
+}

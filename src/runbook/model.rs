@@ -1,0 +1,363 @@
+//! The validated runbook: every value checked, every default applied.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::diagnostic::Position;
+use super::secrets::Secrets;
+use super::selection::Selection;
+
+#[derive(Debug, Clone)]
+pub struct Runbook {
+    /// The file as the operator named it.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    pub version: u32,
+    pub name: String,
+    pub source: Cluster,
+    pub target: Cluster,
+    pub mirror: Mirror,
+    pub defaults: Defaults,
+    pub tiers: Vec<Tier>,
+    /// Values that must never be printed, journaled or reported.
+    pub secrets: Secrets,
+}
+
+impl Runbook {
+    pub fn cluster(&self, role: Role) -> &Cluster {
+        match role {
+            Role::Source => &self.source,
+            Role::Target => &self.target,
+        }
+    }
+
+    /// Every step in execution order.
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.tiers.iter().flat_map(|tier| tier.steps.iter())
+    }
+
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps().find(|step| step.id == id)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Source,
+    Target,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Source => "source",
+            Role::Target => "target",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A value from the `clusters` section. When it came from `${VAR}` interpolation it is a
+/// secret, and `shown` is the text as written (`${SRC_BOOTSTRAP}`) so output never needs
+/// the value itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub value: String,
+    pub shown: String,
+    pub secret: bool,
+}
+
+impl Setting {
+    pub fn plain(value: impl Into<String>) -> Setting {
+        let value = value.into();
+        Setting {
+            shown: value.clone(),
+            value,
+            secret: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub role: Role,
+    pub bootstrap: Setting,
+    pub cluster_id: Option<Setting>,
+    /// The properties file, resolved against the runbook's directory.
+    pub properties_file: Option<PathBuf>,
+    /// Client properties in librdkafka names: the file's, then the runbook's on top.
+    pub properties: BTreeMap<String, Property>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub value: Setting,
+    pub origin: PropertyOrigin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PropertyOrigin {
+    File { path: PathBuf, line: usize },
+    Runbook(Position),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    Mirrormaker2,
+    OffsetPreserving,
+    Replicator,
+    None,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Mirrormaker2 => "mirrormaker2",
+            Engine::OffsetPreserving => "offset-preserving",
+            Engine::Replicator => "replicator",
+            Engine::None => "none",
+        }
+    }
+
+    /// How `offsets_translated` checks a group when the runbook does not say.
+    pub fn default_translation(self) -> TranslationMethod {
+        match self {
+            Engine::Mirrormaker2 => TranslationMethod::Checkpoints,
+            Engine::OffsetPreserving => TranslationMethod::Equal,
+            Engine::Replicator | Engine::None => TranslationMethod::Content,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopicNaming {
+    Identity,
+    Prefixed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mirror {
+    pub engine: Engine,
+    pub source_alias: Option<String>,
+    pub topic_naming: TopicNaming,
+    /// MM2's `replication.policy.separator` (default ".").
+    pub separator: String,
+    /// `<source_alias><sep>checkpoints<sep>internal` unless the runbook names it.
+    pub checkpoints_topic: Option<String>,
+}
+
+impl Mirror {
+    /// The name a source topic has on the target cluster.
+    pub fn target_topic(&self, source_topic: &str) -> String {
+        match (self.topic_naming, &self.source_alias) {
+            (TopicNaming::Prefixed, Some(alias)) => {
+                format!("{alias}{}{source_topic}", self.separator)
+            }
+            _ => source_topic.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub topics: Selection,
+    pub groups: Selection,
+    pub poll_interval: Duration,
+    pub timeout: Duration,
+    pub request_timeout: Duration,
+    pub run_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tier {
+    pub name: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub tier: String,
+    pub title: String,
+    pub instructions: Option<String>,
+    pub run: Option<String>,
+    pub run_timeout: Duration,
+    pub undo: Option<String>,
+    pub undo_verifies: Vec<Check>,
+    pub requires: Vec<Check>,
+    pub verifies: Vec<Check>,
+    pub confirm: Option<String>,
+    pub point_of_no_return: bool,
+    pub position: Position,
+}
+
+impl Step {
+    /// A step with no shell action is done by hand.
+    pub fn is_manual(&self) -> bool {
+        self.run.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub spec: CheckSpec,
+    pub timeout: Duration,
+    pub poll_interval: Duration,
+    pub position: Position,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    LagZero,
+    GroupInactive,
+    ProducersQuiet,
+    MirrorCaughtUp,
+    OffsetsTranslated,
+    TopicsMatch,
+    TailMatch,
+    Command,
+}
+
+impl CheckKind {
+    pub const ALL: [CheckKind; 8] = [
+        CheckKind::LagZero,
+        CheckKind::GroupInactive,
+        CheckKind::ProducersQuiet,
+        CheckKind::MirrorCaughtUp,
+        CheckKind::OffsetsTranslated,
+        CheckKind::TopicsMatch,
+        CheckKind::TailMatch,
+        CheckKind::Command,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckKind::LagZero => "lag_zero",
+            CheckKind::GroupInactive => "group_inactive",
+            CheckKind::ProducersQuiet => "producers_quiet",
+            CheckKind::MirrorCaughtUp => "mirror_caught_up",
+            CheckKind::OffsetsTranslated => "offsets_translated",
+            CheckKind::TopicsMatch => "topics_match",
+            CheckKind::TailMatch => "tail_match",
+            CheckKind::Command => "command",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<CheckKind> {
+        CheckKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+impl fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TranslationMethod {
+    Checkpoints,
+    Equal,
+    Content,
+}
+
+impl TranslationMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            TranslationMethod::Checkpoints => "checkpoints",
+            TranslationMethod::Equal => "equal",
+            TranslationMethod::Content => "content",
+        }
+    }
+}
+
+/// The configs `topics_match` compares when the runbook does not list them.
+pub const DEFAULT_COMPARED_CONFIGS: [&str; 6] = [
+    "retention.ms",
+    "retention.bytes",
+    "cleanup.policy",
+    "max.message.bytes",
+    "min.insync.replicas",
+    "message.timestamp.type",
+];
+
+#[derive(Debug, Clone)]
+pub enum CheckSpec {
+    LagZero {
+        cluster: Role,
+        groups: Selection,
+        topics: Selection,
+        max_lag: u64,
+    },
+    GroupInactive {
+        cluster: Role,
+        groups: Selection,
+    },
+    ProducersQuiet {
+        cluster: Role,
+        topics: Selection,
+        window: Duration,
+    },
+    MirrorCaughtUp {
+        topics: Selection,
+    },
+    OffsetsTranslated {
+        groups: Selection,
+        topics: Selection,
+        method: TranslationMethod,
+        exact: bool,
+    },
+    TopicsMatch {
+        topics: Selection,
+        configs: Vec<String>,
+    },
+    TailMatch {
+        topics: Selection,
+        records: u32,
+    },
+    Command {
+        run: String,
+        expect_exit: i32,
+    },
+}
+
+impl CheckSpec {
+    pub fn kind(&self) -> CheckKind {
+        match self {
+            CheckSpec::LagZero { .. } => CheckKind::LagZero,
+            CheckSpec::GroupInactive { .. } => CheckKind::GroupInactive,
+            CheckSpec::ProducersQuiet { .. } => CheckKind::ProducersQuiet,
+            CheckSpec::MirrorCaughtUp { .. } => CheckKind::MirrorCaughtUp,
+            CheckSpec::OffsetsTranslated { .. } => CheckKind::OffsetsTranslated,
+            CheckSpec::TopicsMatch { .. } => CheckKind::TopicsMatch,
+            CheckSpec::TailMatch { .. } => CheckKind::TailMatch,
+            CheckSpec::Command { .. } => CheckKind::Command,
+        }
+    }
+
+    /// The one cluster a single-cluster check looks at; None for two-cluster kinds and
+    /// for `command`.
+    pub fn cluster(&self) -> Option<Role> {
+        match self {
+            CheckSpec::LagZero { cluster, .. }
+            | CheckSpec::GroupInactive { cluster, .. }
+            | CheckSpec::ProducersQuiet { cluster, .. } => Some(*cluster),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,826 @@
+//! From the raw runbook to the validated model, collecting every problem with its position.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::diagnostic::{Diagnostic, Position};
+use super::interpolate::interpolate;
+use super::locate::{field, index, Locations};
+use super::model::*;
+use super::properties::{self, PropertiesFileError};
+use super::raw::*;
+use super::secrets::{is_sensitive_property, Secrets};
+use super::selection::{Pattern, Selection};
+
+/// Topics MirrorMaker 2 and Kafka itself keep for their own use: selecting them would
+/// compare bookkeeping, not data.
+pub const DEFAULT_EXCLUDE_TOPICS: [&str; 8] = [
+    "__.*",
+    ".*[.-]internal",
+    ".*\\.replica",
+    "heartbeats",
+    ".*\\.heartbeats",
+    "mm2-.*",
+    "connect-.*",
+    "_schemas",
+];
+
+/// Groups MirrorMaker 2 never checkpoints (its default group filter).
+pub const DEFAULT_EXCLUDE_GROUPS: [&str; 3] = ["console-consumer-.*", "connect-.*", "__.*"];
+
+const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_WINDOW: Duration = Duration::from_secs(30);
+const DEFAULT_TAIL_RECORDS: u32 = 100;
+/// Bounds memory: both clusters' tails are held at once.
+const MAX_TAIL_RECORDS: u32 = 100_000;
+
+pub struct Validator<'a> {
+    file: &'a str,
+    base_dir: &'a Path,
+    locations: Locations,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    secrets: Secrets,
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(
+        file: &'a str,
+        text: &str,
+        base_dir: &'a Path,
+        env: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Self {
+        Validator {
+            file,
+            base_dir,
+            locations: Locations::index(text),
+            env,
+            diagnostics: Vec::new(),
+            secrets: Secrets::default(),
+        }
+    }
+
+    fn error(&mut self, position: Position, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::error(self.file, position, message));
+    }
+
+    fn warn(&mut self, position: Position, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::warning(self.file, position, message));
+    }
+
+    fn at(&self, path: &str) -> Position {
+        self.locations.value(path)
+    }
+
+    fn at_key(&self, path: &str) -> Position {
+        self.locations.key(path)
+    }
+
+    /// Build the model. Returns None when any error was found (they are in `diagnostics`).
+    pub fn runbook(&mut self, raw: RawRunbook, path: &Path, sha256: String) -> Option<Runbook> {
+        if raw.version != 1 {
+            self.error(
+                self.at("version"),
+                format!(
+                    "unsupported runbook version {} (this cutover reads version 1)",
+                    raw.version
+                ),
+            );
+        }
+        if raw.name.trim().is_empty() {
+            self.error(self.at("name"), "`name` is empty");
+        }
+        let (source, target) = self.clusters(raw.clusters);
+        let mirror = self.mirror(raw.mirror);
+        let defaults = self.defaults(raw.defaults.unwrap_or_default());
+        let tiers = self.tiers(raw.tiers, &defaults, &mirror);
+
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return None;
+        }
+        Some(Runbook {
+            path: path.to_path_buf(),
+            sha256,
+            version: raw.version,
+            name: raw.name,
+            source: source?,
+            target: target?,
+            mirror: mirror?,
+            defaults,
+            tiers,
+            secrets: std::mem::take(&mut self.secrets),
+        })
+    }
+
+    fn clusters(
+        &mut self,
+        raw: BTreeMap<String, RawCluster>,
+    ) -> (Option<Cluster>, Option<Cluster>) {
+        let mut source = None;
+        let mut target = None;
+        let named: Vec<String> = raw.keys().cloned().collect();
+        for (name, cluster) in raw {
+            let path = field("clusters", &name);
+            match name.as_str() {
+                "source" => source = self.cluster(Role::Source, cluster, &path),
+                "target" => target = self.cluster(Role::Target, cluster, &path),
+                _ => self.error(
+                    self.at_key(&path),
+                    format!("unknown cluster `{name}`: the two clusters are named source and target"),
+                ),
+            }
+        }
+        for role in ["source", "target"] {
+            if !named.iter().any(|n| n == role) {
+                self.error(
+                    self.at_key("clusters"),
+                    format!("missing cluster `{role}`: a runbook names exactly two clusters, source and target"),
+                );
+            }
+        }
+        (source, target)
+    }
+
+    /// Interpolate `${VAR}` in a clusters value; an interpolated value becomes a secret.
+    fn setting(&mut self, text: &str, path: &str) -> Option<Setting> {
+        match interpolate(text, self.env) {
+            Ok(done) => {
+                if done.substituted {
+                    self.secrets.add(&done.value);
+                }
+                Some(Setting {
+                    value: done.value,
+                    shown: text.to_string(),
+                    secret: done.substituted,
+                })
+            }
+            Err(errors) => {
+                for error in errors {
+                    self.error(self.at(path), format!("{path}: {error}"));
+                }
+                None
+            }
+        }
+    }
+
+    fn cluster(&mut self, role: Role, raw: RawCluster, path: &str) -> Option<Cluster> {
+        let bootstrap_path = field(path, "bootstrap");
+        let bootstrap = self.setting(&raw.bootstrap, &bootstrap_path);
+        if let Some(b) = &bootstrap {
+            if b.value.trim().is_empty() {
+                self.error(self.at(&bootstrap_path), format!("{bootstrap_path} is empty"));
+            }
+        }
+        let cluster_id = raw
+            .cluster_id
+            .as_deref()
+            .and_then(|id| self.setting(id, &field(path, "cluster_id")));
+
+        let mut properties = BTreeMap::new();
+        let mut properties_file = None;
+        if let Some(file) = &raw.properties_file {
+            let file_path = field(path, "properties_file");
+            if let Some(setting) = self.setting(file, &file_path) {
+                let resolved = self.base_dir.join(&setting.value);
+                self.read_properties_file(&resolved, &file_path, &mut properties);
+                properties_file = Some(resolved);
+            }
+        }
+        for (key, value) in raw.properties {
+            let key_path = field(&field(path, "properties"), &key);
+            let Some(mut setting) = self.setting(&value.into_text(), &key_path) else {
+                continue;
+            };
+            if is_sensitive_property(&key) && !setting.secret {
+                self.secrets.add(&setting.value);
+                setting.secret = true;
+                setting.shown = super::secrets::MASK.to_string();
+            }
+            properties.insert(
+                key,
+                Property {
+                    value: setting,
+                    origin: PropertyOrigin::Runbook(self.at(&key_path)),
+                },
+            );
+        }
+        if let Some(servers) = properties.get("bootstrap.servers") {
+            let position = match &servers.origin {
+                PropertyOrigin::Runbook(position) => *position,
+                PropertyOrigin::File { .. } => self.at(&field(path, "properties_file")),
+            };
+            self.warn(
+                position,
+                format!("{path}: bootstrap.servers in the properties is ignored: `bootstrap` names the brokers"),
+            );
+            properties.remove("bootstrap.servers");
+        }
+        Some(Cluster {
+            role,
+            bootstrap: bootstrap?,
+            cluster_id,
+            properties_file,
+            properties,
+        })
+    }
+
+    fn read_properties_file(
+        &mut self,
+        file: &Path,
+        field_path: &str,
+        properties: &mut BTreeMap<String, Property>,
+    ) {
+        match properties::read(file) {
+            Ok(entries) => {
+                for entry in entries {
+                    let sensitive = is_sensitive_property(&entry.key);
+                    if sensitive {
+                        self.secrets.add(&entry.value);
+                    }
+                    let value = Setting {
+                        shown: if sensitive {
+                            super::secrets::MASK.to_string()
+                        } else {
+                            entry.value.clone()
+                        },
+                        value: entry.value,
+                        secret: sensitive,
+                    };
+                    properties.insert(
+                        entry.key,
+                        Property {
+                            value,
+                            origin: PropertyOrigin::File {
+                                path: file.to_path_buf(),
+                                line: entry.line,
+                            },
+                        },
+                    );
+                }
+            }
+            Err(PropertiesFileError::Unreadable(reason)) => self.error(
+                self.at(field_path),
+                format!(
+                    "{field_path}: cannot read properties file {}: {reason}",
+                    file.display()
+                ),
+            ),
+            Err(PropertiesFileError::Malformed { line, message }) => self.error(
+                self.at(field_path),
+                format!(
+                    "{field_path}: malformed properties file {}:{line}: {message}",
+                    file.display()
+                ),
+            ),
+        }
+    }
+
+    fn mirror(&mut self, raw: Option<RawMirror>) -> Option<Mirror> {
+        let Some(raw) = raw else {
+            return Some(Mirror {
+                engine: Engine::None,
+                source_alias: None,
+                topic_naming: TopicNaming::Identity,
+                separator: ".".into(),
+                checkpoints_topic: None,
+            });
+        };
+        let mut ok = true;
+        let topic_naming = raw.topic_naming.unwrap_or(TopicNaming::Identity);
+        let separator = raw.separator.unwrap_or_else(|| ".".into());
+        if separator.is_empty() {
+            self.error(self.at("mirror.separator"), "mirror.separator is empty");
+            ok = false;
+        }
+        if let Some(alias) = &raw.source_alias {
+            if alias.is_empty() || alias.contains(separator.as_str()) && !separator.is_empty() {
+                self.error(
+                    self.at("mirror.source_alias"),
+                    format!("mirror.source_alias `{alias}` must be non-empty and must not contain the separator `{separator}`"),
+                );
+                ok = false;
+            }
+        }
+        let needs_alias = if topic_naming == TopicNaming::Prefixed {
+            Some("topic_naming prefixed names target topics `<source_alias>.<topic>`")
+        } else if raw.engine == Engine::Mirrormaker2 && raw.checkpoints_topic.is_none() {
+            Some("engine mirrormaker2 reads checkpoints from `<source_alias>.checkpoints.internal` on the target")
+        } else {
+            None
+        };
+        if let (Some(reason), None) = (needs_alias, &raw.source_alias) {
+            self.error(
+                self.at_key("mirror"),
+                format!("mirror.source_alias is missing: {reason}"),
+            );
+            ok = false;
+        }
+        if raw.engine != Engine::Mirrormaker2 && raw.checkpoints_topic.is_some() {
+            self.error(
+                self.at_key("mirror.checkpoints_topic"),
+                format!(
+                    "mirror.checkpoints_topic applies to engine mirrormaker2 only, not {}",
+                    raw.engine.name()
+                ),
+            );
+            ok = false;
+        }
+        let checkpoints_topic = match (raw.engine, raw.checkpoints_topic, &raw.source_alias) {
+            (Engine::Mirrormaker2, Some(topic), _) => Some(topic),
+            (Engine::Mirrormaker2, None, Some(alias)) => {
+                Some(format!("{alias}{separator}checkpoints{separator}internal"))
+            }
+            _ => None,
+        };
+        ok.then_some(Mirror {
+            engine: raw.engine,
+            source_alias: raw.source_alias,
+            topic_naming,
+            separator,
+            checkpoints_topic,
+        })
+    }
+
+    fn duration(&mut self, text: &str, path: &str) -> Option<Duration> {
+        match humantime::parse_duration(text.trim()) {
+            Ok(d) if d.is_zero() => {
+                self.error(self.at(path), format!("{path}: must be longer than zero"));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.error(
+                    self.at(path),
+                    format!("{path}: bad duration `{text}` ({e}); write e.g. 30s, 5m, 1h30m"),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration_or(&mut self, text: Option<&str>, path: &str, fallback: Duration) -> Duration {
+        text.and_then(|t| self.duration(t, path)).unwrap_or(fallback)
+    }
+
+    fn patterns(&mut self, list: &[String], path: &str) -> Vec<Pattern> {
+        if list.is_empty() && !path.ends_with("exclude_topics") && !path.ends_with("exclude_groups")
+        {
+            self.error(self.at(path), format!("{path}: an empty list selects nothing"));
+        }
+        let mut patterns = Vec::new();
+        for (i, text) in list.iter().enumerate() {
+            let item = index(path, i);
+            match Pattern::new(text) {
+                Ok(p) => patterns.push(p),
+                Err(e) => {
+                    let reason = e.to_string();
+                    let reason = reason.lines().last().unwrap_or("invalid").trim();
+                    self.error(
+                        self.at(&item),
+                        format!("{item}: bad regex `{text}`: {reason}"),
+                    );
+                }
+            }
+        }
+        patterns
+    }
+
+    fn defaults(&mut self, raw: RawDefaults) -> Defaults {
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let topics = raw.topics.unwrap_or_else(|| vec![".*".into()]);
+        let exclude_topics = raw
+            .exclude_topics
+            .unwrap_or_else(|| owned(&DEFAULT_EXCLUDE_TOPICS));
+        let groups = raw.groups.unwrap_or_else(|| vec![".*".into()]);
+        let exclude_groups = raw
+            .exclude_groups
+            .unwrap_or_else(|| owned(&DEFAULT_EXCLUDE_GROUPS));
+        let timeout = self.duration_or(raw.timeout.as_deref(), "defaults.timeout", DEFAULT_TIMEOUT);
+        Defaults {
+            topics: Selection {
+                include: self.patterns(&topics, "defaults.topics"),
+                exclude: self.patterns(&exclude_topics, "defaults.exclude_topics"),
+            },
+            groups: Selection {
+                include: self.patterns(&groups, "defaults.groups"),
+                exclude: self.patterns(&exclude_groups, "defaults.exclude_groups"),
+            },
+            poll_interval: self.duration_or(
+                raw.poll_interval.as_deref(),
+                "defaults.poll_interval",
+                DEFAULT_POLL_INTERVAL,
+            ),
+            timeout,
+            request_timeout: self.duration_or(
+                raw.request_timeout.as_deref(),
+                "defaults.request_timeout",
+                DEFAULT_REQUEST_TIMEOUT,
+            ),
+            run_timeout: self.duration_or(raw.run_timeout.as_deref(), "defaults.run_timeout", timeout),
+        }
+    }
+
+    fn tiers(
+        &mut self,
+        raw: Vec<RawTier>,
+        defaults: &Defaults,
+        mirror: &Option<Mirror>,
+    ) -> Vec<Tier> {
+        if raw.is_empty() {
+            self.error(self.at("tiers"), "tiers: a runbook needs at least one tier");
+        }
+        let mut tier_names: HashMap<String, Position> = HashMap::new();
+        let mut step_ids: HashMap<String, Position> = HashMap::new();
+        let mut tiers = Vec::new();
+        for (t, tier) in raw.into_iter().enumerate() {
+            let tier_path = index("tiers", t);
+            let name_path = field(&tier_path, "name");
+            let name_at = self.at(&name_path);
+            if tier.name.trim().is_empty() {
+                self.error(name_at, format!("{name_path}: tier name is empty"));
+            } else if let Some(first) = tier_names.get(&tier.name) {
+                self.error(
+                    name_at,
+                    format!(
+                        "{name_path}: duplicate tier name `{}` (first at line {})",
+                        tier.name, first.line
+                    ),
+                );
+            } else {
+                tier_names.insert(tier.name.clone(), name_at);
+            }
+            let steps_path = field(&tier_path, "steps");
+            if tier.steps.is_empty() {
+                self.error(
+                    self.at(&steps_path),
+                    format!("{steps_path}: tier `{}` has no steps", tier.name),
+                );
+            }
+            let mut steps = Vec::new();
+            for (s, step) in tier.steps.into_iter().enumerate() {
+                let step_path = index(&steps_path, s);
+                let id_path = field(&step_path, "id");
+                let id_at = self.at(&id_path);
+                if !valid_step_id(&step.id) {
+                    self.error(
+                        id_at,
+                        format!(
+                            "{id_path}: step id `{}` must be 1-64 letters, digits, '-', '_' or '.'",
+                            step.id
+                        ),
+                    );
+                } else if let Some(first) = step_ids.get(&step.id) {
+                    self.error(
+                        id_at,
+                        format!(
+                            "{id_path}: duplicate step id `{}` (first at line {})",
+                            step.id, first.line
+                        ),
+                    );
+                } else {
+                    step_ids.insert(step.id.clone(), id_at);
+                }
+                if let Some(step) = self.step(step, &tier.name, &step_path, defaults, mirror) {
+                    steps.push(step);
+                }
+            }
+            tiers.push(Tier {
+                name: tier.name,
+                steps,
+            });
+        }
+        tiers
+    }
+
+    fn step(
+        &mut self,
+        raw: RawStep,
+        tier: &str,
+        path: &str,
+        defaults: &Defaults,
+        mirror: &Option<Mirror>,
+    ) -> Option<Step> {
+        for (name, value) in [("run", &raw.run), ("undo", &raw.undo)] {
+            if matches!(value, Some(text) if text.trim().is_empty()) {
+                let at = field(path, name);
+                self.error(self.at(&at), format!("{at}: empty command"));
+            }
+        }
+        let run_timeout = self.duration_or(
+            raw.run_timeout.as_deref(),
+            &field(path, "run_timeout"),
+            defaults.run_timeout,
+        );
+        if raw.run.is_none() && raw.run_timeout.is_some() {
+            let at = field(path, "run_timeout");
+            self.error(self.at_key(&at), format!("{at}: the step has no `run` action to time out"));
+        }
+        let mut checks = |phase: &str, list: Vec<RawCheck>| -> Vec<Check> {
+            let phase_path = field(path, phase);
+            list.into_iter()
+                .enumerate()
+                .filter_map(|(i, c)| self.check(c, &index(&phase_path, i), defaults, mirror))
+                .collect()
+        };
+        let requires = checks("requires", raw.requires);
+        let verifies = checks("verifies", raw.verifies);
+        let undo_verifies = checks("undo_verifies", raw.undo_verifies);
+
+        let step_at = self.at(path);
+        if raw.run.is_some() && raw.undo.is_none() {
+            self.warn(
+                self.at_key(&field(path, "run")),
+                format!(
+                    "step `{}` has a run action but no undo: a rollback will make it a manual step",
+                    raw.id
+                ),
+            );
+        }
+        if raw.point_of_no_return && verifies.is_empty() {
+            self.warn(
+                self.at(&field(path, "point_of_no_return")),
+                format!(
+                    "step `{}` is the point of no return but has no verifies: nothing proves it worked before there is no way back",
+                    raw.id
+                ),
+            );
+        }
+        if raw.run.is_none()
+            && raw.instructions.is_none()
+            && requires.is_empty()
+            && verifies.is_empty()
+        {
+            self.warn(
+                step_at,
+                format!("step `{}` has no run, instructions or checks: it does nothing", raw.id),
+            );
+        }
+        if raw.undo.is_none() && !undo_verifies.is_empty() {
+            self.warn(
+                self.at_key(&field(path, "undo_verifies")),
+                format!(
+                    "step `{}` has undo_verifies but no undo: they are checked after the manual rollback",
+                    raw.id
+                ),
+            );
+        }
+        Some(Step {
+            title: raw.title.unwrap_or_else(|| raw.id.clone()),
+            id: raw.id,
+            tier: tier.to_string(),
+            instructions: raw.instructions,
+            run: raw.run,
+            run_timeout,
+            undo: raw.undo,
+            undo_verifies,
+            requires,
+            verifies,
+            confirm: raw.confirm,
+            point_of_no_return: raw.point_of_no_return,
+            position: step_at,
+        })
+    }
+
+    fn check(
+        &mut self,
+        raw: RawCheck,
+        path: &str,
+        defaults: &Defaults,
+        mirror: &Option<Mirror>,
+    ) -> Option<Check> {
+        let kind_path = field(path, "kind");
+        let Some(kind) = CheckKind::from_name(&raw.kind) else {
+            let kinds: Vec<&str> = CheckKind::ALL.iter().map(|k| k.name()).collect();
+            self.error(
+                self.at(&kind_path),
+                format!(
+                    "{kind_path}: unknown check kind `{}` (expected one of {})",
+                    raw.kind,
+                    kinds.join(", ")
+                ),
+            );
+            return None;
+        };
+        let accepted = accepted_parameters(kind);
+        let mut ok = true;
+        for parameter in raw.set_parameters() {
+            if !accepted.contains(&parameter) {
+                let at = field(path, parameter);
+                let takes = if accepted.is_empty() {
+                    "only timeout and poll_interval".to_string()
+                } else {
+                    format!("{}, timeout, poll_interval", accepted.join(", "))
+                };
+                self.error(
+                    self.at_key(&at),
+                    format!("{at}: `{parameter}` does not apply to {kind} (it takes {takes})"),
+                );
+                ok = false;
+            }
+        }
+        let timeout = self.duration_or(raw.timeout.as_deref(), &field(path, "timeout"), defaults.timeout);
+        let poll_interval = self.duration_or(
+            raw.poll_interval.as_deref(),
+            &field(path, "poll_interval"),
+            defaults.poll_interval,
+        );
+
+        let cluster = if accepted.contains(&"cluster") {
+            match raw.cluster.as_deref() {
+                Some("source") => Some(Role::Source),
+                Some("target") => Some(Role::Target),
+                Some(other) => {
+                    let at = field(path, "cluster");
+                    self.error(
+                        self.at(&at),
+                        format!("{at}: unknown cluster `{other}` (expected source or target)"),
+                    );
+                    None
+                }
+                None => {
+                    self.error(
+                        self.at(&kind_path),
+                        format!("{path}: {kind} needs `cluster: source` or `cluster: target`"),
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let topics = self.selection(
+            raw.topics.as_deref(),
+            raw.exclude_topics.as_deref(),
+            &defaults.topics,
+            path,
+            "topics",
+        );
+        let groups = self.selection(
+            raw.groups.as_deref(),
+            raw.exclude_groups.as_deref(),
+            &defaults.groups,
+            path,
+            "groups",
+        );
+        let spec = match kind {
+            CheckKind::LagZero => CheckSpec::LagZero {
+                cluster: cluster?,
+                groups,
+                topics,
+                max_lag: raw.max_lag.unwrap_or(0),
+            },
+            CheckKind::GroupInactive => CheckSpec::GroupInactive {
+                cluster: cluster?,
+                groups,
+            },
+            CheckKind::ProducersQuiet => CheckSpec::ProducersQuiet {
+                cluster: cluster?,
+                topics,
+                window: self.duration_or(raw.window.as_deref(), &field(path, "window"), DEFAULT_WINDOW),
+            },
+            CheckKind::MirrorCaughtUp => CheckSpec::MirrorCaughtUp { topics },
+            CheckKind::OffsetsTranslated => {
+                let method = self.method(raw.method.as_deref(), path, mirror)?;
+                CheckSpec::OffsetsTranslated {
+                    groups,
+                    topics,
+                    method,
+                    exact: raw.exact.unwrap_or(true),
+                }
+            }
+            CheckKind::TopicsMatch => {
+                let configs = match raw.configs {
+                    Some(list) => {
+                        let at = field(path, "configs");
+                        if list.is_empty() || list.iter().any(|c| c.trim().is_empty()) {
+                            self.error(self.at(&at), format!("{at}: list config names, e.g. [retention.ms]"));
+                        }
+                        list
+                    }
+                    None => DEFAULT_COMPARED_CONFIGS.iter().map(|c| c.to_string()).collect(),
+                };
+                CheckSpec::TopicsMatch { topics, configs }
+            }
+            CheckKind::TailMatch => {
+                let records = raw.records.unwrap_or(DEFAULT_TAIL_RECORDS);
+                if records == 0 || records > MAX_TAIL_RECORDS {
+                    let at = field(path, "records");
+                    self.error(
+                        self.at(&at),
+                        format!("{at}: records must be between 1 and {MAX_TAIL_RECORDS}"),
+                    );
+                }
+                CheckSpec::TailMatch { topics, records }
+            }
+            CheckKind::Command => {
+                let run = raw.run.unwrap_or_default();
+                if run.trim().is_empty() {
+                    self.error(
+                        self.at(&kind_path),
+                        format!("{path}: command needs `run`, the shell command to execute"),
+                    );
+                }
+                let expect_exit = raw.expect_exit.unwrap_or(0);
+                if !(0..=255).contains(&expect_exit) {
+                    let at = field(path, "expect_exit");
+                    self.error(self.at(&at), format!("{at}: an exit status is 0 to 255"));
+                }
+                CheckSpec::Command { run, expect_exit }
+            }
+        };
+        ok.then_some(Check {
+            spec,
+            timeout,
+            poll_interval,
+            position: self.at(path),
+        })
+    }
+
+    fn method(
+        &mut self,
+        text: Option<&str>,
+        path: &str,
+        mirror: &Option<Mirror>,
+    ) -> Option<TranslationMethod> {
+        let engine = mirror.as_ref().map(|m| m.engine);
+        let at = field(path, "method");
+        let method = match text {
+            None => return engine.map(Engine::default_translation),
+            Some("checkpoints") => TranslationMethod::Checkpoints,
+            Some("equal") => TranslationMethod::Equal,
+            Some("content") => TranslationMethod::Content,
+            Some(other) => {
+                self.error(
+                    self.at(&at),
+                    format!("{at}: unknown method `{other}` (expected checkpoints, equal or content)"),
+                );
+                return None;
+            }
+        };
+        if method == TranslationMethod::Checkpoints && engine.is_some_and(|e| e != Engine::Mirrormaker2) {
+            self.error(
+                self.at(&at),
+                format!(
+                    "{at}: method checkpoints reads MirrorMaker 2 checkpoints, but mirror.engine is {}",
+                    engine.map(Engine::name).unwrap_or("none")
+                ),
+            );
+            return None;
+        }
+        Some(method)
+    }
+
+    fn selection(
+        &mut self,
+        include: Option<&[String]>,
+        exclude: Option<&[String]>,
+        fallback: &Selection,
+        path: &str,
+        what: &str,
+    ) -> Selection {
+        Selection {
+            include: match include {
+                Some(list) => self.patterns(list, &field(path, what)),
+                None => fallback.include.clone(),
+            },
+            exclude: match exclude {
+                Some(list) => self.patterns(list, &field(path, &format!("exclude_{what}"))),
+                None => fallback.exclude.clone(),
+            },
+        }
+    }
+}
+
+/// The parameters each kind takes besides timeout and poll_interval.
+fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
+    match kind {
+        CheckKind::LagZero => &["cluster", "groups", "exclude_groups", "topics", "exclude_topics", "max_lag"],
+        CheckKind::GroupInactive => &["cluster", "groups", "exclude_groups"],
+        CheckKind::ProducersQuiet => &["cluster", "topics", "exclude_topics", "window"],
+        CheckKind::MirrorCaughtUp => &["topics", "exclude_topics"],
+        CheckKind::OffsetsTranslated => &["groups", "exclude_groups", "topics", "exclude_topics", "method", "exact"],
+        CheckKind::TopicsMatch => &["topics", "exclude_topics", "configs"],
+        CheckKind::TailMatch => &["topics", "exclude_topics", "records"],
+        CheckKind::Command => &["run", "expect_exit"],
+    }
+}
+
+fn valid_step_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Where relative paths in a runbook are resolved from.
+pub fn base_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
