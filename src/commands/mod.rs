@@ -16,7 +16,11 @@ pub fn load_runbook(path: &Path) -> Result<Loaded, Exit> {
     match runbook::load(path) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
-                let _ = writeln!(err, "{}", loaded.runbook.secrets.redact(&warning.to_string()));
+                let _ = writeln!(
+                    err,
+                    "{}",
+                    loaded.runbook.secrets.redact(&warning.to_string())
+                );
             }
             Ok(loaded)
         }

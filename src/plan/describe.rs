@@ -22,7 +22,11 @@ fn topics(selection: &Selection) -> String {
 }
 
 fn groups(selection: &Selection) -> String {
-    named(selection, &DEFAULT_EXCLUDE_GROUPS, "groups MM2 never checkpoints")
+    named(
+        selection,
+        &DEFAULT_EXCLUDE_GROUPS,
+        "groups MM2 never checkpoints",
+    )
 }
 
 /// The selection in words; the long default exclusion lists get a short name.

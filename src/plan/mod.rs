@@ -92,7 +92,10 @@ impl PlanStep {
             tier: step.tier.clone(),
             instructions: step.instructions.clone(),
             run: step.run.clone(),
-            run_timeout: step.run.as_ref().map(|_| describe::duration(step.run_timeout)),
+            run_timeout: step
+                .run
+                .as_ref()
+                .map(|_| describe::duration(step.run_timeout)),
             undo: step.undo.clone(),
             requires: checks(&step.requires, runbook),
             verifies: checks(&step.verifies, runbook),

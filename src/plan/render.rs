@@ -85,7 +85,11 @@ fn undo_text(step: &RollbackStep) -> String {
         None => {
             let mut text = "manual: no undo defined".to_string();
             if let Some(instructions) = &step.instructions {
-                let _ = write!(text, "\nforward instructions were:\n{}", instructions.trim_end());
+                let _ = write!(
+                    text,
+                    "\nforward instructions were:\n{}",
+                    instructions.trim_end()
+                );
             }
             text
         }
@@ -184,7 +188,11 @@ pub fn markdown(plan: &Plan) -> String {
             }
             match (&step.run, &step.run_timeout) {
                 (Some(run), Some(timeout)) => {
-                    let _ = writeln!(out, "   - run: `{}` (timeout {timeout})", md_escape_inline(run));
+                    let _ = writeln!(
+                        out,
+                        "   - run: `{}` (timeout {timeout})",
+                        md_escape_inline(run)
+                    );
                 }
                 _ => out.push_str("   - manual step\n"),
             }
@@ -211,7 +219,13 @@ pub fn markdown(plan: &Plan) -> String {
         } else {
             ""
         };
-        let _ = writeln!(out, "{}. undo **{}**: {}{marker}", i + 1, step.step, step.title);
+        let _ = writeln!(
+            out,
+            "{}. undo **{}**: {}{marker}",
+            i + 1,
+            step.step,
+            step.title
+        );
         match &step.undo {
             Some(undo) => {
                 let _ = writeln!(out, "   - run: `{}`", md_escape_inline(undo));

@@ -109,7 +109,10 @@ mod tests {
 
     #[test]
     fn escapes_and_empty_values() {
-        assert_eq!(interpolate("$${USER_PW}", &env).unwrap().value, "${USER_PW}");
+        assert_eq!(
+            interpolate("$${USER_PW}", &env).unwrap().value,
+            "${USER_PW}"
+        );
         assert_eq!(interpolate("x${EMPTY}y", &env).unwrap().value, "xy");
     }
 

@@ -84,6 +84,9 @@ enum Frame {
     Mapping {
         path: String,
         key: Option<String>,
+        /// No key seen yet: the mapping's position becomes its first key's (the parser
+        /// marks a block mapping's start after that key).
+        empty: bool,
     },
     Sequence {
         path: String,
@@ -108,9 +111,12 @@ impl Builder {
                 *next += 1;
                 Some(child)
             }
-            Some(Frame::Mapping { path, key }) => match key.take() {
+            Some(Frame::Mapping { path, key, empty }) => match key.take() {
                 Some(name) => Some(field(path, &name)),
                 None => {
+                    if std::mem::take(empty) {
+                        self.locations.values.insert(path.clone(), position);
+                    }
                     // A complex (non-scalar) key cannot be named in a path.
                     let name = scalar.unwrap_or("?").to_string();
                     let child = field(path, &name);
@@ -146,7 +152,11 @@ impl MarkedEventReceiver for Builder {
                     Some(path) => {
                         self.locations.values.insert(path.clone(), position);
                         self.stack.push(if is_mapping {
-                            Frame::Mapping { path, key: None }
+                            Frame::Mapping {
+                                path,
+                                key: None,
+                                empty: true,
+                            }
                         } else {
                             Frame::Sequence { path, next: 0 }
                         });
@@ -174,17 +184,35 @@ mod tests {
     fn locates_keys_and_values_by_path() {
         let text = "version: 1\nclusters:\n  source:\n    bootstrap: a:1\ntiers:\n  - name: up\n    steps:\n      - id: one\n      - id: two\n";
         let locations = Locations::index(text);
-        assert_eq!(locations.value("version"), Position { line: 1, column: 10 });
-        assert_eq!(locations.key("clusters.source"), Position { line: 3, column: 3 });
+        assert_eq!(
+            locations.value("version"),
+            Position {
+                line: 1,
+                column: 10
+            }
+        );
+        assert_eq!(
+            locations.key("clusters.source"),
+            Position { line: 3, column: 3 }
+        );
         assert_eq!(
             locations.value("clusters.source.bootstrap"),
-            Position { line: 4, column: 16 }
+            Position {
+                line: 4,
+                column: 16
+            }
         );
         assert_eq!(
             locations.value("tiers[0].steps[1].id"),
-            Position { line: 9, column: 13 }
+            Position {
+                line: 9,
+                column: 13
+            }
         );
-        assert_eq!(locations.key("tiers[0].steps[1].id"), Position { line: 9, column: 9 });
+        assert_eq!(
+            locations.key("tiers[0].steps[1].id"),
+            Position { line: 9, column: 9 }
+        );
     }
 
     #[test]
@@ -200,7 +228,19 @@ mod tests {
     #[test]
     fn flow_collections_are_indexed() {
         let locations = Locations::index("target: { bootstrap: 'x:1' }\nlist: [a, b]\n");
-        assert_eq!(locations.value("target.bootstrap"), Position { line: 1, column: 22 });
-        assert_eq!(locations.value("list[1]"), Position { line: 2, column: 11 });
+        assert_eq!(
+            locations.value("target.bootstrap"),
+            Position {
+                line: 1,
+                column: 22
+            }
+        );
+        assert_eq!(
+            locations.value("list[1]"),
+            Position {
+                line: 2,
+                column: 11
+            }
+        );
     }
 }

@@ -31,10 +31,7 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
     load_with_env(path, &|name| std::env::var(name).ok())
 }
 
-pub fn load_with_env(
-    path: &Path,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Loaded, Invalid> {
+pub fn load_with_env(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, Invalid> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         Invalid(vec![Diagnostic::error(
@@ -46,7 +43,10 @@ pub fn load_with_env(
     let text = String::from_utf8(bytes).map_err(|e| {
         Invalid(vec![Diagnostic::error(
             &file,
-            byte_position(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to()),
+            byte_position(
+                &String::from_utf8_lossy(e.as_bytes()),
+                e.utf8_error().valid_up_to(),
+            ),
             "the runbook is not valid UTF-8",
         )])
     })?;
@@ -62,8 +62,8 @@ pub fn parse(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, Invalid> {
     let file = path.display().to_string();
-    let raw: raw::RawRunbook = serde_yaml_ng::from_str(text)
-        .map_err(|e| Invalid(vec![yaml_error(&file, &e)]))?;
+    let raw: raw::RawRunbook =
+        serde_yaml_ng::from_str(text).map_err(|e| Invalid(vec![yaml_error(&file, &e)]))?;
     let sha256 = hex(&Sha256::digest(text.as_bytes()));
     let mut validator = validate::Validator::new(&file, text, base_dir, env);
     let runbook = validator.runbook(raw, path, sha256);

@@ -34,7 +34,7 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<Entry>, PropertiesFileErro
     for line in PropertiesIter::new(input) {
         let line = line.map_err(|e| PropertiesFileError::Malformed {
             line: e.line_number().unwrap_or(1),
-            message: e.to_string(),
+            message: describe(&e),
         })?;
         let number = line.line_number();
         if let LineContent::KVPair(key, value) = line.consume_content() {
@@ -52,6 +52,15 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<Entry>, PropertiesFileErro
         }
     }
     Ok(entries)
+}
+
+/// The crate's message without its trailing "(line_number = N)": the line is reported apart.
+fn describe(error: &java_properties::PropertiesError) -> String {
+    let text = error.to_string();
+    match text.find(" (line_number") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
 }
 
 #[cfg(test)]

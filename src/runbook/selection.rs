@@ -26,7 +26,7 @@ impl Pattern {
     /// to find it (and a missing one is likely a typo). A dot counts as literal: group and
     /// topic names are full of them, and nobody writing `billing.v2` means `billingXv2`.
     pub fn literal(&self) -> Option<&str> {
-        let plain = self.text.split('.').all(|part| regex::escape(part) == part);
+        let plain = !self.text.chars().any(|c| "\\+*?()|[]{}^$".contains(c));
         (plain && !self.text.is_empty()).then_some(self.text.as_str())
     }
 }
@@ -39,7 +39,8 @@ pub struct Selection {
 
 impl Selection {
     pub fn matches(&self, name: &str) -> bool {
-        self.include.iter().any(|p| p.matches(name)) && !self.exclude.iter().any(|p| p.matches(name))
+        self.include.iter().any(|p| p.matches(name))
+            && !self.exclude.iter().any(|p| p.matches(name))
     }
 
     /// When every include pattern is literal, the names themselves (minus excluded ones).
@@ -105,7 +106,10 @@ mod tests {
 
     #[test]
     fn describes_itself_in_plain_words() {
-        assert_eq!(selection(&["billing", "shipping"], &[]).describe(), "billing, shipping");
+        assert_eq!(
+            selection(&["billing", "shipping"], &[]).describe(),
+            "billing, shipping"
+        );
         assert_eq!(
             selection(&["orders.*"], &["__.*"]).describe(),
             "matching orders.* (excluding __.*)"

@@ -131,7 +131,9 @@ impl<'a> Validator<'a> {
                 "target" => target = self.cluster(Role::Target, cluster, &path),
                 _ => self.error(
                     self.at_key(&path),
-                    format!("unknown cluster `{name}`: the two clusters are named source and target"),
+                    format!(
+                        "unknown cluster `{name}`: the two clusters are named source and target"
+                    ),
                 ),
             }
         }
@@ -173,7 +175,10 @@ impl<'a> Validator<'a> {
         let bootstrap = self.setting(&raw.bootstrap, &bootstrap_path);
         if let Some(b) = &bootstrap {
             if b.value.trim().is_empty() {
-                self.error(self.at(&bootstrap_path), format!("{bootstrap_path} is empty"));
+                self.error(
+                    self.at(&bootstrap_path),
+                    format!("{bootstrap_path} is empty"),
+                );
             }
         }
         let cluster_id = raw
@@ -364,13 +369,17 @@ impl<'a> Validator<'a> {
     }
 
     fn duration_or(&mut self, text: Option<&str>, path: &str, fallback: Duration) -> Duration {
-        text.and_then(|t| self.duration(t, path)).unwrap_or(fallback)
+        text.and_then(|t| self.duration(t, path))
+            .unwrap_or(fallback)
     }
 
     fn patterns(&mut self, list: &[String], path: &str) -> Vec<Pattern> {
         if list.is_empty() && !path.ends_with("exclude_topics") && !path.ends_with("exclude_groups")
         {
-            self.error(self.at(path), format!("{path}: an empty list selects nothing"));
+            self.error(
+                self.at(path),
+                format!("{path}: an empty list selects nothing"),
+            );
         }
         let mut patterns = Vec::new();
         for (i, text) in list.iter().enumerate() {
@@ -380,6 +389,7 @@ impl<'a> Validator<'a> {
                 Err(e) => {
                     let reason = e.to_string();
                     let reason = reason.lines().last().unwrap_or("invalid").trim();
+                    let reason = reason.strip_prefix("error: ").unwrap_or(reason);
                     self.error(
                         self.at(&item),
                         format!("{item}: bad regex `{text}`: {reason}"),
@@ -421,7 +431,11 @@ impl<'a> Validator<'a> {
                 "defaults.request_timeout",
                 DEFAULT_REQUEST_TIMEOUT,
             ),
-            run_timeout: self.duration_or(raw.run_timeout.as_deref(), "defaults.run_timeout", timeout),
+            run_timeout: self.duration_or(
+                raw.run_timeout.as_deref(),
+                "defaults.run_timeout",
+                timeout,
+            ),
         }
     }
 
@@ -518,8 +532,15 @@ impl<'a> Validator<'a> {
         );
         if raw.run.is_none() && raw.run_timeout.is_some() {
             let at = field(path, "run_timeout");
-            self.error(self.at_key(&at), format!("{at}: the step has no `run` action to time out"));
+            self.error(
+                self.at_key(&at),
+                format!("{at}: the step has no `run` action to time out"),
+            );
         }
+        let does_nothing = raw.run.is_none()
+            && raw.instructions.is_none()
+            && raw.requires.is_empty()
+            && raw.verifies.is_empty();
         let mut checks = |phase: &str, list: Vec<RawCheck>| -> Vec<Check> {
             let phase_path = field(path, phase);
             list.into_iter()
@@ -550,14 +571,13 @@ impl<'a> Validator<'a> {
                 ),
             );
         }
-        if raw.run.is_none()
-            && raw.instructions.is_none()
-            && requires.is_empty()
-            && verifies.is_empty()
-        {
+        if does_nothing {
             self.warn(
                 step_at,
-                format!("step `{}` has no run, instructions or checks: it does nothing", raw.id),
+                format!(
+                    "step `{}` has no run, instructions or checks: it does nothing",
+                    raw.id
+                ),
             );
         }
         if raw.undo.is_none() && !undo_verifies.is_empty() {
@@ -623,7 +643,11 @@ impl<'a> Validator<'a> {
                 ok = false;
             }
         }
-        let timeout = self.duration_or(raw.timeout.as_deref(), &field(path, "timeout"), defaults.timeout);
+        let timeout = self.duration_or(
+            raw.timeout.as_deref(),
+            &field(path, "timeout"),
+            defaults.timeout,
+        );
         let poll_interval = self.duration_or(
             raw.poll_interval.as_deref(),
             &field(path, "poll_interval"),
@@ -681,7 +705,11 @@ impl<'a> Validator<'a> {
             CheckKind::ProducersQuiet => CheckSpec::ProducersQuiet {
                 cluster: cluster?,
                 topics,
-                window: self.duration_or(raw.window.as_deref(), &field(path, "window"), DEFAULT_WINDOW),
+                window: self.duration_or(
+                    raw.window.as_deref(),
+                    &field(path, "window"),
+                    DEFAULT_WINDOW,
+                ),
             },
             CheckKind::MirrorCaughtUp => CheckSpec::MirrorCaughtUp { topics },
             CheckKind::OffsetsTranslated => {
@@ -698,11 +726,17 @@ impl<'a> Validator<'a> {
                     Some(list) => {
                         let at = field(path, "configs");
                         if list.is_empty() || list.iter().any(|c| c.trim().is_empty()) {
-                            self.error(self.at(&at), format!("{at}: list config names, e.g. [retention.ms]"));
+                            self.error(
+                                self.at(&at),
+                                format!("{at}: list config names, e.g. [retention.ms]"),
+                            );
                         }
                         list
                     }
-                    None => DEFAULT_COMPARED_CONFIGS.iter().map(|c| c.to_string()).collect(),
+                    None => DEFAULT_COMPARED_CONFIGS
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect(),
                 };
                 CheckSpec::TopicsMatch { topics, configs }
             }
@@ -757,12 +791,16 @@ impl<'a> Validator<'a> {
             Some(other) => {
                 self.error(
                     self.at(&at),
-                    format!("{at}: unknown method `{other}` (expected checkpoints, equal or content)"),
+                    format!(
+                        "{at}: unknown method `{other}` (expected checkpoints, equal or content)"
+                    ),
                 );
                 return None;
             }
         };
-        if method == TranslationMethod::Checkpoints && engine.is_some_and(|e| e != Engine::Mirrormaker2) {
+        if method == TranslationMethod::Checkpoints
+            && engine.is_some_and(|e| e != Engine::Mirrormaker2)
+        {
             self.error(
                 self.at(&at),
                 format!(
@@ -799,11 +837,25 @@ impl<'a> Validator<'a> {
 /// The parameters each kind takes besides timeout and poll_interval.
 fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
     match kind {
-        CheckKind::LagZero => &["cluster", "groups", "exclude_groups", "topics", "exclude_topics", "max_lag"],
+        CheckKind::LagZero => &[
+            "cluster",
+            "groups",
+            "exclude_groups",
+            "topics",
+            "exclude_topics",
+            "max_lag",
+        ],
         CheckKind::GroupInactive => &["cluster", "groups", "exclude_groups"],
         CheckKind::ProducersQuiet => &["cluster", "topics", "exclude_topics", "window"],
         CheckKind::MirrorCaughtUp => &["topics", "exclude_topics"],
-        CheckKind::OffsetsTranslated => &["groups", "exclude_groups", "topics", "exclude_topics", "method", "exact"],
+        CheckKind::OffsetsTranslated => &[
+            "groups",
+            "exclude_groups",
+            "topics",
+            "exclude_topics",
+            "method",
+            "exact",
+        ],
         CheckKind::TopicsMatch => &["topics", "exclude_topics", "configs"],
         CheckKind::TailMatch => &["topics", "exclude_topics", "records"],
         CheckKind::Command => &["run", "expect_exit"],

@@ -1,0 +1,6 @@
+//! One integration test binary: links rdkafka once instead of once per file.
+
+mod brokers;
+mod plan;
+mod support;
+mod validate;

@@ -1,0 +1,140 @@
+//! Test support: real tansu brokers and a builder for running the `cutover` binary.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A tansu broker started by scripts/brokers.sh; stopped and deleted on drop.
+pub struct Broker {
+    pub name: String,
+    pub bootstrap: String,
+    pub dir: PathBuf,
+}
+
+impl Broker {
+    /// Start a broker with SQLite storage (the default for every test).
+    pub fn start(name: &str) -> Broker {
+        Broker::start_with(name, &[])
+    }
+
+    pub fn start_with(name: &str, args: &[&str]) -> Broker {
+        let vars = brokers_sh(&[&["start", name], args].concat());
+        Broker {
+            name: vars["BROKER_NAME"].clone(),
+            bootstrap: vars["BROKER_BOOTSTRAP"].clone(),
+            dir: PathBuf::from(&vars["BROKER_DIR"]),
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("scripts/brokers.sh"))
+            .args(["stop", self.dir.to_str().unwrap()])
+            .output();
+    }
+}
+
+fn brokers_sh(args: &[&str]) -> HashMap<String, String> {
+    let output = Command::new(repo_root().join("scripts/brokers.sh"))
+        .args(args)
+        .output()
+        .expect("run scripts/brokers.sh");
+    assert!(
+        output.status.success(),
+        "scripts/brokers.sh {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Runs the cutover binary, casey/just style: set it up, run it, assert on the outcome.
+pub struct Test {
+    args: Vec<String>,
+    dir: PathBuf,
+    env: Vec<(String, String)>,
+    remove_env: Vec<String>,
+}
+
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Test {
+    pub fn new() -> Test {
+        Test {
+            args: Vec::new(),
+            dir: repo_root(),
+            env: Vec::new(),
+            remove_env: Vec::new(),
+        }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Test
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    pub fn current_dir(mut self, dir: &Path) -> Test {
+        self.dir = dir.to_path_buf();
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Test {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn env_remove(mut self, key: &str) -> Test {
+        self.remove_env.push(key.into());
+        self
+    }
+
+    pub fn run(self) -> Outcome {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
+        command.args(&self.args).current_dir(&self.dir);
+        command.env("NO_COLOR", "1");
+        for key in &self.remove_env {
+            command.env_remove(key);
+        }
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = command.output().expect("run cutover");
+        Outcome {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+}
+
+impl Outcome {
+    pub fn expect_code(self, code: i32) -> Outcome {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
