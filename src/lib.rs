@@ -2,9 +2,12 @@
 //!
 //! Data flows one way: runbook -> plan -> engine -> (kafka, actions) -> journal -> report.
 
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod exit_code;
+pub mod kafka;
+pub mod mm2;
 pub mod plan;
 pub mod rollback;
 pub mod runbook;

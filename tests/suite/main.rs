@@ -1,6 +1,8 @@
 //! One integration test binary: links rdkafka once instead of once per file.
 
 mod brokers;
+mod fixture;
+mod kafka;
 mod plan;
 mod support;
 mod validate;

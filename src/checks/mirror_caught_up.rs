@@ -1,0 +1,178 @@
+//! `mirror_caught_up`: every selected source partition's last record is also the target
+//! partition's last record.
+
+use std::collections::HashMap;
+
+use super::{selection, Clusters, Item, ItemStatus, Outcome, Progress};
+use crate::kafka::{KafkaError, Record, TopicPartition};
+use crate::runbook::{CheckSpec, Engine, Runbook};
+
+/// How far back to look for the last data record (transaction markers take offsets too).
+const LOOKBACK: i64 = 8;
+
+#[derive(Debug, Clone)]
+pub struct Partition {
+    pub source_topic: String,
+    pub target_topic: String,
+    pub partition: i32,
+    pub source_end: i64,
+    /// None: the partition does not exist on target.
+    pub target_end: Option<i64>,
+    pub source_last: Option<Record>,
+    pub target_last: Option<Record>,
+}
+
+pub fn same_record(a: &Record, b: &Record) -> bool {
+    // A target topic with LogAppendTime stamps its own time: compare content only.
+    let timestamps_comparable = !a.log_append_time && !b.log_append_time;
+    a.digest == b.digest && (!timestamps_comparable || a.timestamp == b.timestamp)
+}
+
+pub fn evaluate(
+    partitions: &[Partition],
+    missing_topics: &[String],
+    offsets_preserved: bool,
+) -> Outcome {
+    let mut items: Vec<Item> = missing_topics
+        .iter()
+        .map(|t| {
+            Item::new(ItemStatus::Fail)
+                .topic(t)
+                .reason("topic missing on target")
+        })
+        .collect();
+    let mut caught_up = 0u64;
+    for p in partitions {
+        let item = Item::new(ItemStatus::Pass)
+            .topic(&p.target_topic)
+            .partition(p.partition)
+            .values(p.source_end, p.target_end)
+            .field("source_topic", p.source_topic.as_str());
+        let fail = |item: Item, reason: String| {
+            let mut item = item.reason(reason);
+            item.status = ItemStatus::Fail;
+            item
+        };
+        let Some(target_end) = p.target_end else {
+            items.push(fail(item, "partition missing on target".into()));
+            continue;
+        };
+        let behind = offsets_preserved.then(|| p.source_end - target_end);
+        let item = match behind {
+            Some(n) => item.field("records_behind", n),
+            None => item,
+        };
+        let verdict = match (&p.source_last, &p.target_last) {
+            (None, None) => Ok("both empty"),
+            (Some(_), None) => Err("target partition is empty".to_string()),
+            (None, Some(_)) => Err("source partition is empty but the target is not".to_string()),
+            (Some(s), Some(t)) if same_record(s, t) => Ok("same last record"),
+            (Some(s), Some(t)) => Err(format!(
+                "last records differ (source offset {}, target offset {}){}",
+                s.offset,
+                t.offset,
+                match behind {
+                    Some(n) => format!(": target is {n} record(s) behind"),
+                    None =>
+                        ": offsets differ between clusters, so how far behind is unknown".into(),
+                }
+            )),
+        };
+        match verdict {
+            Ok(reason) => {
+                caught_up += 1;
+                items.push(item.reason(reason));
+            }
+            Err(reason) => items.push(fail(item, reason)),
+        }
+    }
+    let total = partitions.len() as u64;
+    let outcome = Outcome::from_items(
+        items,
+        format!("{total} partition(s) end with the same record on both clusters"),
+        "partitions",
+    );
+    let outcome = if total == 0 && missing_topics.is_empty() {
+        Outcome::fail("no topic matches the selection", Vec::new())
+    } else {
+        outcome
+    };
+    outcome.with_progress(Progress {
+        done: Some(caught_up),
+        total: Some(total),
+        ..Progress::default()
+    })
+}
+
+/// The last data record of each partition, reading a few offsets back from its end.
+pub fn last_records(
+    connection: &crate::kafka::Connection,
+    partitions: &[TopicPartition],
+) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, KafkaError> {
+    let ends = connection.end_offsets(partitions)?;
+    let starts = connection.start_offsets(partitions)?;
+    let ranges: Vec<(TopicPartition, i64, i64)> = partitions
+        .iter()
+        .map(|tp| (tp.clone(), (ends[tp] - LOOKBACK).max(starts[tp]), ends[tp]))
+        .collect();
+    let mut read = connection.read_ranges(&ranges)?;
+    Ok(partitions
+        .iter()
+        .map(|tp| {
+            let last = read.get_mut(tp).and_then(|records| records.pop());
+            (tp.clone(), (ends[tp], last))
+        })
+        .collect())
+}
+
+pub fn run(
+    spec: &CheckSpec,
+    runbook: &Runbook,
+    clusters: &Clusters,
+) -> Result<Outcome, KafkaError> {
+    let CheckSpec::MirrorCaughtUp { topics } = spec else {
+        unreachable!("mirror_caught_up::run takes a mirror_caught_up spec")
+    };
+    let source_topics = clusters.source.topics()?;
+    let target_topics = clusters.target.topics()?;
+    let names = selection::topics(topics, &source_topics);
+    let mut missing = Vec::new();
+    let mut source_partitions = Vec::new();
+    let mut target_partitions = Vec::new();
+    for (source_topic, target_topic) in selection::mapped(runbook, &names) {
+        let Some(target_count) = target_topics.get(&target_topic).copied() else {
+            missing.push(target_topic);
+            continue;
+        };
+        for p in 0..source_topics[&source_topic] {
+            source_partitions.push((source_topic.clone(), p));
+            if p < target_count {
+                target_partitions.push((target_topic.clone(), p));
+            }
+        }
+    }
+    let source = last_records(&clusters.source, &source_partitions)?;
+    let mut target = last_records(&clusters.target, &target_partitions)?;
+    let partitions: Vec<Partition> = source_partitions
+        .iter()
+        .map(|(topic, p)| {
+            let target_topic = runbook.mirror.target_topic(topic);
+            let (source_end, source_last) = source[&(topic.clone(), *p)].clone();
+            let target_side = target.remove(&(target_topic.clone(), *p));
+            Partition {
+                source_topic: topic.clone(),
+                target_topic,
+                partition: *p,
+                source_end,
+                target_end: target_side.as_ref().map(|t| t.0),
+                source_last,
+                target_last: target_side.and_then(|t| t.1),
+            }
+        })
+        .collect();
+    Ok(evaluate(
+        &partitions,
+        &missing,
+        runbook.mirror.engine == Engine::OffsetPreserving,
+    ))
+}

@@ -1,0 +1,238 @@
+//! The checks: one file per kind. Each gathers what it needs through `kafka/` and then
+//! evaluates it with a pure function, so verdicts are unit-testable without a broker.
+//!
+//! A check that cannot get an answer from a cluster reports `Error`, never `Pass`.
+
+pub mod command;
+pub mod group_inactive;
+pub mod lag_zero;
+pub mod mirror_caught_up;
+pub mod offsets_translated;
+pub mod producers_quiet;
+pub mod selection;
+pub mod tail_match;
+pub mod topics_match;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::kafka::{Connection, KafkaError};
+use crate::runbook::{Check, CheckSpec, Role, Runbook};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemStatus {
+    Error,
+    Fail,
+    Pass,
+    Info,
+}
+
+/// One line of evidence: a group, topic or partition and what was found for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    pub group: Option<String>,
+    pub topic: Option<String>,
+    pub partition: Option<i32>,
+    pub source: Value,
+    pub target: Value,
+    pub status: ItemStatus,
+    pub reason: Option<String>,
+    /// Kind-specific fields (lag_zero: committed, end, lag; group_inactive: member_id, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Item {
+    pub fn new(status: ItemStatus) -> Item {
+        Item {
+            group: None,
+            topic: None,
+            partition: None,
+            source: Value::Null,
+            target: Value::Null,
+            status,
+            reason: None,
+            extra: Map::new(),
+        }
+    }
+
+    pub fn group(mut self, group: &str) -> Item {
+        self.group = Some(group.to_string());
+        self
+    }
+
+    pub fn topic(mut self, topic: &str) -> Item {
+        self.topic = Some(topic.to_string());
+        self
+    }
+
+    pub fn partition(mut self, partition: i32) -> Item {
+        self.partition = Some(partition);
+        self
+    }
+
+    pub fn values(mut self, source: impl Into<Value>, target: impl Into<Value>) -> Item {
+        self.source = source.into();
+        self.target = target.into();
+        self
+    }
+
+    pub fn reason(mut self, reason: impl Into<String>) -> Item {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    pub fn field(mut self, name: &str, value: impl Into<Value>) -> Item {
+        self.extra.insert(name.to_string(), value.into());
+        self
+    }
+}
+
+/// Numbers the executor shows while polling (remaining lag, partitions caught up).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Progress {
+    pub remaining: Option<i64>,
+    pub done: Option<u64>,
+    pub total: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    pub summary: String,
+    pub items: Vec<Item>,
+    #[serde(skip)]
+    pub progress: Progress,
+}
+
+impl Outcome {
+    /// Pass when no item failed or errored; the summary says how many of how many.
+    pub fn from_items(mut items: Vec<Item>, pass: impl Into<String>, noun: &str) -> Outcome {
+        items.sort_by(|a, b| {
+            (a.status, &a.group, &a.topic, a.partition).cmp(&(
+                b.status,
+                &b.group,
+                &b.topic,
+                b.partition,
+            ))
+        });
+        let errors = items
+            .iter()
+            .filter(|i| i.status == ItemStatus::Error)
+            .count();
+        let failures = items
+            .iter()
+            .filter(|i| i.status == ItemStatus::Fail)
+            .count();
+        let counted = items
+            .iter()
+            .filter(|i| i.status != ItemStatus::Info)
+            .count();
+        let (status, summary) = if errors > 0 {
+            (
+                Status::Error,
+                format!("{errors} of {counted} {noun} could not be checked"),
+            )
+        } else if failures > 0 {
+            (
+                Status::Fail,
+                format!("{failures} of {counted} {noun} failed"),
+            )
+        } else {
+            (Status::Pass, pass.into())
+        };
+        Outcome {
+            status,
+            summary,
+            items,
+            progress: Progress::default(),
+        }
+    }
+
+    pub fn error(summary: impl Into<String>) -> Outcome {
+        Outcome {
+            status: Status::Error,
+            summary: summary.into(),
+            items: Vec::new(),
+            progress: Progress::default(),
+        }
+    }
+
+    pub fn fail(summary: impl Into<String>, items: Vec<Item>) -> Outcome {
+        Outcome {
+            status: Status::Fail,
+            summary: summary.into(),
+            items,
+            progress: Progress::default(),
+        }
+    }
+
+    pub fn with_progress(mut self, progress: Progress) -> Outcome {
+        self.progress = progress;
+        self
+    }
+}
+
+/// Both clusters, connected once for a whole `check` or `run`.
+pub struct Clusters {
+    pub source: Connection,
+    pub target: Connection,
+}
+
+impl Clusters {
+    pub fn connect(runbook: &Runbook) -> Result<Clusters, KafkaError> {
+        let timeout = runbook.defaults.request_timeout;
+        Ok(Clusters {
+            source: Connection::new(&runbook.source, timeout, &runbook.secrets)?,
+            target: Connection::new(&runbook.target, timeout, &runbook.secrets)?,
+        })
+    }
+
+    pub fn get(&self, role: Role) -> &Connection {
+        match role {
+            Role::Source => &self.source,
+            Role::Target => &self.target,
+        }
+    }
+}
+
+/// What a check remembers between polls: decoded checkpoints (read incrementally) and
+/// lag history (for drain rate, STOP and STALL).
+#[derive(Debug, Default)]
+pub struct CheckState {
+    pub checkpoints: offsets_translated::CheckpointCache,
+    pub lag: lag_zero::History,
+}
+
+/// Evaluate one check once. Cluster errors become an `Error` outcome naming the cluster.
+pub fn evaluate(
+    check: &Check,
+    runbook: &Runbook,
+    clusters: &Clusters,
+    state: &mut CheckState,
+) -> Outcome {
+    let result = match &check.spec {
+        CheckSpec::LagZero { .. } => lag_zero::run(&check.spec, clusters, &mut state.lag),
+        CheckSpec::GroupInactive { .. } => group_inactive::run(&check.spec, clusters),
+        CheckSpec::ProducersQuiet { .. } => producers_quiet::run(&check.spec, clusters),
+        CheckSpec::MirrorCaughtUp { .. } => mirror_caught_up::run(&check.spec, runbook, clusters),
+        CheckSpec::OffsetsTranslated { .. } => {
+            offsets_translated::run(&check.spec, runbook, clusters, &mut state.checkpoints)
+        }
+        CheckSpec::TopicsMatch { .. } => topics_match::run(&check.spec, runbook, clusters),
+        CheckSpec::TailMatch { .. } => tail_match::run(&check.spec, runbook, clusters),
+        CheckSpec::Command { run, expect_exit } => {
+            Ok(command::run(run, *expect_exit, check.timeout))
+        }
+    };
+    result.unwrap_or_else(|error| Outcome::error(runbook.secrets.redact(&error.to_string())))
+}

@@ -1,0 +1,496 @@
+//! `offsets_translated`: will each group resume on the target exactly where it stopped on
+//! the source? By MM2 checkpoints, by equal offsets, or by the records around the offsets.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{selection, Clusters, Item, ItemStatus, Outcome};
+use crate::kafka::{Connection, KafkaError, Record, TopicPartition};
+use crate::mm2::{decode_checkpoint, Checkpoint};
+use crate::runbook::{CheckSpec, Runbook, TranslationMethod};
+
+/// Checkpoints decoded so far, newest per (group, target topic, partition). Kept between
+/// polls so a long drain reads only the records added since the last poll.
+#[derive(Debug, Default)]
+pub struct CheckpointCache {
+    topic: String,
+    next: HashMap<i32, i64>,
+    pub latest: HashMap<(String, String, i32), Checkpoint>,
+    /// Records that do not decode, by offset: reported, never fatal.
+    pub corrupt: Vec<(i32, i64, String)>,
+    pub records_read: u64,
+}
+
+impl CheckpointCache {
+    /// Read what was added to `topic` on the target since the last call.
+    pub fn refresh(&mut self, connection: &Connection, topic: &str) -> Result<bool, KafkaError> {
+        if self.topic != topic {
+            *self = CheckpointCache {
+                topic: topic.to_string(),
+                ..CheckpointCache::default()
+            };
+        }
+        let topics = connection.topics()?;
+        let Some(count) = topics.get(topic).copied() else {
+            return Ok(false);
+        };
+        let partitions: Vec<TopicPartition> = (0..count).map(|p| (topic.to_string(), p)).collect();
+        let ends = connection.end_offsets(&partitions)?;
+        let starts = connection.start_offsets(&partitions)?;
+        let ranges: Vec<(TopicPartition, i64, i64)> = partitions
+            .iter()
+            .map(|tp| {
+                let from = self.next.get(&tp.1).copied().unwrap_or(0).max(starts[tp]);
+                (tp.clone(), from, ends[tp])
+            })
+            .collect();
+        let read = connection.read_ranges(&ranges)?;
+        for (tp, records) in read {
+            for record in records {
+                self.records_read += 1;
+                let key = record.key.as_deref().unwrap_or_default();
+                let value = record.value.as_deref().unwrap_or_default();
+                if record.value.is_none() {
+                    continue; // a tombstone from compaction tooling: nothing to decode
+                }
+                match decode_checkpoint(key, value) {
+                    Ok(cp) => {
+                        self.latest
+                            .insert((cp.group.clone(), cp.topic.clone(), cp.partition), cp);
+                    }
+                    Err(e) => self.corrupt.push((tp.1, record.offset, e.0)),
+                }
+            }
+        }
+        for tp in partitions {
+            self.next.insert(tp.1, ends[&tp]);
+        }
+        Ok(true)
+    }
+}
+
+/// One (group, source partition) with a committed source offset, and everything about it.
+#[derive(Debug, Clone, Default)]
+pub struct Position {
+    pub group: String,
+    pub source_topic: String,
+    pub target_topic: String,
+    pub partition: i32,
+    pub source_committed: i64,
+    pub source_end: i64,
+    pub target_committed: Option<i64>,
+    pub target_end: Option<i64>,
+    pub checkpoint: Option<Checkpoint>,
+    /// For method content: records at committed-1 and committed on each side.
+    pub source_records: (Option<Record>, Option<Record>),
+    pub target_records: (Option<Record>, Option<Record>),
+}
+
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub positions: Vec<Position>,
+    /// Selected groups with no commit on the selected source topics.
+    pub without_commits: Vec<String>,
+    pub missing_target_topics: Vec<String>,
+    pub checkpoints_topic: Option<(String, bool)>,
+    pub corrupt: Vec<(i32, i64, String)>,
+}
+
+pub fn evaluate(facts: &Facts, method: TranslationMethod, exact: bool) -> Outcome {
+    let mut items = Vec::new();
+    if let Some((topic, false)) = &facts.checkpoints_topic {
+        return Outcome::fail(
+            format!("checkpoints topic {topic} does not exist on target (is MM2's checkpoint connector running, and is mirror.source_alias right?)"),
+            Vec::new(),
+        );
+    }
+    for group in &facts.without_commits {
+        items.push(
+            Item::new(ItemStatus::Fail)
+                .group(group)
+                .reason("no commits on the selected source topics (no such group? likely a typo)"),
+        );
+    }
+    for topic in &facts.missing_target_topics {
+        items.push(
+            Item::new(ItemStatus::Fail)
+                .topic(topic)
+                .reason("topic missing on target"),
+        );
+    }
+    for (partition, offset, error) in &facts.corrupt {
+        items.push(
+            Item::new(ItemStatus::Info)
+                .partition(*partition)
+                .field("offset", *offset)
+                .reason(format!("undecodable checkpoint record skipped: {error}")),
+        );
+    }
+    for p in &facts.positions {
+        items.push(judge(p, method, exact));
+    }
+    let positions = facts.positions.len();
+    let mut outcome = Outcome::from_items(
+        items,
+        format!("{positions} group partition(s) resume on target where they stopped on source"),
+        "group partitions",
+    );
+    if facts.positions.is_empty() && outcome.status == super::Status::Pass {
+        outcome = Outcome::fail("no group has commits on the selected topics", outcome.items);
+    }
+    outcome
+}
+
+fn judge(p: &Position, method: TranslationMethod, exact: bool) -> Item {
+    let u = p.source_committed;
+    let base = Item::new(ItemStatus::Pass)
+        .group(&p.group)
+        .topic(&p.target_topic)
+        .partition(p.partition)
+        .values(u, p.target_committed)
+        .field("source_topic", p.source_topic.as_str())
+        .field("source_end", p.source_end)
+        .field("target_end", p.target_end);
+    let fail = |item: Item, reason: String| {
+        let mut item = item.reason(reason);
+        item.status = ItemStatus::Fail;
+        item
+    };
+    let drained = u >= p.source_end;
+    match method {
+        TranslationMethod::Checkpoints => {
+            let Some(cp) = &p.checkpoint else {
+                return fail(base, format!(
+                    "no checkpoint for this group and partition (MM2 emits checkpoints every emit.checkpoints.interval.seconds, 60 s by default, for groups that pass its group filter and have commits on replicated topics)"
+                ));
+            };
+            let item = base
+                .field("translated", cp.downstream_offset)
+                .field("checkpoint_upstream", cp.upstream_offset);
+            if cp.upstream_offset < u {
+                return fail(item, format!(
+                    "checkpoint older than the source commit (checkpoint upstream {} < committed {u}): wait for the next checkpoint",
+                    cp.upstream_offset
+                ));
+            }
+            if cp.upstream_offset > u {
+                return fail(item, format!(
+                    "checkpoint is ahead of the source commit ({} > {u}): the source group moved back after MM2 checkpointed it",
+                    cp.upstream_offset
+                ));
+            }
+            let Some(t) = p.target_committed else {
+                return fail(item, "target group has no committed offset here: MM2 writes it only with sync.group.offsets.enabled=true, and only while the group is empty or absent on target".into());
+            };
+            if t != cp.downstream_offset {
+                let by = t - cp.downstream_offset;
+                return fail(item, format!(
+                    "target offset {t} differs from the translated {} by {by:+}: MM2 never rewinds a target group and skips groups active on target",
+                    cp.downstream_offset
+                ));
+            }
+            if drained {
+                if let Some(end) = p.target_end {
+                    let reread = end - cp.downstream_offset;
+                    if reread != 0 {
+                        let item = item.field("reread", reread);
+                        let reason = format!(
+                            "consumers will re-read {reread} records: the group is drained on source but translation stops short of the target end (MM2 writes the final offset sync up to 60 s after producers stop; 3.5.0-3.6.1 may never)"
+                        );
+                        return if exact {
+                            fail(item, reason)
+                        } else {
+                            item.reason(reason)
+                        };
+                    }
+                }
+            }
+            item
+        }
+        TranslationMethod::Equal => match p.target_committed {
+            None => fail(base, "target group has no committed offset here".into()),
+            Some(t) if t != u => fail(
+                base,
+                format!("target offset differs from source by {:+}", t - u),
+            ),
+            Some(_) => base,
+        },
+        TranslationMethod::Content => {
+            let Some(t) = p.target_committed else {
+                return fail(base, "target group has no committed offset here".into());
+            };
+            if u == 0 && t == 0 {
+                return base.reason("both at the start");
+            }
+            let same = |a: &Option<Record>, b: &Option<Record>| match (a, b) {
+                (Some(a), Some(b)) => a.digest == b.digest,
+                (None, None) => true,
+                _ => false,
+            };
+            if !same(&p.source_records.0, &p.target_records.0) {
+                return fail(base, format!(
+                    "the record before the committed offset differs (source offset {}, target offset {})",
+                    u - 1,
+                    t - 1
+                ));
+            }
+            if !same(&p.source_records.1, &p.target_records.1) {
+                return fail(base, format!(
+                    "the record at the committed offset differs (source offset {u}, target offset {t})"
+                ));
+            }
+            base
+        }
+    }
+}
+
+pub fn run(
+    spec: &CheckSpec,
+    runbook: &Runbook,
+    clusters: &Clusters,
+    cache: &mut CheckpointCache,
+) -> Result<Outcome, KafkaError> {
+    let CheckSpec::OffsetsTranslated {
+        groups,
+        topics,
+        method,
+        exact,
+    } = spec
+    else {
+        unreachable!("offsets_translated::run takes an offsets_translated spec")
+    };
+    let (source, target) = (&clusters.source, &clusters.target);
+    let mut facts = Facts::default();
+
+    let names = selection::groups(groups, source)?;
+    let source_topics = source.topics()?;
+    let target_topics = target.topics()?;
+    let mut committed = source.committed(&names)?;
+    for commits in committed.values_mut() {
+        commits.retain(|c| topics.matches(&c.topic) && source_topics.contains_key(&c.topic));
+    }
+    let target_committed = target.committed(&names)?;
+    let target_offset: HashMap<(&str, &str, i32), i64> = target_committed
+        .iter()
+        .flat_map(|(g, cs)| {
+            cs.iter()
+                .map(move |c| ((g.as_str(), c.topic.as_str(), c.partition), c.offset))
+        })
+        .collect();
+
+    let mut source_partitions = Vec::new();
+    let mut target_partitions = Vec::new();
+    for (group, commits) in &committed {
+        if commits.is_empty() {
+            facts.without_commits.push(group.clone());
+        }
+        for c in commits {
+            let target_topic = runbook.mirror.target_topic(&c.topic);
+            source_partitions.push((c.topic.clone(), c.partition));
+            match target_topics.get(&target_topic) {
+                Some(count) if c.partition < *count => {
+                    target_partitions.push((target_topic.clone(), c.partition));
+                }
+                _ => {
+                    if !facts.missing_target_topics.contains(&target_topic) {
+                        facts.missing_target_topics.push(target_topic.clone());
+                    }
+                }
+            }
+        }
+    }
+    source_partitions.sort();
+    source_partitions.dedup();
+    target_partitions.sort();
+    target_partitions.dedup();
+    let source_end = source.end_offsets(&source_partitions)?;
+    let target_end = target.end_offsets(&target_partitions)?;
+
+    if *method == TranslationMethod::Checkpoints {
+        let topic = runbook
+            .mirror
+            .checkpoints_topic
+            .clone()
+            .expect("validation requires a checkpoints topic for method checkpoints");
+        let exists = cache.refresh(target, &topic)?;
+        facts.checkpoints_topic = Some((topic, exists));
+        facts.corrupt = cache.corrupt.clone();
+    }
+
+    for (group, commits) in &committed {
+        for c in commits {
+            let target_topic = runbook.mirror.target_topic(&c.topic);
+            if facts.missing_target_topics.contains(&target_topic) {
+                continue;
+            }
+            facts.positions.push(Position {
+                group: group.clone(),
+                source_topic: c.topic.clone(),
+                target_topic: target_topic.clone(),
+                partition: c.partition,
+                source_committed: c.offset,
+                source_end: source_end[&(c.topic.clone(), c.partition)],
+                target_committed: target_offset
+                    .get(&(group.as_str(), target_topic.as_str(), c.partition))
+                    .copied(),
+                target_end: target_end
+                    .get(&(target_topic.clone(), c.partition))
+                    .copied(),
+                checkpoint: cache
+                    .latest
+                    .get(&(group.clone(), target_topic.clone(), c.partition))
+                    .cloned(),
+                ..Position::default()
+            });
+        }
+    }
+
+    if *method == TranslationMethod::Content {
+        read_neighbours(&mut facts.positions, clusters)?;
+    }
+    Ok(evaluate(&facts, *method, *exact))
+}
+
+/// Fill in the records at committed-1 and committed on both clusters, in one batched read
+/// per cluster.
+fn read_neighbours(positions: &mut [Position], clusters: &Clusters) -> Result<(), KafkaError> {
+    let mut source_ranges: BTreeMap<TopicPartition, (i64, i64)> = BTreeMap::new();
+    let mut target_ranges: BTreeMap<TopicPartition, (i64, i64)> = BTreeMap::new();
+    let widen = |ranges: &mut BTreeMap<TopicPartition, (i64, i64)>,
+                 tp: TopicPartition,
+                 at: i64,
+                 end: i64| {
+        let from = (at - 1).max(0);
+        let to = (at + 1).min(end);
+        if to > from {
+            let range = ranges.entry(tp).or_insert((from, to));
+            range.0 = range.0.min(from);
+            range.1 = range.1.max(to);
+        }
+    };
+    for p in positions.iter() {
+        widen(
+            &mut source_ranges,
+            (p.source_topic.clone(), p.partition),
+            p.source_committed,
+            p.source_end,
+        );
+        if let (Some(t), Some(end)) = (p.target_committed, p.target_end) {
+            widen(
+                &mut target_ranges,
+                (p.target_topic.clone(), p.partition),
+                t,
+                end,
+            );
+        }
+    }
+    let flatten =
+        |ranges: BTreeMap<TopicPartition, (i64, i64)>| -> Vec<(TopicPartition, i64, i64)> {
+            ranges.into_iter().map(|(tp, (a, b))| (tp, a, b)).collect()
+        };
+    let source = clusters.source.read_ranges(&flatten(source_ranges))?;
+    let target = clusters.target.read_ranges(&flatten(target_ranges))?;
+    let at = |records: Option<&Vec<Record>>, offset: i64| -> Option<Record> {
+        records?.iter().find(|r| r.offset == offset).cloned()
+    };
+    for p in positions.iter_mut() {
+        let s = source.get(&(p.source_topic.clone(), p.partition));
+        p.source_records = (at(s, p.source_committed - 1), at(s, p.source_committed));
+        if let Some(t) = p.target_committed {
+            let r = target.get(&(p.target_topic.clone(), p.partition));
+            p.target_records = (at(r, t - 1), at(r, t));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+
+    fn position(
+        u: i64,
+        source_end: i64,
+        t: Option<i64>,
+        target_end: i64,
+        cp: Option<(i64, i64)>,
+    ) -> Position {
+        Position {
+            group: "billing".into(),
+            source_topic: "orders".into(),
+            target_topic: "orders".into(),
+            partition: 0,
+            source_committed: u,
+            source_end,
+            target_committed: t,
+            target_end: Some(target_end),
+            checkpoint: cp.map(|(up, down)| Checkpoint {
+                group: "billing".into(),
+                topic: "orders".into(),
+                partition: 0,
+                upstream_offset: up,
+                downstream_offset: down,
+                metadata: String::new(),
+            }),
+            ..Position::default()
+        }
+    }
+
+    fn verdict(p: Position, exact: bool) -> Outcome {
+        evaluate(
+            &Facts {
+                positions: vec![p],
+                ..Facts::default()
+            },
+            TranslationMethod::Checkpoints,
+            exact,
+        )
+    }
+
+    #[test]
+    fn checkpointed_and_synced_passes() {
+        assert_eq!(
+            verdict(position(100, 100, Some(42), 42, Some((100, 42))), true).status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn each_failure_names_its_reason() {
+        let reason = |p: Position| verdict(p, true).items[0].reason.clone().unwrap();
+        assert!(reason(position(100, 120, Some(42), 60, None)).contains("no checkpoint"));
+        assert!(reason(position(100, 120, Some(40), 60, Some((90, 40))))
+            .contains("older than the source commit"));
+        assert!(
+            reason(position(100, 120, None, 60, Some((100, 42)))).contains("no committed offset")
+        );
+        assert!(reason(position(100, 120, Some(41), 60, Some((100, 42)))).contains("by -1"));
+    }
+
+    #[test]
+    fn drained_group_must_land_on_the_target_end() {
+        let p = position(100, 100, Some(40), 42, Some((100, 40)));
+        let strict = verdict(p.clone(), true);
+        assert_eq!(strict.status, Status::Fail);
+        assert!(strict.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("re-read 2 records"));
+        let lenient = verdict(p, false);
+        assert_eq!(lenient.status, Status::Pass);
+        assert_eq!(lenient.items[0].extra["reread"], 2);
+    }
+
+    #[test]
+    fn equal_method_compares_offsets() {
+        let facts = Facts {
+            positions: vec![position(100, 100, Some(99), 100, None)],
+            ..Facts::default()
+        };
+        assert_eq!(
+            evaluate(&facts, TranslationMethod::Equal, true).status,
+            Status::Fail
+        );
+    }
+}

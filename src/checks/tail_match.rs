@@ -1,0 +1,291 @@
+//! `tail_match`: the last N records of each partition are identical, in order, on both
+//! clusters. Extra copies on the target (at-least-once mirroring) are counted, not failed.
+
+use std::collections::HashSet;
+
+use super::mirror_caught_up::same_record;
+use super::{selection, Clusters, Item, ItemStatus, Outcome};
+use crate::kafka::{KafkaError, Record, TopicPartition};
+use crate::runbook::{CheckSpec, Runbook};
+
+/// How the two tails line up.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Alignment {
+    Match {
+        compared: usize,
+        duplicates: usize,
+    },
+    /// The first (newest-first walk) position where they differ: source and target offsets.
+    Differs {
+        source: i64,
+        target: Option<i64>,
+        reason: String,
+    },
+}
+
+/// Walk both tails back from the end. A target record equal to one already matched is a
+/// duplicate from a retried or replayed mirror write and is skipped; anything else that
+/// does not match is a missing or changed record.
+pub fn align(source: &[Record], target: &[Record]) -> Alignment {
+    let mut seen: HashSet<[u8; 32]> = HashSet::new();
+    let mut duplicates = 0;
+    let mut j = target.len();
+    for s in source.iter().rev() {
+        loop {
+            if j == 0 {
+                return Alignment::Differs {
+                    source: s.offset,
+                    target: None,
+                    reason: format!("source record at offset {} is missing on target", s.offset),
+                };
+            }
+            let t = &target[j - 1];
+            if same_record(s, t) {
+                seen.insert(t.digest);
+                j -= 1;
+                break;
+            }
+            if seen.contains(&t.digest) {
+                duplicates += 1;
+                j -= 1;
+                continue;
+            }
+            return Alignment::Differs {
+                source: s.offset,
+                target: Some(t.offset),
+                reason: format!(
+                    "source offset {} and target offset {} differ (record missing or changed)",
+                    s.offset, t.offset
+                ),
+            };
+        }
+    }
+    Alignment::Match {
+        compared: source.len(),
+        duplicates,
+    }
+}
+
+pub struct PartitionTails {
+    pub source_topic: String,
+    pub target_topic: String,
+    pub partition: i32,
+    pub source: Vec<Record>,
+    /// None: the partition does not exist on target.
+    pub target: Option<Vec<Record>>,
+}
+
+pub fn evaluate(tails: &[PartitionTails], missing_topics: &[String], records: u32) -> Outcome {
+    let mut items: Vec<Item> = missing_topics
+        .iter()
+        .map(|t| {
+            Item::new(ItemStatus::Fail)
+                .topic(t)
+                .reason("topic missing on target")
+        })
+        .collect();
+    let mut total_duplicates = 0;
+    for tail in tails {
+        let item = Item::new(ItemStatus::Pass)
+            .topic(&tail.target_topic)
+            .partition(tail.partition)
+            .field("source_topic", tail.source_topic.as_str());
+        let Some(target) = &tail.target else {
+            let mut item = item.reason("partition missing on target");
+            item.status = ItemStatus::Fail;
+            items.push(item);
+            continue;
+        };
+        match align(&tail.source, target) {
+            Alignment::Match {
+                compared,
+                duplicates,
+            } => {
+                total_duplicates += duplicates;
+                let mut item = item
+                    .values(compared as i64, target.len() as i64)
+                    .field("duplicates", duplicates);
+                if duplicates > 0 {
+                    item = item.reason(format!(
+                        "{duplicates} duplicate(s) on target (at-least-once mirroring: a retried write or a replay after a task restart)"
+                    ));
+                }
+                items.push(item);
+            }
+            Alignment::Differs {
+                source,
+                target,
+                reason,
+            } => {
+                let mut item = item.values(source, target).reason(reason);
+                item.status = ItemStatus::Fail;
+                items.push(item);
+            }
+        }
+    }
+    let count = tails.len();
+    let mut pass = format!(
+        "the last {records} records of {count} partition(s) are identical on both clusters"
+    );
+    if total_duplicates > 0 {
+        pass.push_str(&format!(" ({total_duplicates} duplicate(s) on target)"));
+    }
+    if count == 0 && missing_topics.is_empty() {
+        return Outcome::fail("no topic matches the selection", Vec::new());
+    }
+    Outcome::from_items(items, pass, "partitions")
+}
+
+pub fn run(
+    spec: &CheckSpec,
+    runbook: &Runbook,
+    clusters: &Clusters,
+) -> Result<Outcome, KafkaError> {
+    let CheckSpec::TailMatch { topics, records } = spec else {
+        unreachable!("tail_match::run takes a tail_match spec")
+    };
+    let n = i64::from(*records);
+    let source_topics = clusters.source.topics()?;
+    let target_topics = clusters.target.topics()?;
+    let names = selection::topics(topics, &source_topics);
+    let mut missing = Vec::new();
+    let mut pairs: Vec<(TopicPartition, Option<TopicPartition>)> = Vec::new();
+    for (source_topic, target_topic) in selection::mapped(runbook, &names) {
+        let target_count = target_topics.get(&target_topic).copied();
+        if target_count.is_none() {
+            missing.push(target_topic.clone());
+            continue;
+        }
+        for p in 0..source_topics[&source_topic] {
+            let target = (p < target_count.unwrap_or(0)).then(|| (target_topic.clone(), p));
+            pairs.push(((source_topic.clone(), p), target));
+        }
+    }
+    let source_partitions: Vec<TopicPartition> = pairs.iter().map(|(s, _)| s.clone()).collect();
+    let target_partitions: Vec<TopicPartition> =
+        pairs.iter().filter_map(|(_, t)| t.clone()).collect();
+    // The target may hold duplicates: read twice as far back there.
+    let tail =
+        |connection: &crate::kafka::Connection, partitions: &[TopicPartition], depth: i64| {
+            let ends = connection.end_offsets(partitions)?;
+            let starts = connection.start_offsets(partitions)?;
+            let ranges: Vec<(TopicPartition, i64, i64)> = partitions
+                .iter()
+                .map(|tp| (tp.clone(), (ends[tp] - depth).max(starts[tp]), ends[tp]))
+                .collect();
+            connection.read_ranges(&ranges)
+        };
+    let mut source = tail(&clusters.source, &source_partitions, n)?;
+    let mut target = tail(&clusters.target, &target_partitions, 2 * n)?;
+    let tails: Vec<PartitionTails> = pairs
+        .into_iter()
+        .map(|(s, t)| {
+            let mut source_records = source.remove(&s).unwrap_or_default();
+            // Keep exactly the last N data records (markers can make the range hold fewer).
+            let keep = source_records.len().saturating_sub(n as usize);
+            source_records.drain(..keep);
+            PartitionTails {
+                target_topic: t
+                    .as_ref()
+                    .map_or_else(|| runbook.mirror.target_topic(&s.0), |t| t.0.clone()),
+                source_topic: s.0,
+                partition: s.1,
+                source: source_records,
+                target: t.map(|t| target.remove(&t).unwrap_or_default()),
+            }
+        })
+        .collect();
+    Ok(evaluate(&tails, &missing, *records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(offset: i64, content: &str) -> Record {
+        use sha2::{Digest, Sha256};
+        Record {
+            offset,
+            timestamp: Some(1),
+            log_append_time: false,
+            digest: Sha256::digest(content.as_bytes()).into(),
+            key: None,
+            value: Some(content.as_bytes().to_vec()),
+        }
+    }
+
+    fn records(base: i64, contents: &[&str]) -> Vec<Record> {
+        contents
+            .iter()
+            .enumerate()
+            .map(|(i, c)| r(base + i as i64, c))
+            .collect()
+    }
+
+    #[test]
+    fn identical_tails_match_whatever_the_offsets() {
+        let s = records(100, &["a", "b", "c"]);
+        let t = records(7, &["a", "b", "c"]);
+        assert_eq!(
+            align(&s, &t),
+            Alignment::Match {
+                compared: 3,
+                duplicates: 0
+            }
+        );
+    }
+
+    #[test]
+    fn duplicates_on_target_are_counted_not_failed() {
+        let s = records(0, &["a", "b", "c", "d"]);
+        let t = records(0, &["a", "b", "c", "b", "c", "d"]);
+        assert_eq!(
+            align(&s, &t),
+            Alignment::Match {
+                compared: 4,
+                duplicates: 2
+            }
+        );
+    }
+
+    #[test]
+    fn a_missing_or_changed_record_fails_at_the_first_difference() {
+        let s = records(10, &["a", "b", "c"]);
+        let missing_last = records(0, &["a", "b"]);
+        assert!(matches!(
+            align(&s, &missing_last),
+            Alignment::Differs {
+                source: 12,
+                target: Some(1),
+                ..
+            }
+        ));
+        let changed = records(0, &["a", "X", "c"]);
+        assert!(matches!(
+            align(&s, &changed),
+            Alignment::Differs {
+                source: 11,
+                target: Some(1),
+                ..
+            }
+        ));
+        assert!(matches!(
+            align(&s, &[]),
+            Alignment::Differs {
+                source: 12,
+                target: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_different_timestamp_differs_unless_log_append_time() {
+        let s = vec![r(0, "a")];
+        let mut t = vec![r(0, "a")];
+        t[0].timestamp = Some(2);
+        assert!(matches!(align(&s, &t), Alignment::Differs { .. }));
+        t[0].log_append_time = true;
+        assert!(matches!(align(&s, &t), Alignment::Match { .. }));
+    }
+}

@@ -1,0 +1,161 @@
+//! A connection to one runbook cluster: client configuration, error capture, timeouts.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::admin::AdminClient;
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, ConsumerContext};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::ClientConfig;
+
+use super::native::Handle;
+use crate::runbook::{Cluster, Role, Secrets};
+
+/// A failure talking to a cluster. Never turned into a pass.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{role} cluster {bootstrap}: {operation}: {message}")]
+pub struct KafkaError {
+    pub role: Role,
+    /// As the runbook shows it (a `${VAR}` reference stays a reference).
+    pub bootstrap: String,
+    pub operation: String,
+    pub message: String,
+}
+
+/// Keeps librdkafka's last error and log lines instead of printing them, so a timeout can
+/// say why ("Connect to ... failed: Connection refused", "SASL authentication error").
+#[derive(Clone, Default)]
+pub struct Context {
+    last_error: Arc<Mutex<Option<String>>>,
+}
+
+impl Context {
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().ok()?.clone()
+    }
+
+    fn remember(&self, text: String) {
+        if let Ok(mut slot) = self.last_error.lock() {
+            *slot = Some(text);
+        }
+    }
+}
+
+impl ClientContext for Context {
+    fn log(&self, level: RDKafkaLogLevel, _facility: &str, message: &str) {
+        if (level as i32) <= (RDKafkaLogLevel::Warning as i32) {
+            self.remember(message.to_string());
+        }
+    }
+
+    fn error(&self, error: RdError, reason: &str) {
+        self.remember(format!("{error}: {reason}"));
+    }
+}
+
+impl ConsumerContext for Context {}
+
+pub struct Connection {
+    pub role: Role,
+    pub bootstrap: String,
+    pub timeout: Duration,
+    config: ClientConfig,
+    context: Context,
+    admin: AdminClient<Context>,
+    consumer: BaseConsumer<Context>,
+    secrets: Secrets,
+}
+
+/// librdkafka properties the tool sets itself; a runbook value for them would break reads.
+const OWNED_PROPERTIES: [&str; 3] = ["bootstrap.servers", "enable.auto.commit", "group.id"];
+
+impl Connection {
+    pub fn new(
+        cluster: &Cluster,
+        timeout: Duration,
+        secrets: &Secrets,
+    ) -> Result<Connection, KafkaError> {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &cluster.bootstrap.value);
+        let properties: BTreeMap<&str, &str> = cluster
+            .properties
+            .iter()
+            .filter(|(k, _)| !OWNED_PROPERTIES.contains(&k.as_str()))
+            .map(|(k, p)| (k.as_str(), p.value.value.as_str()))
+            .collect();
+        for (key, value) in properties {
+            config.set(key, value);
+        }
+        let millis = timeout.as_millis().to_string();
+        config
+            .set("enable.auto.commit", "false")
+            .set("socket.timeout.ms", &millis)
+            .set("log.connection.close", "false");
+        config.set_log_level(RDKafkaLogLevel::Warning);
+        let context = Context::default();
+        let error = |operation: &str, e: RdError| KafkaError {
+            role: cluster.role,
+            bootstrap: cluster.bootstrap.shown.clone(),
+            operation: operation.into(),
+            message: secrets.redact(&e.to_string()),
+        };
+        let admin = config
+            .create_with_context(context.clone())
+            .map_err(|e| error("client configuration", e))?;
+        let consumer = config
+            .create_with_context(context.clone())
+            .map_err(|e| error("client configuration", e))?;
+        Ok(Connection {
+            role: cluster.role,
+            bootstrap: cluster.bootstrap.shown.clone(),
+            timeout,
+            config,
+            context,
+            admin,
+            consumer,
+            secrets: secrets.clone(),
+        })
+    }
+
+    pub fn handle(&self) -> Handle {
+        Handle(self.admin.inner().native_ptr())
+    }
+
+    pub fn admin(&self) -> &AdminClient<Context> {
+        &self.admin
+    }
+
+    pub fn consumer(&self) -> &BaseConsumer<Context> {
+        &self.consumer
+    }
+
+    /// A fresh consumer for reading records (assign + seek), with this cluster's settings.
+    pub fn reader(&self, extra: &[(&str, &str)]) -> Result<BaseConsumer<Context>, KafkaError> {
+        let mut config = self.config.clone();
+        for (key, value) in extra {
+            config.set(*key, *value);
+        }
+        config
+            .create_with_context(self.context.clone())
+            .map_err(|e| self.error("reader", e.to_string()))
+    }
+
+    /// An error for `operation`, with librdkafka's last complaint when there is one.
+    pub fn error(&self, operation: &str, message: impl Into<String>) -> KafkaError {
+        let mut message = message.into();
+        if let Some(last) = self.context.last_error() {
+            if !message.contains(&last) {
+                message = format!("{message} (last broker error: {last})");
+            }
+        }
+        KafkaError {
+            role: self.role,
+            bootstrap: self.bootstrap.clone(),
+            operation: operation.into(),
+            message: self.secrets.redact(&message),
+        }
+    }
+}

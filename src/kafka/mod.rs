@@ -1,0 +1,9 @@
+//! Cluster access: connections and the batched queries the checks evaluate.
+
+pub mod connection;
+pub mod native;
+
+pub use connection::{Connection, KafkaError};
+pub use native::{Committed, GroupDescription, GroupListing, Member};
+pub use queries::{Record, TopicPartition, Topics};
+pub mod queries;

@@ -1,0 +1,449 @@
+//! The one place that calls librdkafka admin APIs the safe rdkafka wrapper lacks:
+//! ListOffsets, ListConsumerGroups, DescribeConsumerGroups, ListConsumerGroupOffsets.
+//!
+//! Every call is batched: one request carries every partition or group (ListConsumerGroupOffsets
+//! takes one group per request in librdkafka, so all of them are issued at once on one queue
+//! and collected together). Each call blocks until every answer arrives or its deadline passes;
+//! a missing answer is an error, never an empty result.
+
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::time::{Duration, Instant};
+
+use rdkafka::bindings as rd;
+
+/// A librdkafka client handle borrowed from a live rdkafka client.
+#[derive(Clone, Copy)]
+pub struct Handle(pub *mut rd::rd_kafka_t);
+
+// librdkafka handles are thread-safe; the owner outlives every call (see Connection).
+unsafe impl Send for Handle {}
+unsafe impl Sync for Handle {}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NativeError(pub String);
+
+type Result<T> = std::result::Result<T, NativeError>;
+
+struct Queue(*mut rd::rd_kafka_queue_t);
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        unsafe { rd::rd_kafka_queue_destroy(self.0) }
+    }
+}
+
+struct Options(*mut rd::rd_kafka_AdminOptions_t);
+
+impl Drop for Options {
+    fn drop(&mut self) {
+        unsafe { rd::rd_kafka_AdminOptions_destroy(self.0) }
+    }
+}
+
+struct Event(*mut rd::rd_kafka_event_t);
+
+impl Drop for Event {
+    fn drop(&mut self) {
+        unsafe { rd::rd_kafka_event_destroy(self.0) }
+    }
+}
+
+impl Event {
+    fn error(&self) -> Option<String> {
+        unsafe {
+            let code = rd::rd_kafka_event_error(self.0);
+            (code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR)
+                .then(|| text(rd::rd_kafka_event_error_string(self.0)))
+        }
+    }
+
+    fn opaque(&self) -> usize {
+        unsafe { rd::rd_kafka_event_opaque(self.0) as usize }
+    }
+}
+
+struct PartitionList(*mut rd::rd_kafka_topic_partition_list_t);
+
+impl Drop for PartitionList {
+    fn drop(&mut self) {
+        unsafe { rd::rd_kafka_topic_partition_list_destroy(self.0) }
+    }
+}
+
+fn text(p: *const c_char) -> String {
+    if p.is_null() {
+        String::new()
+    } else {
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+}
+
+fn c_string(s: &str) -> Result<CString> {
+    CString::new(s).map_err(|_| NativeError(format!("name contains a NUL byte: {s:?}")))
+}
+
+fn error_text(error: *const rd::rd_kafka_error_t) -> Option<String> {
+    (!error.is_null()).then(|| text(unsafe { rd::rd_kafka_error_string(error) }))
+}
+
+fn options(
+    handle: Handle,
+    op: rd::rd_kafka_admin_op_t,
+    timeout: Duration,
+    opaque: usize,
+) -> Result<Options> {
+    unsafe {
+        let options = Options(rd::rd_kafka_AdminOptions_new(handle.0, op));
+        if options.0.is_null() {
+            return Err(NativeError("librdkafka refused the admin options".into()));
+        }
+        let mut errstr = [0 as c_char; 512];
+        let millis = timeout.as_millis().clamp(1, i32::MAX as u128) as i32;
+        let code = rd::rd_kafka_AdminOptions_set_request_timeout(
+            options.0,
+            millis,
+            errstr.as_mut_ptr(),
+            errstr.len(),
+        );
+        if code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            return Err(NativeError(text(errstr.as_ptr())));
+        }
+        rd::rd_kafka_AdminOptions_set_opaque(options.0, opaque as *mut c_void);
+        Ok(options)
+    }
+}
+
+/// Wait for `count` answers on `queue`, each identified by its opaque (0..count).
+fn collect(queue: &Queue, count: usize, timeout: Duration, what: &str) -> Result<Vec<Event>> {
+    // librdkafka answers by the request timeout; the margin covers its own bookkeeping.
+    let deadline = Instant::now() + timeout + Duration::from_secs(2);
+    let mut slots: Vec<Option<Event>> = (0..count).map(|_| None).collect();
+    let mut received = 0;
+    while received < count {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(NativeError(format!(
+                "{what}: no answer within {}s",
+                timeout.as_secs_f64()
+            )));
+        }
+        let millis = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+        let raw = unsafe { rd::rd_kafka_queue_poll(queue.0, millis) };
+        if raw.is_null() {
+            continue;
+        }
+        let event = Event(raw);
+        let slot = event.opaque();
+        if slot < count && slots[slot].is_none() {
+            slots[slot] = Some(event);
+            received += 1;
+        }
+    }
+    Ok(slots
+        .into_iter()
+        .map(|e| e.expect("every slot filled"))
+        .collect())
+}
+
+fn new_queue(handle: Handle) -> Queue {
+    Queue(unsafe { rd::rd_kafka_queue_new(handle.0) })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetSpec {
+    Earliest,
+    Latest,
+}
+
+/// One partition's answer.
+pub type PartitionResult<T> = std::result::Result<T, String>;
+
+/// Earliest or latest offsets of many partitions in one ListOffsets call.
+pub fn list_offsets(
+    handle: Handle,
+    partitions: &[(String, i32)],
+    spec: OffsetSpec,
+    timeout: Duration,
+) -> Result<Vec<((String, i32), PartitionResult<i64>)>> {
+    if partitions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let offset = match spec {
+        OffsetSpec::Earliest => rd::rd_kafka_OffsetSpec_t::RD_KAFKA_OFFSET_SPEC_EARLIEST as i64,
+        OffsetSpec::Latest => rd::rd_kafka_OffsetSpec_t::RD_KAFKA_OFFSET_SPEC_LATEST as i64,
+    };
+    unsafe {
+        let list = PartitionList(rd::rd_kafka_topic_partition_list_new(
+            partitions.len() as i32
+        ));
+        for (topic, partition) in partitions {
+            let name = c_string(topic)?;
+            let elem = rd::rd_kafka_topic_partition_list_add(list.0, name.as_ptr(), *partition);
+            (*elem).offset = offset;
+        }
+        let queue = new_queue(handle);
+        let options = options(
+            handle,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTOFFSETS,
+            timeout,
+            0,
+        )?;
+        rd::rd_kafka_ListOffsets(handle.0, list.0, options.0, queue.0);
+        let event = collect(&queue, 1, timeout, "ListOffsets")?.remove(0);
+        if let Some(error) = event.error() {
+            return Err(NativeError(format!("ListOffsets: {error}")));
+        }
+        let result = rd::rd_kafka_event_ListOffsets_result(event.0);
+        if result.is_null() {
+            return Err(NativeError("ListOffsets: unexpected answer".into()));
+        }
+        let mut count = 0usize;
+        let infos = rd::rd_kafka_ListOffsets_result_infos(result, &mut count);
+        let mut out = Vec::with_capacity(count);
+        for i in 0..count {
+            let tp = rd::rd_kafka_ListOffsetsResultInfo_topic_partition(*infos.add(i));
+            let key = (text((*tp).topic), (*tp).partition);
+            let value = if (*tp).err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+                Ok((*tp).offset)
+            } else {
+                Err(text(rd::rd_kafka_err2str((*tp).err)))
+            };
+            out.push((key, value));
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupListing {
+    pub group: String,
+    /// librdkafka's name for the state: Stable, Empty, Dead, PreparingRebalance, ...
+    pub state: String,
+}
+
+/// Every consumer group of the cluster. Errors from some brokers fail the whole call: a
+/// partial list would make a missing group look like a typo.
+pub fn list_consumer_groups(handle: Handle, timeout: Duration) -> Result<Vec<GroupListing>> {
+    unsafe {
+        let queue = new_queue(handle);
+        let options = options(
+            handle,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS,
+            timeout,
+            0,
+        )?;
+        rd::rd_kafka_ListConsumerGroups(handle.0, options.0, queue.0);
+        let event = collect(&queue, 1, timeout, "ListGroups")?.remove(0);
+        if let Some(error) = event.error() {
+            return Err(NativeError(format!("ListGroups: {error}")));
+        }
+        let result = rd::rd_kafka_event_ListConsumerGroups_result(event.0);
+        if result.is_null() {
+            return Err(NativeError("ListGroups: unexpected answer".into()));
+        }
+        let mut error_count = 0usize;
+        let errors = rd::rd_kafka_ListConsumerGroups_result_errors(result, &mut error_count);
+        if error_count > 0 {
+            let first = error_text(*errors).unwrap_or_default();
+            return Err(NativeError(format!(
+                "ListGroups: {error_count} broker(s) did not answer: {first}"
+            )));
+        }
+        let mut count = 0usize;
+        let listings = rd::rd_kafka_ListConsumerGroups_result_valid(result, &mut count);
+        let mut out = Vec::with_capacity(count);
+        for i in 0..count {
+            let listing = *listings.add(i);
+            out.push(GroupListing {
+                group: text(rd::rd_kafka_ConsumerGroupListing_group_id(listing)),
+                state: text(rd::rd_kafka_consumer_group_state_name(
+                    rd::rd_kafka_ConsumerGroupListing_state(listing),
+                )),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub member_id: String,
+    pub client_id: String,
+    pub host: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupDescription {
+    pub group: String,
+    pub state: String,
+    pub members: Vec<Member>,
+}
+
+/// State and members of many groups in one DescribeGroups call; each group answers on its own.
+pub fn describe_consumer_groups(
+    handle: Handle,
+    groups: &[String],
+    timeout: Duration,
+) -> Result<Vec<(String, PartitionResult<GroupDescription>)>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    unsafe {
+        let names: Vec<CString> = groups.iter().map(|g| c_string(g)).collect::<Result<_>>()?;
+        let pointers: Vec<*const c_char> = names.iter().map(|n| n.as_ptr()).collect();
+        let queue = new_queue(handle);
+        let options = options(
+            handle,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS,
+            timeout,
+            0,
+        )?;
+        rd::rd_kafka_DescribeConsumerGroups(
+            handle.0,
+            pointers.as_ptr() as *mut *const c_char,
+            pointers.len(),
+            options.0,
+            queue.0,
+        );
+        let event = collect(&queue, 1, timeout, "DescribeGroups")?.remove(0);
+        if let Some(error) = event.error() {
+            return Err(NativeError(format!("DescribeGroups: {error}")));
+        }
+        let result = rd::rd_kafka_event_DescribeConsumerGroups_result(event.0);
+        if result.is_null() {
+            return Err(NativeError("DescribeGroups: unexpected answer".into()));
+        }
+        let mut count = 0usize;
+        let descriptions = rd::rd_kafka_DescribeConsumerGroups_result_groups(result, &mut count);
+        let mut out = Vec::with_capacity(count);
+        for i in 0..count {
+            let d = *descriptions.add(i);
+            let group = text(rd::rd_kafka_ConsumerGroupDescription_group_id(d));
+            if let Some(error) = error_text(rd::rd_kafka_ConsumerGroupDescription_error(d)) {
+                out.push((group, Err(error)));
+                continue;
+            }
+            let members = (0..rd::rd_kafka_ConsumerGroupDescription_member_count(d))
+                .map(|m| {
+                    let member = rd::rd_kafka_ConsumerGroupDescription_member(d, m);
+                    Member {
+                        member_id: text(rd::rd_kafka_MemberDescription_consumer_id(member)),
+                        client_id: text(rd::rd_kafka_MemberDescription_client_id(member)),
+                        host: text(rd::rd_kafka_MemberDescription_host(member)),
+                    }
+                })
+                .collect();
+            let state = text(rd::rd_kafka_consumer_group_state_name(
+                rd::rd_kafka_ConsumerGroupDescription_state(d),
+            ));
+            out.push((
+                group.clone(),
+                Ok(GroupDescription {
+                    group,
+                    state,
+                    members,
+                }),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// One committed offset; partitions without a commit are left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+/// Every committed offset of each group: one OffsetFetch per group, all in flight at once.
+pub fn list_consumer_group_offsets(
+    handle: Handle,
+    groups: &[String],
+    timeout: Duration,
+) -> Result<Vec<(String, PartitionResult<Vec<Committed>>)>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    unsafe {
+        let queue = new_queue(handle);
+        for (slot, group) in groups.iter().enumerate() {
+            let name = c_string(group)?;
+            let request =
+                rd::rd_kafka_ListConsumerGroupOffsets_new(name.as_ptr(), std::ptr::null());
+            let options = options(
+                handle,
+                rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+                timeout,
+                slot,
+            )?;
+            let mut requests = [request];
+            rd::rd_kafka_ListConsumerGroupOffsets(
+                handle.0,
+                requests.as_mut_ptr(),
+                1,
+                options.0,
+                queue.0,
+            );
+            rd::rd_kafka_ListConsumerGroupOffsets_destroy(request);
+        }
+        let events = collect(&queue, groups.len(), timeout, "OffsetFetch")?;
+        let mut out = Vec::with_capacity(groups.len());
+        for (group, event) in groups.iter().zip(events) {
+            if let Some(error) = event.error() {
+                out.push((group.clone(), Err(error)));
+                continue;
+            }
+            let result = rd::rd_kafka_event_ListConsumerGroupOffsets_result(event.0);
+            if result.is_null() {
+                out.push((group.clone(), Err("unexpected answer".into())));
+                continue;
+            }
+            let mut count = 0usize;
+            let results = rd::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &mut count);
+            if count != 1 {
+                out.push((group.clone(), Err(format!("{count} answers for one group"))));
+                continue;
+            }
+            let answer = *results;
+            if let Some(error) = error_text(rd::rd_kafka_group_result_error(answer)) {
+                out.push((group.clone(), Err(error)));
+                continue;
+            }
+            let list = rd::rd_kafka_group_result_partitions(answer);
+            let mut committed = Vec::new();
+            let mut failure = None;
+            if !list.is_null() {
+                for i in 0..(*list).cnt as usize {
+                    let tp = &*(*list).elems.add(i);
+                    if tp.err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+                        failure = Some(format!(
+                            "{}[{}]: {}",
+                            text(tp.topic),
+                            tp.partition,
+                            text(rd::rd_kafka_err2str(tp.err))
+                        ));
+                        break;
+                    }
+                    if tp.offset >= 0 {
+                        committed.push(Committed {
+                            topic: text(tp.topic),
+                            partition: tp.partition,
+                            offset: tp.offset,
+                        });
+                    }
+                }
+            }
+            out.push((
+                group.clone(),
+                match failure {
+                    Some(error) => Err(error),
+                    None => Ok(committed),
+                },
+            ));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,342 @@
+//! The batched queries. Each one is a single round trip per broker for all its partitions or
+//! groups (or, for OffsetFetch, all groups in flight at once), with the connection's timeout.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{AdminOptions, ResourceSpecifier};
+use rdkafka::consumer::Consumer;
+use rdkafka::message::{Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use sha2::{Digest, Sha256};
+
+use super::native::{self, Committed, GroupDescription, GroupListing, OffsetSpec};
+use super::{Connection, KafkaError};
+
+pub type TopicPartition = (String, i32);
+
+/// Topic name to partition count, internal topics included.
+pub type Topics = BTreeMap<String, i32>;
+
+impl Connection {
+    /// The cluster id from metadata; a cluster that does not answer is an error.
+    pub fn cluster_id(&self) -> Result<String, KafkaError> {
+        self.consumer()
+            .client()
+            .fetch_cluster_id(self.timeout)
+            .ok_or_else(|| {
+                self.error(
+                    "cluster id",
+                    format!("no answer within {}", secs(self.timeout)),
+                )
+            })
+    }
+
+    /// Every topic and its partition count.
+    pub fn topics(&self) -> Result<Topics, KafkaError> {
+        let metadata = self
+            .consumer()
+            .fetch_metadata(None, self.timeout)
+            .map_err(|e| self.error("metadata", e.to_string()))?;
+        if metadata.brokers().is_empty() {
+            return Err(self.error("metadata", "the cluster lists no brokers"));
+        }
+        let mut topics = Topics::new();
+        for topic in metadata.topics() {
+            if let Some(error) = topic.error() {
+                return Err(self.error(
+                    "metadata",
+                    format!(
+                        "topic {}: {:?}",
+                        topic.name(),
+                        rdkafka::types::RDKafkaErrorCode::from(error)
+                    ),
+                ));
+            }
+            topics.insert(topic.name().to_string(), topic.partitions().len() as i32);
+        }
+        Ok(topics)
+    }
+
+    /// Replication factor of each topic (replicas of its first partition).
+    pub fn replication_factors(&self) -> Result<BTreeMap<String, usize>, KafkaError> {
+        let metadata = self
+            .consumer()
+            .fetch_metadata(None, self.timeout)
+            .map_err(|e| self.error("metadata", e.to_string()))?;
+        Ok(metadata
+            .topics()
+            .iter()
+            .map(|t| {
+                let replicas = t.partitions().first().map_or(0, |p| p.replicas().len());
+                (t.name().to_string(), replicas)
+            })
+            .collect())
+    }
+
+    fn offsets(
+        &self,
+        partitions: &[TopicPartition],
+        spec: OffsetSpec,
+    ) -> Result<HashMap<TopicPartition, i64>, KafkaError> {
+        let what = match spec {
+            OffsetSpec::Earliest => "start offsets",
+            OffsetSpec::Latest => "end offsets",
+        };
+        let answers = native::list_offsets(self.handle(), partitions, spec, self.timeout)
+            .map_err(|e| self.error(what, e.0))?;
+        let mut out = HashMap::with_capacity(answers.len());
+        for (key, answer) in answers {
+            match answer {
+                Ok(offset) => {
+                    out.insert(key, offset);
+                }
+                Err(e) => return Err(self.error(what, format!("{}[{}]: {e}", key.0, key.1))),
+            }
+        }
+        if let Some(missing) = partitions.iter().find(|p| !out.contains_key(*p)) {
+            return Err(self.error(what, format!("no answer for {}[{}]", missing.0, missing.1)));
+        }
+        Ok(out)
+    }
+
+    /// Log end offsets (high watermarks) of many partitions in one ListOffsets call.
+    pub fn end_offsets(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<HashMap<TopicPartition, i64>, KafkaError> {
+        self.offsets(partitions, OffsetSpec::Latest)
+    }
+
+    /// Log start offsets of many partitions in one ListOffsets call.
+    pub fn start_offsets(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<HashMap<TopicPartition, i64>, KafkaError> {
+        self.offsets(partitions, OffsetSpec::Earliest)
+    }
+
+    pub fn list_groups(&self) -> Result<Vec<GroupListing>, KafkaError> {
+        native::list_consumer_groups(self.handle(), self.timeout)
+            .map_err(|e| self.error("list groups", e.0))
+    }
+
+    pub fn describe_groups(
+        &self,
+        groups: &[String],
+    ) -> Result<Vec<(String, Result<GroupDescription, String>)>, KafkaError> {
+        native::describe_consumer_groups(self.handle(), groups, self.timeout)
+            .map_err(|e| self.error("describe groups", e.0))
+    }
+
+    /// Committed offsets of many groups; a group that fails to answer fails the call.
+    pub fn committed(
+        &self,
+        groups: &[String],
+    ) -> Result<BTreeMap<String, Vec<Committed>>, KafkaError> {
+        let answers = native::list_consumer_group_offsets(self.handle(), groups, self.timeout)
+            .map_err(|e| self.error("committed offsets", e.0))?;
+        let mut out = BTreeMap::new();
+        for (group, answer) in answers {
+            match answer {
+                Ok(committed) => {
+                    out.insert(group, committed);
+                }
+                Err(e) => {
+                    return Err(self.error("committed offsets", format!("group {group}: {e}")))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Configs of many topics in one DescribeConfigs call: topic -> name -> value.
+    pub fn topic_configs(
+        &self,
+        topics: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, Option<String>>>, KafkaError> {
+        if topics.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let specifiers: Vec<ResourceSpecifier> =
+            topics.iter().map(|t| ResourceSpecifier::Topic(t)).collect();
+        let options = AdminOptions::new().request_timeout(Some(self.timeout));
+        let future = self.admin().describe_configs(&specifiers, &options);
+        let answers = with_deadline(future, self.timeout)
+            .ok_or_else(|| {
+                self.error(
+                    "describe configs",
+                    format!("no answer within {}", secs(self.timeout)),
+                )
+            })?
+            .map_err(|e| self.error("describe configs", e.to_string()))?;
+        let mut out = BTreeMap::new();
+        for (topic, answer) in topics.iter().zip(answers) {
+            let resource = answer
+                .map_err(|e| self.error("describe configs", format!("topic {topic}: {e}")))?;
+            let entries = resource
+                .entries
+                .iter()
+                .map(|entry| (entry.name.clone(), entry.value.clone()))
+                .collect();
+            out.insert(topic.clone(), entries);
+        }
+        Ok(out)
+    }
+
+    /// Records in `[start, end)` of each partition, read with one consumer assigned to all of
+    /// them. Every range must be read to its end before the deadline, or it is an error.
+    pub fn read_ranges(
+        &self,
+        ranges: &[(TopicPartition, i64, i64)],
+    ) -> Result<HashMap<TopicPartition, Vec<Record>>, KafkaError> {
+        let mut out: HashMap<TopicPartition, Vec<Record>> = HashMap::new();
+        let mut pending: HashMap<TopicPartition, i64> = HashMap::new();
+        let mut assignment = TopicPartitionList::new();
+        for ((topic, partition), start, end) in ranges {
+            out.entry((topic.clone(), *partition)).or_default();
+            if end > start {
+                pending.insert((topic.clone(), *partition), *end);
+                assignment
+                    .add_partition_offset(topic, *partition, Offset::Offset(*start))
+                    .map_err(|e| self.error("read records", e.to_string()))?;
+            }
+        }
+        if pending.is_empty() {
+            return Ok(out);
+        }
+        // librdkafka wants a group id even for assign(); nothing is ever committed under it,
+        // and the `__` prefix keeps it out of every default group selection.
+        let reader = self.reader(&[
+            ("group.id", "__cutover-reader"),
+            ("enable.partition.eof", "true"),
+            ("fetch.wait.max.ms", "20"),
+            ("max.partition.fetch.bytes", "16777216"),
+            ("fetch.max.bytes", "134217728"),
+            ("queued.max.messages.kbytes", "262144"),
+        ])?;
+        reader
+            .assign(&assignment)
+            .map_err(|e| self.error("read records", e.to_string()))?;
+        // The deadline moves with progress: a slow but advancing read is not a failure.
+        let mut deadline = Instant::now() + self.timeout;
+        while !pending.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let ((topic, partition), end) = pending.iter().next().expect("pending");
+                return Err(self.error(
+                    "read records",
+                    format!(
+                        "{topic}[{partition}] not read up to offset {end} within {} ({} partitions unfinished)",
+                        secs(self.timeout),
+                        pending.len()
+                    ),
+                ));
+            }
+            let Some(message) = reader.poll(left.min(Duration::from_millis(200))) else {
+                continue;
+            };
+            match message {
+                Ok(message) => {
+                    deadline = Instant::now() + self.timeout;
+                    let key = (message.topic().to_string(), message.partition());
+                    let Some(end) = pending.get(&key).copied() else {
+                        continue;
+                    };
+                    if message.offset() < end {
+                        out.entry(key.clone())
+                            .or_default()
+                            .push(Record::of(&message));
+                    }
+                    if message.offset() + 1 >= end {
+                        pending.remove(&key);
+                    }
+                }
+                Err(rdkafka::error::KafkaError::PartitionEOF(partition)) => {
+                    // At the end of the log: the range is complete if the end is reached
+                    // (transaction markers and compaction leave offset gaps).
+                    let ends: Vec<TopicPartition> = pending
+                        .keys()
+                        .filter(|(_, p)| *p == partition)
+                        .cloned()
+                        .collect();
+                    for key in ends {
+                        let position = reader.position().ok().and_then(|list| {
+                            list.find_partition(&key.0, key.1).map(|e| e.offset())
+                        });
+                        if let Some(Offset::Offset(at)) = position {
+                            if at >= pending[&key] {
+                                pending.remove(&key);
+                            }
+                        }
+                    }
+                }
+                Err(e) => return Err(self.error("read records", e.to_string())),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A record as the checks compare it: where it is, when, and a digest of its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub offset: i64,
+    pub timestamp: Option<i64>,
+    pub log_append_time: bool,
+    /// SHA-256 over key, value and headers, each length-prefixed (None and empty differ).
+    pub digest: [u8; 32],
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+}
+
+impl Record {
+    fn of<M: Message>(message: &M) -> Record {
+        let mut hasher = Sha256::new();
+        let mut field = |bytes: Option<&[u8]>| match bytes {
+            None => hasher.update([0u8]),
+            Some(b) => {
+                hasher.update([1u8]);
+                hasher.update((b.len() as u64).to_be_bytes());
+                hasher.update(b);
+            }
+        };
+        field(message.key());
+        field(message.payload());
+        if let Some(headers) = message.headers() {
+            for header in headers.iter() {
+                field(Some(header.key.as_bytes()));
+                field(header.value);
+            }
+        }
+        let (timestamp, log_append_time) = match message.timestamp() {
+            rdkafka::Timestamp::NotAvailable => (None, false),
+            rdkafka::Timestamp::CreateTime(t) => (Some(t), false),
+            rdkafka::Timestamp::LogAppendTime(t) => (Some(t), true),
+        };
+        Record {
+            offset: message.offset(),
+            timestamp,
+            log_append_time,
+            digest: hasher.finalize().into(),
+            key: message.key().map(<[u8]>::to_vec),
+            value: message.payload().map(<[u8]>::to_vec),
+        }
+    }
+}
+
+pub fn secs(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+/// None when `future` does not finish within `limit` (rdkafka admin futures rely on the
+/// request timeout; this is the belt to its braces).
+fn with_deadline<F: std::future::Future>(future: F, limit: Duration) -> Option<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .ok()?;
+    runtime
+        .block_on(async { tokio::time::timeout(limit + Duration::from_secs(2), future).await })
+        .ok()
+}

@@ -1,0 +1,123 @@
+//! The kafka module's batched queries against real brokers.
+
+use std::time::Duration;
+
+use cutover::kafka::Connection;
+use cutover::runbook::{Cluster, Role, Secrets, Setting};
+
+use crate::fixture::{self, numbered};
+use crate::support::Broker;
+
+pub fn cluster(role: Role, bootstrap: &str) -> Cluster {
+    Cluster {
+        role,
+        bootstrap: Setting::plain(bootstrap),
+        cluster_id: None,
+        properties_file: None,
+        properties: Default::default(),
+    }
+}
+
+pub fn connect(role: Role, bootstrap: &str) -> Connection {
+    Connection::new(
+        &cluster(role, bootstrap),
+        Duration::from_secs(5),
+        &Secrets::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn batched_queries_answer_for_every_partition_and_group() {
+    let broker = Broker::start("queries");
+    fixture::create_topic(
+        &broker.bootstrap,
+        "orders",
+        3,
+        &[("retention.ms", "86400000")],
+    );
+    fixture::produce(&broker.bootstrap, "orders", 0, &numbered(0..30));
+    fixture::produce(&broker.bootstrap, "orders", 2, &numbered(0..5));
+    fixture::commit(
+        &broker.bootstrap,
+        "billing",
+        &[("orders", 0, 25), ("orders", 2, 5)],
+    );
+    fixture::commit(&broker.bootstrap, "shipping", &[("orders", 0, 30)]);
+
+    let c = connect(Role::Source, &broker.bootstrap);
+    assert_eq!(c.cluster_id().unwrap(), "queries");
+    let topics = c.topics().unwrap();
+    assert_eq!(topics.get("orders"), Some(&3));
+    let partitions: Vec<(String, i32)> = (0..3).map(|p| ("orders".to_string(), p)).collect();
+    let ends = c.end_offsets(&partitions).unwrap();
+    assert_eq!(ends[&("orders".to_string(), 0)], 30);
+    assert_eq!(ends[&("orders".to_string(), 1)], 0);
+    assert_eq!(ends[&("orders".to_string(), 2)], 5);
+    let starts = c.start_offsets(&partitions).unwrap();
+    assert!(starts.values().all(|s| *s == 0));
+
+    let committed = c
+        .committed(&["billing".into(), "shipping".into(), "nobody".into()])
+        .unwrap();
+    let billing: Vec<(String, i32, i64)> = committed["billing"]
+        .iter()
+        .map(|c| (c.topic.clone(), c.partition, c.offset))
+        .collect();
+    assert_eq!(
+        billing,
+        vec![("orders".into(), 0, 25), ("orders".into(), 2, 5)]
+    );
+    assert_eq!(committed["shipping"].len(), 1);
+    assert!(committed["nobody"].is_empty());
+
+    let configs = c.topic_configs(&["orders".into()]).unwrap();
+    assert_eq!(
+        configs["orders"]["retention.ms"].as_deref(),
+        Some("86400000")
+    );
+
+    let read = c
+        .read_ranges(&[(("orders".into(), 0), 25, 30), (("orders".into(), 1), 0, 0)])
+        .unwrap();
+    let offsets: Vec<i64> = read[&("orders".to_string(), 0)]
+        .iter()
+        .map(|r| r.offset)
+        .collect();
+    assert_eq!(offsets, vec![25, 26, 27, 28, 29]);
+    assert_eq!(
+        read[&("orders".to_string(), 0)][0].key.as_deref(),
+        Some(&b"k25"[..])
+    );
+    eprintln!("groups: {:?}", c.list_groups());
+    eprintln!(
+        "describe: {:?}",
+        c.describe_groups(&["billing".into(), "nobody".into()])
+    );
+}
+
+#[test]
+fn an_unreachable_cluster_is_an_error_in_bounded_time() {
+    // A port nothing listens on: every query must fail, none may answer empty.
+    let c = Connection::new(
+        &cluster(Role::Target, "127.0.0.1:9"),
+        Duration::from_secs(2),
+        &Secrets::default(),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let err = c.topics().unwrap_err();
+    assert_eq!(err.role, Role::Target);
+    eprintln!("{err}");
+    let err = c.end_offsets(&[("t".into(), 0)]).unwrap_err();
+    eprintln!("{err}");
+    let err = c.committed(&["g".into()]).unwrap_err();
+    eprintln!("{err}");
+    let err = c.list_groups().unwrap_err();
+    eprintln!("{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
