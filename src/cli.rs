@@ -31,6 +31,24 @@ pub enum Command {
         /// The runbook file
         runbook: PathBuf,
     },
+    /// Run the checks of the named steps once against both clusters
+    #[command(after_help = EXIT_CODES_HELP)]
+    Check {
+        /// The runbook file
+        runbook: PathBuf,
+        /// Only this step's checks (repeatable); all steps when omitted
+        #[arg(long = "step", value_name = "ID")]
+        steps: Vec<String>,
+        /// Only the checks of this phase; both when omitted
+        #[arg(long, value_enum)]
+        phase: Option<Phase>,
+        /// JSON Lines on stdout: one object per check, then a summary
+        #[arg(long)]
+        json: bool,
+        /// Show passing items too (only failing ones and the first 20 passing by default)
+        #[arg(long)]
+        all: bool,
+    },
     /// Show the forward plan tier by tier and the generated rollback plan
     #[command(after_help = EXIT_CODES_HELP)]
     Plan {
@@ -40,6 +58,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
         format: PlanFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Phase {
+    Requires,
+    Verifies,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,6 +90,21 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Validate { runbook } => commands::validate::run(&runbook),
         Command::Plan { runbook, format } => commands::plan::run(&runbook, format),
+        Command::Check {
+            runbook,
+            steps,
+            phase,
+            json,
+            all,
+        } => commands::check::run(
+            &runbook,
+            commands::check::Options {
+                steps: &steps,
+                phase,
+                json,
+                all,
+            },
+        ),
     };
     exit.into()
 }

@@ -108,9 +108,7 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role) -> Outcome {
                 let from = committed.unwrap_or(facts.start[&key]);
                 let lag = end - from;
                 total += lag.max(0);
-                let mut item = Item::new(if lag < 0 {
-                    ItemStatus::Fail
-                } else if lag as u64 > max_lag {
+                let mut item = Item::new(if lag < 0 || lag as u64 > max_lag {
                     ItemStatus::Fail
                 } else {
                     ItemStatus::Pass

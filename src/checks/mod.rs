@@ -9,6 +9,7 @@ pub mod lag_zero;
 pub mod mirror_caught_up;
 pub mod offsets_translated;
 pub mod producers_quiet;
+pub mod render;
 pub mod selection;
 pub mod tail_match;
 pub mod topics_match;

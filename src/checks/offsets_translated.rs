@@ -159,9 +159,7 @@ fn judge(p: &Position, method: TranslationMethod, exact: bool) -> Item {
     match method {
         TranslationMethod::Checkpoints => {
             let Some(cp) = &p.checkpoint else {
-                return fail(base, format!(
-                    "no checkpoint for this group and partition (MM2 emits checkpoints every emit.checkpoints.interval.seconds, 60 s by default, for groups that pass its group filter and have commits on replicated topics)"
-                ));
+                return fail(base, "no checkpoint for this group and partition (MM2 emits checkpoints every emit.checkpoints.interval.seconds, 60 s by default, for groups that pass its group filter and have commits on replicated topics)".into());
             };
             let item = base
                 .field("translated", cp.downstream_offset)

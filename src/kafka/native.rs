@@ -156,8 +156,11 @@ pub enum OffsetSpec {
     Latest,
 }
 
-/// One partition's answer.
+/// One partition's (or group's) answer.
 pub type PartitionResult<T> = std::result::Result<T, String>;
+
+/// Answers keyed by what was asked for.
+pub type Answers<K, T> = Vec<(K, PartitionResult<T>)>;
 
 /// Earliest or latest offsets of many partitions in one ListOffsets call.
 pub fn list_offsets(
@@ -165,7 +168,7 @@ pub fn list_offsets(
     partitions: &[(String, i32)],
     spec: OffsetSpec,
     timeout: Duration,
-) -> Result<Vec<((String, i32), PartitionResult<i64>)>> {
+) -> Result<Answers<(String, i32), i64>> {
     if partitions.is_empty() {
         return Ok(Vec::new());
     }
@@ -285,7 +288,7 @@ pub fn describe_consumer_groups(
     handle: Handle,
     groups: &[String],
     timeout: Duration,
-) -> Result<Vec<(String, PartitionResult<GroupDescription>)>> {
+) -> Result<Answers<String, GroupDescription>> {
     if groups.is_empty() {
         return Ok(Vec::new());
     }
@@ -363,7 +366,7 @@ pub fn list_consumer_group_offsets(
     handle: Handle,
     groups: &[String],
     timeout: Duration,
-) -> Result<Vec<(String, PartitionResult<Vec<Committed>>)>> {
+) -> Result<Answers<String, Vec<Committed>>> {
     if groups.is_empty() {
         return Ok(Vec::new());
     }

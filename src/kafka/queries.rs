@@ -124,7 +124,7 @@ impl Connection {
     pub fn describe_groups(
         &self,
         groups: &[String],
-    ) -> Result<Vec<(String, Result<GroupDescription, String>)>, KafkaError> {
+    ) -> Result<native::Answers<String, GroupDescription>, KafkaError> {
         native::describe_consumer_groups(self.handle(), groups, self.timeout)
             .map_err(|e| self.error("describe groups", e.0))
     }

@@ -115,3 +115,72 @@ pub fn commit(bootstrap: &str, group: &str, offsets: &[(&str, i32, i64)]) {
     }
     consumer.commit(&list, CommitMode::Sync).unwrap();
 }
+
+/// Produce raw key/value records (for MM2's binary formats).
+pub fn produce_bytes(bootstrap: &str, topic: &str, partition: i32, records: &[(Vec<u8>, Vec<u8>)]) {
+    let producer: ThreadedProducer<DefaultProducerContext> = config(bootstrap).create().unwrap();
+    for (key, value) in records {
+        producer
+            .send(
+                BaseRecord::to(topic)
+                    .partition(partition)
+                    .key(key)
+                    .payload(value),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+    producer.flush(TIMEOUT).unwrap();
+}
+
+/// A consumer that has joined a group and stays in it until dropped.
+pub struct Member {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Member {
+    pub fn join(bootstrap: &str, group: &str, topic: &str) -> Member {
+        let consumer: BaseConsumer = config(bootstrap)
+            .set("group.id", group)
+            .set("client.id", "billing-app")
+            .set("enable.auto.commit", "false")
+            .create()
+            .unwrap();
+        consumer.subscribe(&[topic]).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let (joined_tx, joined_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let mut told = false;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = consumer.poll(Duration::from_millis(100));
+                if !told
+                    && consumer
+                        .assignment()
+                        .map(|a| a.count() > 0)
+                        .unwrap_or(false)
+                {
+                    let _ = joined_tx.send(());
+                    told = true;
+                }
+            }
+        });
+        joined_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the consumer joined its group");
+        Member {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! One integration test binary: links rdkafka once instead of once per file.
 
 mod brokers;
+mod checks;
 mod fixture;
 mod kafka;
 mod plan;

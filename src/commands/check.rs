@@ -1,0 +1,144 @@
+//! `cutover check RUNBOOK [--step ID]... [--phase requires|verifies] [--json]`
+//!
+//! Runs the named steps' checks once, against both clusters, in runbook order.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::checks::{self, render, CheckState, Clusters, Status};
+use crate::cli::Phase;
+use crate::exit_code::Exit;
+use crate::runbook::{Check, Role, Runbook};
+
+pub struct Options<'a> {
+    pub steps: &'a [String],
+    pub phase: Option<Phase>,
+    pub json: bool,
+    pub all: bool,
+}
+
+pub fn run(path: &Path, options: Options<'_>) -> Exit {
+    let loaded = match super::load_runbook(path) {
+        Ok(loaded) => loaded,
+        Err(exit) => return exit,
+    };
+    let runbook = &loaded.runbook;
+    for id in options.steps {
+        if runbook.step(id).is_none() {
+            let known: Vec<&str> = runbook.steps().map(|s| s.id.as_str()).collect();
+            eprintln!(
+                "error: no step `{id}` in {} (steps: {})",
+                path.display(),
+                known.join(", ")
+            );
+            return Exit::Invalid;
+        }
+    }
+    let clusters = match Clusters::connect(runbook) {
+        Ok(clusters) => clusters,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
+    if let Err(exit) = verify_cluster_ids(runbook, &clusters) {
+        return exit;
+    }
+
+    let selected: Vec<(&str, &'static str, &Check)> = runbook
+        .steps()
+        .filter(|step| options.steps.is_empty() || options.steps.contains(&step.id))
+        .flat_map(|step| {
+            let requires = step
+                .requires
+                .iter()
+                .map(move |c| (step.id.as_str(), "requires", c));
+            let verifies = step
+                .verifies
+                .iter()
+                .map(move |c| (step.id.as_str(), "verifies", c));
+            let phases: Vec<_> = match options.phase {
+                Some(Phase::Requires) => requires.collect(),
+                Some(Phase::Verifies) => verifies.collect(),
+                None => requires.chain(verifies).collect(),
+            };
+            phases
+        })
+        .collect();
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let width = (!std::io::stdout().is_terminal()).then_some(crate::plan::render::DEFAULT_WIDTH);
+    let (mut pass, mut fail, mut error) = (0, 0, 0);
+    for (step, phase, check) in selected {
+        let mut state = CheckState::default();
+        let outcome = checks::evaluate(check, runbook, &clusters, &mut state);
+        match outcome.status {
+            Status::Pass => pass += 1,
+            Status::Fail => fail += 1,
+            Status::Error => error += 1,
+        }
+        let text = if options.json {
+            format!("{}\n", render::json_line(step, phase, check, &outcome))
+        } else {
+            let scope = crate::plan::describe::cluster_scope(&check.spec).unwrap_or("local");
+            let mut text = format!(
+                "{} {step} {phase} {} ({scope}): {}\n",
+                render::status_word(outcome.status),
+                check.spec.kind(),
+                outcome.summary
+            );
+            if let Some(table) = render::items_table(&outcome, width, options.all) {
+                text.push_str(&table);
+                text.push_str("\n\n");
+            }
+            text
+        };
+        let _ = out.write_all(runbook.secrets.redact(&text).as_bytes());
+        let _ = out.flush();
+    }
+    if options.json {
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({"type": "summary", "pass": pass, "fail": fail, "error": error})
+        );
+    } else {
+        let _ = writeln!(out, "{pass} passed, {fail} failed, {error} errored");
+    }
+    if error > 0 {
+        Exit::CheckError
+    } else if fail > 0 {
+        Exit::Failed
+    } else {
+        Exit::Done
+    }
+}
+
+/// When the runbook names a cluster id, refuse to look at a cluster with another one.
+pub fn verify_cluster_ids(runbook: &Runbook, clusters: &Clusters) -> Result<(), Exit> {
+    for role in [Role::Source, Role::Target] {
+        let Some(expected) = &runbook.cluster(role).cluster_id else {
+            continue;
+        };
+        match clusters.get(role).cluster_id() {
+            Ok(actual) if actual == expected.value => {}
+            Ok(actual) => {
+                eprintln!(
+                    "error: wrong cluster: {role} ({}) has cluster id {}, the runbook expects {}",
+                    runbook.cluster(role).bootstrap.shown,
+                    runbook.secrets.redact(&actual),
+                    expected.shown
+                );
+                return Err(Exit::Invalid);
+            }
+            Err(e) => {
+                eprintln!("error: cannot verify the {role} cluster id: {e}");
+                return Err(Exit::CheckError);
+            }
+        }
+    }
+    Ok(())
+}
