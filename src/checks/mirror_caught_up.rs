@@ -110,10 +110,10 @@ pub fn last_records(
     partitions: &[TopicPartition],
 ) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, KafkaError> {
     let ends = connection.end_offsets(partitions)?;
-    let starts = connection.start_offsets(partitions)?;
+    // Below the log start the reader starts at the log start: no start offsets needed.
     let ranges: Vec<(TopicPartition, i64, i64)> = partitions
         .iter()
-        .map(|tp| (tp.clone(), (ends[tp] - LOOKBACK).max(starts[tp]), ends[tp]))
+        .map(|tp| (tp.clone(), (ends[tp] - LOOKBACK).max(0), ends[tp]))
         .collect();
     let mut read = connection.read_ranges(&ranges)?;
     Ok(partitions
@@ -133,8 +133,8 @@ pub fn run(
     let CheckSpec::MirrorCaughtUp { topics } = spec else {
         unreachable!("mirror_caught_up::run takes a mirror_caught_up spec")
     };
-    let source_topics = clusters.source.topics()?;
-    let target_topics = clusters.target.topics()?;
+    let (source_topics, target_topics) = clusters.both(|c| c.topics(), |c| c.topics());
+    let (source_topics, target_topics) = (source_topics?, target_topics?);
     let names = selection::topics(topics, &source_topics);
     let mut missing = Vec::new();
     let mut source_partitions = Vec::new();
@@ -151,8 +151,11 @@ pub fn run(
             }
         }
     }
-    let source = last_records(&clusters.source, &source_partitions)?;
-    let mut target = last_records(&clusters.target, &target_partitions)?;
+    let (source, target) = clusters.both(
+        |c| last_records(c, &source_partitions),
+        |c| last_records(c, &target_partitions),
+    );
+    let (source, mut target) = (source?, target?);
     let partitions: Vec<Partition> = source_partitions
         .iter()
         .map(|(topic, p)| {

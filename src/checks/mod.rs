@@ -198,6 +198,27 @@ impl Clusters {
         })
     }
 
+    /// Forget the previous round's answers (each poll is a new round).
+    pub fn new_round(&self) {
+        self.source.new_round();
+        self.target.new_round();
+    }
+
+    /// Run `on_source` and `on_target` at the same time.
+    pub fn both<A, B, FA, FB>(&self, on_source: FA, on_target: FB) -> (A, B)
+    where
+        A: Send,
+        B: Send,
+        FA: FnOnce(&Connection) -> A + Send,
+        FB: FnOnce(&Connection) -> B + Send,
+    {
+        std::thread::scope(|scope| {
+            let target = scope.spawn(|| on_target(&self.target));
+            let source = on_source(&self.source);
+            (source, target.join().expect("a query thread panicked"))
+        })
+    }
+
     pub fn get(&self, role: Role) -> &Connection {
         match role {
             Role::Source => &self.source,

@@ -256,17 +256,38 @@ pub fn run(
     else {
         unreachable!("offsets_translated::run takes an offsets_translated spec")
     };
-    let (source, target) = (&clusters.source, &clusters.target);
+    let source = &clusters.source;
     let mut facts = Facts::default();
 
     let names = selection::groups(groups, source)?;
-    let source_topics = source.topics()?;
-    let target_topics = target.topics()?;
-    let mut committed = source.committed(&names)?;
+    // Everything each side needs, both sides at once: topics, commits, and on the target
+    // the checkpoints read since the last poll.
+    let checkpoints_topic = (*method == TranslationMethod::Checkpoints).then(|| {
+        runbook
+            .mirror
+            .checkpoints_topic
+            .clone()
+            .expect("validation requires a checkpoints topic for method checkpoints")
+    });
+    let (source_side, target_side) = clusters.both(
+        |c| Ok::<_, KafkaError>((c.topics()?, c.committed(&names)?)),
+        |c| {
+            let exists = match &checkpoints_topic {
+                Some(topic) => Some(cache.refresh(c, topic)?),
+                None => None,
+            };
+            Ok::<_, KafkaError>((c.topics()?, c.committed(&names)?, exists))
+        },
+    );
+    let (source_topics, mut committed) = source_side?;
+    let (target_topics, target_committed, checkpoints_exist) = target_side?;
+    if let (Some(topic), Some(exists)) = (checkpoints_topic, checkpoints_exist) {
+        facts.checkpoints_topic = Some((topic, exists));
+        facts.corrupt = cache.corrupt.clone();
+    }
     for commits in committed.values_mut() {
         commits.retain(|c| topics.matches(&c.topic) && source_topics.contains_key(&c.topic));
     }
-    let target_committed = target.committed(&names)?;
     let target_offset: HashMap<(&str, &str, i32), i64> = target_committed
         .iter()
         .flat_map(|(g, cs)| {
@@ -300,19 +321,11 @@ pub fn run(
     source_partitions.dedup();
     target_partitions.sort();
     target_partitions.dedup();
-    let source_end = source.end_offsets(&source_partitions)?;
-    let target_end = target.end_offsets(&target_partitions)?;
-
-    if *method == TranslationMethod::Checkpoints {
-        let topic = runbook
-            .mirror
-            .checkpoints_topic
-            .clone()
-            .expect("validation requires a checkpoints topic for method checkpoints");
-        let exists = cache.refresh(target, &topic)?;
-        facts.checkpoints_topic = Some((topic, exists));
-        facts.corrupt = cache.corrupt.clone();
-    }
+    let (source_end, target_end) = clusters.both(
+        |c| c.end_offsets(&source_partitions),
+        |c| c.end_offsets(&target_partitions),
+    );
+    let (source_end, target_end) = (source_end?, target_end?);
 
     for (group, commits) in &committed {
         for c in commits {
@@ -385,8 +398,11 @@ fn read_neighbours(positions: &mut [Position], clusters: &Clusters) -> Result<()
         |ranges: BTreeMap<TopicPartition, (i64, i64)>| -> Vec<(TopicPartition, i64, i64)> {
             ranges.into_iter().map(|(tp, (a, b))| (tp, a, b)).collect()
         };
-    let source = clusters.source.read_ranges(&flatten(source_ranges))?;
-    let target = clusters.target.read_ranges(&flatten(target_ranges))?;
+    let (source, target) = clusters.both(
+        |c| c.read_ranges(&flatten(source_ranges)),
+        |c| c.read_ranges(&flatten(target_ranges)),
+    );
+    let (source, target) = (source?, target?);
     let at = |records: Option<&Vec<Record>>, offset: i64| -> Option<Record> {
         records?.iter().find(|r| r.offset == offset).cloned()
     };

@@ -79,11 +79,12 @@ pub fn run(spec: &CheckSpec, clusters: &Clusters) -> Result<Outcome, KafkaError>
     };
     let connection = clusters.get(*cluster);
     let snapshot = || -> Result<Snapshot, KafkaError> {
-        let all = connection.topics()?;
+        // Two moments, so never this round's snapshot.
+        let all = connection.fetch_topics()?;
         let names = selection::topics(topics, &all);
         let partitions = selection::partitions(&names, &all);
         Ok(Snapshot {
-            end: connection.end_offsets(&partitions)?,
+            end: connection.fetch_end_offsets(&partitions)?,
             topics: names.into_iter().map(|t| (t.clone(), all[&t])).collect(),
         })
     };

@@ -145,8 +145,8 @@ pub fn run(
         unreachable!("tail_match::run takes a tail_match spec")
     };
     let n = i64::from(*records);
-    let source_topics = clusters.source.topics()?;
-    let target_topics = clusters.target.topics()?;
+    let (source_topics, target_topics) = clusters.both(|c| c.topics(), |c| c.topics());
+    let (source_topics, target_topics) = (source_topics?, target_topics?);
     let names = selection::topics(topics, &source_topics);
     let mut missing = Vec::new();
     let mut pairs: Vec<(TopicPartition, Option<TopicPartition>)> = Vec::new();
@@ -175,8 +175,11 @@ pub fn run(
                 .collect();
             connection.read_ranges(&ranges)
         };
-    let mut source = tail(&clusters.source, &source_partitions, n)?;
-    let mut target = tail(&clusters.target, &target_partitions, 2 * n)?;
+    let (source, target) = clusters.both(
+        |c| tail(c, &source_partitions, n),
+        |c| tail(c, &target_partitions, 2 * n),
+    );
+    let (mut source, mut target) = (source?, target?);
     let tails: Vec<PartitionTails> = pairs
         .into_iter()
         .map(|(s, t)| {

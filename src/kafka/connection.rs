@@ -67,6 +67,7 @@ pub struct Connection {
     admin: AdminClient<Context>,
     consumer: BaseConsumer<Context>,
     secrets: Secrets,
+    pub(super) snapshot: std::sync::Mutex<super::snapshot::Snapshot>,
 }
 
 /// librdkafka properties the tool sets itself; a runbook value for them would break reads.
@@ -117,6 +118,7 @@ impl Connection {
             admin,
             consumer,
             secrets: secrets.clone(),
+            snapshot: Default::default(),
         })
     }
 

@@ -7,3 +7,4 @@ pub use connection::{Connection, KafkaError};
 pub use native::{Committed, GroupDescription, GroupListing, Member};
 pub use queries::{Record, TopicPartition, Topics};
 pub mod queries;
+pub mod snapshot;

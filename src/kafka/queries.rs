@@ -32,8 +32,8 @@ impl Connection {
             })
     }
 
-    /// Every topic and its partition count.
-    pub fn topics(&self) -> Result<Topics, KafkaError> {
+    /// Every topic and its partition count, asked of the cluster now (no snapshot).
+    pub fn fetch_topics(&self) -> Result<Topics, KafkaError> {
         let metadata = self
             .consumer()
             .fetch_metadata(None, self.timeout)
@@ -100,8 +100,9 @@ impl Connection {
         Ok(out)
     }
 
-    /// Log end offsets (high watermarks) of many partitions in one ListOffsets call.
-    pub fn end_offsets(
+    /// Log end offsets (high watermarks) of many partitions in one ListOffsets call, asked
+    /// of the cluster now (no snapshot).
+    pub fn fetch_end_offsets(
         &self,
         partitions: &[TopicPartition],
     ) -> Result<HashMap<TopicPartition, i64>, KafkaError> {
@@ -109,14 +110,14 @@ impl Connection {
     }
 
     /// Log start offsets of many partitions in one ListOffsets call.
-    pub fn start_offsets(
+    pub fn fetch_start_offsets(
         &self,
         partitions: &[TopicPartition],
     ) -> Result<HashMap<TopicPartition, i64>, KafkaError> {
         self.offsets(partitions, OffsetSpec::Earliest)
     }
 
-    pub fn list_groups(&self) -> Result<Vec<GroupListing>, KafkaError> {
+    pub fn fetch_groups(&self) -> Result<Vec<GroupListing>, KafkaError> {
         native::list_consumer_groups(self.handle(), self.timeout)
             .map_err(|e| self.error("list groups", e.0))
     }
@@ -130,7 +131,7 @@ impl Connection {
     }
 
     /// Committed offsets of many groups; a group that fails to answer fails the call.
-    pub fn committed(
+    pub fn fetch_committed(
         &self,
         groups: &[String],
     ) -> Result<BTreeMap<String, Vec<Committed>>, KafkaError> {
@@ -209,6 +210,8 @@ impl Connection {
         // and the `__` prefix keeps it out of every default group selection.
         let reader = self.reader(&[
             ("group.id", "__cutover-reader"),
+            // A range that starts below the log start (retention) reads from the start.
+            ("auto.offset.reset", "earliest"),
             ("enable.partition.eof", "true"),
             ("fetch.wait.max.ms", "20"),
             ("max.partition.fetch.bytes", "16777216"),
