@@ -51,7 +51,8 @@ impl Cluster {
         let mut pending: HashMap<(String, i32), i64> = HashMap::new();
         for ((topic, partition), start, end) in ranges {
             if end > start {
-                list.add_partition_offset(topic, *partition, Offset::Offset(*start)).unwrap();
+                list.add_partition_offset(topic, *partition, Offset::Offset(*start))
+                    .unwrap();
                 pending.insert((topic.clone(), *partition), *end);
             }
         }
@@ -64,7 +65,10 @@ impl Cluster {
                     use rdkafka::Message;
                     count += 1;
                     let key = (message.topic().to_string(), message.partition());
-                    if pending.get(&key).is_some_and(|end| message.offset() + 1 >= *end) {
+                    if pending
+                        .get(&key)
+                        .is_some_and(|end| message.offset() + 1 >= *end)
+                    {
                         pending.remove(&key);
                     }
                 }
@@ -86,14 +90,19 @@ fn timed<T>(part: &str, f: impl FnOnce() -> T) -> (T, f64) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let [source, target, partitions] = &args[..] else {
         eprintln!("usage: cargo bench --bench floor -- SOURCE TARGET PARTITIONS");
         std::process::exit(2);
     };
     let partitions: usize = partitions.parse().expect("PARTITIONS is a number");
     let topics = partitions / 50;
-    let groups: Vec<String> = (0..partitions / 10).map(|g| format!("bench.g{g:03}")).collect();
+    let groups: Vec<String> = (0..partitions / 10)
+        .map(|g| format!("bench.g{g:03}"))
+        .collect();
     let all: Vec<(String, i32)> = (0..topics)
         .flat_map(|t| (0..50).map(move |p| (format!("bench.t{t:03}"), p)))
         .collect();
@@ -105,7 +114,9 @@ fn main() {
     let (source, target) = (Cluster::new(source), Cluster::new(target));
 
     let mut a = 0.0;
-    let (_, s) = timed("a.list_groups.source", || native::list_consumer_groups(source.handle(), TIMEOUT).unwrap());
+    let (_, s) = timed("a.list_groups.source", || {
+        native::list_consumer_groups(source.handle(), TIMEOUT).unwrap()
+    });
     a += s;
     let mut ends = HashMap::new();
     for (name, cluster) in [("source", &source), ("target", &target)] {
@@ -113,29 +124,55 @@ fn main() {
             native::list_offsets(cluster.handle(), &all, OffsetSpec::Latest, TIMEOUT).unwrap()
         });
         a += s;
-        ends.insert(name, answer.into_iter().map(|(k, v)| (k, v.unwrap())).collect::<HashMap<_, _>>());
+        ends.insert(
+            name,
+            answer
+                .into_iter()
+                .map(|(k, v)| (k, v.unwrap()))
+                .collect::<HashMap<_, _>>(),
+        );
         let (_, s) = timed(&format!("a.group_offsets.{name}"), || {
             native::list_consumer_group_offsets(cluster.handle(), &groups, TIMEOUT).unwrap()
         });
         a += s;
-        let ranges: Vec<_> = all.iter().map(|tp| (tp.clone(), ends[name][tp] - 1, ends[name][tp])).collect();
+        let ranges: Vec<_> = all
+            .iter()
+            .map(|tp| (tp.clone(), ends[name][tp] - 1, ends[name][tp]))
+            .collect();
         let (_, s) = timed(&format!("a.last_records.{name}"), || cluster.read(&ranges));
         a += s;
     }
     let checkpoints = ("old.checkpoints.internal".to_string(), 0);
-    let end = native::list_offsets(target.handle(), std::slice::from_ref(&checkpoints), OffsetSpec::Latest, TIMEOUT).unwrap()[0]
+    let end = native::list_offsets(
+        target.handle(),
+        std::slice::from_ref(&checkpoints),
+        OffsetSpec::Latest,
+        TIMEOUT,
+    )
+    .unwrap()[0]
         .1
         .clone()
         .unwrap();
-    let (read, s) = timed("a.checkpoints.target", || target.read(&[(checkpoints.clone(), 0, end)]));
+    let (read, s) = timed("a.checkpoints.target", || {
+        target.read(&[(checkpoints.clone(), 0, end)])
+    });
     a += s;
-    println!("{}", json!({"part": "a.total", "seconds": a, "checkpoint_records": read}));
+    println!(
+        "{}",
+        json!({"part": "a.total", "seconds": a, "checkpoint_records": read})
+    );
 
     let mut b = 0.0;
     for (name, cluster) in [("source", &source), ("target", &target)] {
-        let ranges: Vec<_> = tail.iter().map(|tp| (tp.clone(), ends[name][tp] - 100, ends[name][tp])).collect();
+        let ranges: Vec<_> = tail
+            .iter()
+            .map(|tp| (tp.clone(), ends[name][tp] - 100, ends[name][tp]))
+            .collect();
         let (_, s) = timed(&format!("b.tail_100.{name}"), || cluster.read(&ranges));
         b += s;
     }
-    println!("{}", json!({"part": "b.total", "seconds": b, "partitions": tail.len()}));
+    println!(
+        "{}",
+        json!({"part": "b.total", "seconds": b, "partitions": tail.len()})
+    );
 }

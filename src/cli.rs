@@ -49,6 +49,42 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Execute the runbook step by step: checks, confirmations, actions, journal
+    #[command(after_help = EXIT_CODES_HELP)]
+    Run {
+        /// The runbook file
+        runbook: PathBuf,
+        #[command(flatten)]
+        answering: AnsweringArgs,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Continue an interrupted, crashed or aborted run after its last finished step
+    #[command(after_help = EXIT_CODES_HELP)]
+    Resume {
+        /// The run (default: the newest unfinished run)
+        run_id: Option<String>,
+        /// Mark this step's in-doubt action as done (repeatable)
+        #[arg(long = "mark-done", value_name = "STEP")]
+        mark_done: Vec<String>,
+        /// Run this step's in-doubt action again (repeatable)
+        #[arg(long = "rerun", value_name = "STEP")]
+        rerun: Vec<String>,
+        /// Resume even if the runbook's steps changed since the run started (journaled)
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        answering: AnsweringArgs,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Where a run stands, step by step
+    Status {
+        /// The run (default: the newest)
+        run_id: Option<String>,
+        #[command(flatten)]
+        state: StateArgs,
+    },
     /// Show the forward plan tier by tier and the generated rollback plan
     #[command(after_help = EXIT_CODES_HELP)]
     Plan {
@@ -58,6 +94,38 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
         format: PlanFormat,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnsweringArgs {
+    /// Answer every confirmation yes (the point of no return included); a failed action or
+    /// check still aborts the run
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Answers from a file, one per line (yes, no, retry, skip: REASON, abort, mark-done,
+    /// rerun, or a step id at the point of no return)
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Abort safely when a prompt gets no answer for this long (e.g. 15m)
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub prompt_timeout: Option<std::time::Duration>,
+}
+
+impl AnsweringArgs {
+    fn answering(&self) -> commands::run::Answering {
+        commands::run::Answering {
+            yes: self.yes,
+            answers: self.answers.clone(),
+            prompt_timeout: self.prompt_timeout,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StateArgs {
+    /// Where runs, journals and locks are kept
+    #[arg(long, value_name = "DIR", default_value = crate::engine::rundir::DEFAULT_STATE_DIR)]
+    pub state_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +158,31 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Validate { runbook } => commands::validate::run(&runbook),
         Command::Plan { runbook, format } => commands::plan::run(&runbook, format),
+        Command::Run {
+            runbook,
+            answering,
+            state,
+        } => commands::run::run(&runbook, &state.state_dir, &answering.answering()),
+        Command::Resume {
+            run_id,
+            mark_done,
+            rerun,
+            force,
+            answering,
+            state,
+        } => commands::resume::run(
+            &state.state_dir,
+            commands::resume::Options {
+                run_id: run_id.as_deref(),
+                force,
+                mark_done,
+                rerun,
+            },
+            &answering.answering(),
+        ),
+        Command::Status { run_id, state } => {
+            commands::status::run(&state.state_dir, run_id.as_deref())
+        }
         Command::Check {
             runbook,
             steps,

@@ -3,6 +3,7 @@
 //!
 //! A check that cannot get an answer from a cluster reports `Error`, never `Pass`.
 
+pub mod cluster_id;
 pub mod command;
 pub mod group_inactive;
 pub mod lag_zero;

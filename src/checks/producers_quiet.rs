@@ -89,7 +89,14 @@ pub fn run(spec: &CheckSpec, clusters: &Clusters) -> Result<Outcome, KafkaError>
         })
     };
     let before = snapshot()?;
-    std::thread::sleep(*window);
+    // Sleep in slices so Ctrl-C ends a long window promptly (the result is then an error).
+    let until = std::time::Instant::now() + *window;
+    while std::time::Instant::now() < until {
+        if crate::engine::interrupt::requested() {
+            return Ok(Outcome::error("interrupted during the window"));
+        }
+        std::thread::sleep((until - std::time::Instant::now()).min(Duration::from_millis(100)));
+    }
     let after = snapshot()?;
     Ok(evaluate(&before, &after, *window))
 }

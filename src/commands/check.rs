@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::checks::{self, render, CheckState, Clusters, Status};
 use crate::cli::Phase;
 use crate::exit_code::Exit;
-use crate::runbook::{Check, Role, Runbook};
+use crate::runbook::{Check, Runbook};
 
 pub struct Options<'a> {
     pub steps: &'a [String],
@@ -119,26 +119,16 @@ pub fn run(path: &Path, options: Options<'_>) -> Exit {
 
 /// When the runbook names a cluster id, refuse to look at a cluster with another one.
 pub fn verify_cluster_ids(runbook: &Runbook, clusters: &Clusters) -> Result<(), Exit> {
-    for role in [Role::Source, Role::Target] {
-        let Some(expected) = &runbook.cluster(role).cluster_id else {
-            continue;
-        };
-        match clusters.get(role).cluster_id() {
-            Ok(actual) if actual == expected.value => {}
-            Ok(actual) => {
-                eprintln!(
-                    "error: wrong cluster: {role} ({}) has cluster id {}, the runbook expects {}",
-                    runbook.cluster(role).bootstrap.shown,
-                    runbook.secrets.redact(&actual),
-                    expected.shown
-                );
-                return Err(Exit::Invalid);
-            }
-            Err(e) => {
-                eprintln!("error: cannot verify the {role} cluster id: {e}");
-                return Err(Exit::CheckError);
-            }
+    use crate::checks::cluster_id::{verify, ClusterIdError};
+    match verify(runbook, clusters) {
+        Ok(()) => Ok(()),
+        Err(ClusterIdError::Mismatch(message)) => {
+            eprintln!("error: {message}");
+            Err(Exit::Invalid)
+        }
+        Err(ClusterIdError::Unverified(message)) => {
+            eprintln!("error: {message}");
+            Err(Exit::CheckError)
         }
     }
-    Ok(())
 }

@@ -2,6 +2,9 @@
 
 pub mod check;
 pub mod plan;
+pub mod resume;
+pub mod run;
+pub mod status;
 pub mod validate;
 
 use std::io::Write;

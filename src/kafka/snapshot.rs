@@ -31,7 +31,11 @@ where
     V: Clone,
     F: FnOnce(&[K]) -> Result<Vec<(K, V)>, KafkaError>,
 {
-    let mut missing: Vec<K> = wanted.iter().filter(|k| !known.contains_key(*k)).cloned().collect();
+    let mut missing: Vec<K> = wanted
+        .iter()
+        .filter(|k| !known.contains_key(*k))
+        .cloned()
+        .collect();
     missing.sort();
     missing.dedup();
     if !missing.is_empty() {
@@ -75,7 +79,10 @@ impl Connection {
         Ok(groups)
     }
 
-    pub fn end_offsets(&self, partitions: &[TopicPartition]) -> Result<HashMap<TopicPartition, i64>, KafkaError> {
+    pub fn end_offsets(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<HashMap<TopicPartition, i64>, KafkaError> {
         let mut snapshot = self.snapshot();
         Ok(fill(&mut snapshot.end, partitions, |missing| {
             Ok(self.fetch_end_offsets(missing)?.into_iter().collect())
@@ -84,7 +91,10 @@ impl Connection {
         .collect())
     }
 
-    pub fn start_offsets(&self, partitions: &[TopicPartition]) -> Result<HashMap<TopicPartition, i64>, KafkaError> {
+    pub fn start_offsets(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<HashMap<TopicPartition, i64>, KafkaError> {
         let mut snapshot = self.snapshot();
         Ok(fill(&mut snapshot.start, partitions, |missing| {
             Ok(self.fetch_start_offsets(missing)?.into_iter().collect())
@@ -93,7 +103,10 @@ impl Connection {
         .collect())
     }
 
-    pub fn committed(&self, groups: &[String]) -> Result<BTreeMap<String, Vec<Committed>>, KafkaError> {
+    pub fn committed(
+        &self,
+        groups: &[String],
+    ) -> Result<BTreeMap<String, Vec<Committed>>, KafkaError> {
         let mut snapshot = self.snapshot();
         Ok(fill(&mut snapshot.committed, groups, |missing| {
             Ok(self.fetch_committed(missing)?.into_iter().collect())

@@ -108,7 +108,11 @@ fn an_unreachable_cluster_is_an_error_in_bounded_time() {
     let started = std::time::Instant::now();
     let err = c.topics().unwrap_err();
     assert_eq!(err.role, Role::Target);
-    assert!(err.to_string().starts_with("target cluster 127.0.0.1:9: metadata:"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("target cluster 127.0.0.1:9: metadata:"),
+        "{err}"
+    );
     let err = c.end_offsets(&[("t".into(), 0)]).unwrap_err();
     assert_eq!(err.operation, "end offsets");
     let err = c.committed(&["g".into()]).unwrap_err();

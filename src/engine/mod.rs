@@ -1,0 +1,636 @@
+//! Step execution: show the step, check `requires`, confirm, run the action, poll
+//! `verifies`, record everything in the journal first. Resume picks up from the journal.
+
+pub mod action;
+pub mod interrupt;
+pub mod journal;
+pub mod lock;
+pub mod poll;
+pub mod prompter;
+pub mod rundir;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::checks::{render, Clusters, Outcome, Status};
+use crate::exit_code::Exit;
+use crate::runbook::{Check, Runbook, Step};
+use journal::{Event, Journal, JournalError};
+use poll::{Poller, Waited};
+use prompter::{Answer, Prompt, Prompter};
+use rundir::{RunState, StepStatus};
+
+/// Who is at the keyboard, for the journal and the lock.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub user: String,
+    pub host: String,
+    pub pid: u32,
+}
+
+pub fn identity() -> Identity {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| {
+            account_name().unwrap_or_else(|| format!("uid {}", unsafe { libc::getuid() }))
+        });
+    let mut buffer = [0u8; 256];
+    let host = unsafe {
+        if libc::gethostname(buffer.as_mut_ptr() as *mut libc::c_char, buffer.len()) == 0 {
+            let end = buffer.iter().position(|b| *b == 0).unwrap_or(buffer.len());
+            String::from_utf8_lossy(&buffer[..end]).into_owned()
+        } else {
+            "unknown-host".into()
+        }
+    };
+    Identity {
+        user,
+        host,
+        pid: std::process::id(),
+    }
+}
+
+/// The login name of the real user, from the password database.
+fn account_name() -> Option<String> {
+    // getpwuid's buffer is static; this runs once per process, before any thread asks.
+    unsafe {
+        let entry = libc::getpwuid(libc::getuid());
+        if entry.is_null() || (*entry).pw_name.is_null() {
+            return None;
+        }
+        Some(
+            std::ffi::CStr::from_ptr((*entry).pw_name)
+                .to_string_lossy()
+                .into_owned(),
+        )
+    }
+}
+
+/// Step ids, order and actions: what must not change between a run and its resume.
+pub fn steps_fingerprint(runbook: &Runbook) -> String {
+    let mut hasher = Sha256::new();
+    for step in runbook.steps() {
+        for part in [
+            step.id.as_str(),
+            step.run.as_deref().unwrap_or(""),
+            step.undo.as_deref().unwrap_or(""),
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher.update([b'\n']);
+    }
+    crate::runbook::hex(&hasher.finalize())
+}
+
+/// Why a run stopped before its end.
+#[derive(Debug)]
+pub enum Stop {
+    Aborted { reason: String, exit: Exit },
+    NeedsDecision(String),
+    Interrupted(String),
+    Journal(JournalError),
+}
+
+impl From<JournalError> for Stop {
+    fn from(e: JournalError) -> Self {
+        Stop::Journal(e)
+    }
+}
+
+/// Where to pick a step up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resume {
+    Begin,
+    RunAction { attempt: u32 },
+    ActionFailed { attempt: u32 },
+    Verify,
+}
+
+pub struct Settings {
+    /// `--yes`: confirmations are answered yes (failures still abort).
+    pub yes: bool,
+    pub mark_done: Vec<String>,
+    pub rerun: Vec<String>,
+}
+
+pub struct Executor<'a> {
+    pub runbook: &'a Runbook,
+    pub clusters: &'a Clusters,
+    pub journal: Journal,
+    pub prompter: Box<dyn Prompter + 'a>,
+    pub run_id: String,
+    pub run_dir: PathBuf,
+    pub settings: Settings,
+    pub who: Identity,
+}
+
+impl Executor<'_> {
+    fn say(&self, text: &str) {
+        eprintln!("{}", self.runbook.secrets.redact(text));
+    }
+
+    /// Run every step not yet done (all of them for a new run), then record how it ended.
+    pub fn execute(&mut self, resumed: Option<&RunState>) -> Exit {
+        let stop = self.steps(resumed);
+        let (exit, event) = match stop {
+            Ok(()) => {
+                self.say(&format!(
+                    "\nRun {} finished: every step is done.",
+                    self.run_id
+                ));
+                (Exit::Done, Some(Event::RunFinished))
+            }
+            Err(Stop::Aborted { reason, exit }) => {
+                self.say(&format!("\nRun {} aborted: {reason}", self.run_id));
+                let exit_number = exit.code() as i32;
+                (
+                    exit,
+                    Some(Event::RunAborted {
+                        reason,
+                        exit: exit_number,
+                    }),
+                )
+            }
+            Err(Stop::NeedsDecision(message)) => {
+                self.say(&format!("\nStopped: {message}"));
+                self.say(&format!("Resume with: cutover resume {}", self.run_id));
+                (
+                    Exit::NeedsDecision,
+                    Some(Event::RunAborted {
+                        reason: format!("a person's decision is needed: {message}"),
+                        exit: Exit::NeedsDecision.code() as i32,
+                    }),
+                )
+            }
+            Err(Stop::Interrupted(during)) => {
+                self.say(&format!(
+                    "\nInterrupted during {during}. The journal is consistent; continue with: cutover resume {}",
+                    self.run_id
+                ));
+                (Exit::Interrupted, Some(Event::Interrupted { during }))
+            }
+            Err(Stop::Journal(e)) => {
+                self.say(&format!("\nerror: {e}"));
+                (Exit::Failed, None)
+            }
+        };
+        if let Some(event) = event {
+            if let Err(e) = self.journal.record(event) {
+                self.say(&format!("error: {e}"));
+                return Exit::Failed;
+            }
+        }
+        exit
+    }
+
+    fn steps(&mut self, resumed: Option<&RunState>) -> Result<(), Stop> {
+        let total = self.runbook.steps().count();
+        for (index, step) in self.runbook.steps().enumerate() {
+            let from = match resumed.and_then(|r| r.step(&step.id)) {
+                Some(StepStatus::Done) | Some(StepStatus::Skipped(_)) => continue,
+                None | Some(StepStatus::Started) => Resume::Begin,
+                Some(StepStatus::ActionFinished {
+                    succeeded: true, ..
+                }) => Resume::Verify,
+                Some(StepStatus::ActionFinished { attempt, .. }) => {
+                    Resume::ActionFailed { attempt: *attempt }
+                }
+                Some(StepStatus::InDoubt { attempt }) => self.in_doubt(step, *attempt)?,
+            };
+            self.step(step, index + 1, total, from)?;
+        }
+        Ok(())
+    }
+
+    fn show(&self, step: &Step, number: usize, total: usize) {
+        let tiers = &self.runbook.tiers;
+        let tier_number = tiers
+            .iter()
+            .position(|t| t.name == step.tier)
+            .map_or(0, |i| i + 1);
+        let mut text = format!(
+            "\n== Step {number}/{total}: {} (tier {tier_number}/{}: {}) ==\n{}\n",
+            step.id,
+            tiers.len(),
+            step.tier,
+            step.title
+        );
+        if let Some(instructions) = &step.instructions {
+            text.push_str(&format!("\n{}\n", instructions.trim_end()));
+        }
+        match &step.run {
+            Some(run) => text.push_str(&format!(
+                "\nAction: {run}  (timeout {})\n",
+                humantime::format_duration(step.run_timeout)
+            )),
+            None => text.push_str("\nAction: manual (follow the instructions)\n"),
+        }
+        for (label, checks) in [("requires", &step.requires), ("verifies", &step.verifies)] {
+            for check in checks {
+                text.push_str(&format!(
+                    "  {label}: {}\n",
+                    crate::plan::describe::check(check, self.runbook)
+                ));
+            }
+        }
+        if step.point_of_no_return {
+            text.push_str("\nTHIS STEP IS THE POINT OF NO RETURN.\n");
+        }
+        self.say(&text);
+    }
+
+    fn step(&mut self, step: &Step, number: usize, total: usize, from: Resume) -> Result<(), Stop> {
+        let mut attempt = match from {
+            Resume::RunAction { attempt } | Resume::ActionFailed { attempt } => attempt,
+            _ => 0,
+        };
+        if from == Resume::Begin {
+            self.journal.record(Event::StepStarted {
+                step: step.id.clone(),
+                tier: step.tier.clone(),
+            })?;
+            self.show(step, number, total);
+            if !self.wait_until_pass(step, "requires", &step.requires)? {
+                return Ok(()); // skipped
+            }
+            let prompt = if step.point_of_no_return {
+                Prompt::TypeStepId {
+                    step: step.id.clone(),
+                    text: format!(
+                        "Step `{}` is the point of no return: after it, rolling back loses data.",
+                        step.id
+                    ),
+                }
+            } else if let Some(run) = &step.run {
+                Prompt::Confirm {
+                    step: step.id.clone(),
+                    text: format!("Run the action of step `{}` ({run})?", step.id),
+                }
+            } else {
+                Prompt::Confirm {
+                    step: step.id.clone(),
+                    text: format!("Step `{}`: done (instructions followed)?", step.id),
+                }
+            };
+            self.confirm(prompt)?;
+        } else {
+            self.say(&format!(
+                "\n== Resuming step {number}/{total}: {} ==",
+                step.id
+            ));
+        }
+
+        let mut run_action = matches!(from, Resume::Begin | Resume::RunAction { .. });
+        if let Resume::ActionFailed { attempt } = from {
+            let what = format!(
+                "the action of step `{}` failed (attempt {attempt})",
+                step.id
+            );
+            run_action = match self.decide(step, &what, false)? {
+                Decision::Retry => true,
+                Decision::Skipped => return Ok(()),
+            };
+        }
+        if let (Some(command), true) = (step.run.as_deref(), run_action) {
+            loop {
+                attempt += 1;
+                let outcome = self.run_action(step, command, attempt)?;
+                if outcome.interrupted {
+                    return Err(Stop::Interrupted(format!(
+                        "the action of step `{}`",
+                        step.id
+                    )));
+                }
+                if outcome.succeeded() {
+                    break;
+                }
+                let what = format!("the action of step `{}` {}", step.id, outcome.describe());
+                match self.decide(step, &what, false)? {
+                    Decision::Retry => continue,
+                    Decision::Skipped => return Ok(()),
+                }
+            }
+        }
+
+        if !self.wait_until_pass(step, "verifies", &step.verifies)? {
+            return Ok(());
+        }
+        if let Some(text) = &step.confirm {
+            self.confirm(Prompt::Confirm {
+                step: step.id.clone(),
+                text: text.clone(),
+            })?;
+        }
+        self.journal.record(Event::StepDone {
+            step: step.id.clone(),
+        })?;
+        self.say(&format!("Step {} done.", step.id));
+        Ok(())
+    }
+
+    fn run_action(
+        &mut self,
+        step: &Step,
+        command: &str,
+        attempt: u32,
+    ) -> Result<action::ActionOutcome, Stop> {
+        let logs = self.run_dir.join("logs");
+        std::fs::create_dir_all(&logs).map_err(|source| {
+            Stop::Journal(JournalError::Write {
+                path: logs.clone(),
+                source,
+            })
+        })?;
+        let log = logs.join(format!("{}-{attempt}.log", step.id));
+        self.journal.record(Event::ActionIntent {
+            step: step.id.clone(),
+            command: command.to_string(),
+            attempt,
+            log: log.display().to_string(),
+        })?;
+        self.say(&format!("$ {command}"));
+        let result = action::run(&action::Action {
+            command,
+            env: vec![
+                ("CUTOVER_RUN_ID".into(), self.run_id.clone()),
+                ("CUTOVER_STEP_ID".into(), step.id.clone()),
+                ("CUTOVER_TIER".into(), step.tier.clone()),
+            ],
+            timeout: step.run_timeout,
+            log: &log,
+            echo: Some("  | "),
+            secrets: &self.runbook.secrets,
+        });
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(e) => action::ActionOutcome {
+                exit: None,
+                timed_out: false,
+                interrupted: false,
+                duration: Duration::ZERO,
+            }
+            .tap(|_| self.say(&format!("cannot start the action: {e}"))),
+        };
+        self.journal.record(Event::ActionResult {
+            step: step.id.clone(),
+            attempt,
+            exit: outcome.exit,
+            timed_out: outcome.timed_out,
+            interrupted: outcome.interrupted,
+            duration_ms: outcome.duration.as_millis() as u64,
+        })?;
+        self.say(&format!(
+            "Action {} after {:.1}s (log: {})",
+            outcome.describe(),
+            outcome.duration.as_secs_f64(),
+            log.display()
+        ));
+        Ok(outcome)
+    }
+
+    /// Poll `checks` until they pass. Ok(true): passed; Ok(false): the operator skipped the
+    /// step; Err: abort, interrupt, or no one to decide.
+    fn wait_until_pass(
+        &mut self,
+        step: &Step,
+        phase: &str,
+        checks: &[Check],
+    ) -> Result<bool, Stop> {
+        if checks.is_empty() {
+            return Ok(true);
+        }
+        loop {
+            self.say(&format!("Checking {phase} of {}:", step.id));
+            let poller = Poller {
+                runbook: self.runbook,
+                clusters: self.clusters,
+            };
+            let waited = poller.wait(&step.id, phase, checks, &mut self.journal)?;
+            match waited {
+                Waited::Passed(outcomes) => {
+                    self.evidence(checks, &outcomes, false);
+                    return Ok(true);
+                }
+                Waited::Interrupted(_) => {
+                    return Err(Stop::Interrupted(format!(
+                        "the {phase} of step `{}`",
+                        step.id
+                    )))
+                }
+                Waited::TimedOut(outcomes) => {
+                    self.evidence(checks, &outcomes, true);
+                    let errored = outcomes.iter().any(|o| o.status == Status::Error);
+                    let what = format!(
+                        "the {phase} of step `{}` did not pass before their timeout{}",
+                        step.id,
+                        if errored {
+                            " (a check could not reach a cluster)"
+                        } else {
+                            ""
+                        }
+                    );
+                    match self.decide(step, &what, errored)? {
+                        Decision::Retry => continue,
+                        Decision::Skipped => return Ok(false),
+                    }
+                }
+            }
+        }
+    }
+
+    fn evidence(&self, checks: &[Check], outcomes: &[Outcome], failing_only: bool) {
+        let width = (!std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .then_some(crate::plan::render::DEFAULT_WIDTH);
+        for (check, outcome) in checks.iter().zip(outcomes) {
+            if failing_only && outcome.status == Status::Pass {
+                continue;
+            }
+            self.say(&format!(
+                "{} {}: {}",
+                render::status_word(outcome.status),
+                check.spec.kind(),
+                outcome.summary
+            ));
+            if outcome.status != Status::Pass {
+                if let Some(table) = render::items_table(outcome, width, false) {
+                    self.say(&table);
+                }
+            }
+        }
+    }
+
+    fn ask(&mut self, prompt: &Prompt) -> Result<Answer, Stop> {
+        self.prompter
+            .ask(prompt)
+            .map_err(|e| Stop::NeedsDecision(e.0))
+    }
+
+    fn confirm(&mut self, prompt: Prompt) -> Result<(), Stop> {
+        let answer = self.ask(&prompt)?;
+        self.journal.record(Event::Confirmation {
+            step: prompt.step().to_string(),
+            prompt: prompt.text().to_string(),
+            answer: answer.word(),
+            by: self.prompter.name().to_string(),
+            user: self.who.user.clone(),
+            host: self.who.host.clone(),
+        })?;
+        match answer {
+            Answer::Yes => Ok(()),
+            Answer::Interrupted => Err(Stop::Interrupted(format!(
+                "the confirmation of step `{}`",
+                prompt.step()
+            ))),
+            Answer::TimedOut => Err(Stop::Aborted {
+                reason: format!(
+                    "no answer to the confirmation of step `{}` before --prompt-timeout",
+                    prompt.step()
+                ),
+                exit: Exit::Failed,
+            }),
+            _ => Err(Stop::Aborted {
+                reason: format!("the operator declined step `{}`", prompt.step()),
+                exit: Exit::Failed,
+            }),
+        }
+    }
+
+    /// An action or a wait failed: retry, skip with a reason, or abort.
+    fn decide(&mut self, step: &Step, what: &str, check_error: bool) -> Result<Decision, Stop> {
+        let answer = self.ask(&Prompt::Failure {
+            step: step.id.clone(),
+            what: what.to_string(),
+        })?;
+        let reason = match &answer {
+            Answer::Skip(reason) => Some(reason.clone()),
+            _ => None,
+        };
+        self.journal.record(Event::Decision {
+            step: step.id.clone(),
+            choice: answer.word(),
+            reason: reason.clone(),
+            by: self.prompter.name().to_string(),
+        })?;
+        let exit = if check_error {
+            Exit::CheckError
+        } else {
+            Exit::Failed
+        };
+        match answer {
+            Answer::Retry => Ok(Decision::Retry),
+            Answer::Skip(reason) => {
+                self.journal.record(Event::StepSkipped {
+                    step: step.id.clone(),
+                    reason: reason.clone(),
+                })?;
+                self.say(&format!("Step {} skipped: {reason}", step.id));
+                Ok(Decision::Skipped)
+            }
+            Answer::Interrupted => Err(Stop::Interrupted(format!(
+                "the decision on step `{}`",
+                step.id
+            ))),
+            _ => Err(Stop::Aborted {
+                reason: what.to_string(),
+                exit,
+            }),
+        }
+    }
+
+    /// An action whose intent is journaled but not its result. Never re-run silently.
+    fn in_doubt(&mut self, step: &Step, attempt: u32) -> Result<Resume, Stop> {
+        let what = format!(
+            "the action of step `{}` (attempt {attempt}) was started but its result is unknown (the tool stopped while it ran)",
+            step.id
+        );
+        self.say(&format!("\n{what}"));
+        let choice = if self.settings.mark_done.contains(&step.id) {
+            Answer::MarkDone
+        } else if self.settings.rerun.contains(&step.id) {
+            Answer::Rerun
+        } else {
+            let verified = self.verify_once(step)?;
+            if self.settings.yes {
+                if verified {
+                    Answer::MarkDone
+                } else {
+                    return Err(Stop::NeedsDecision(format!(
+                        "step `{}`: {what}, and its verifies do not pass; decide with --mark-done {} or --rerun {}",
+                        step.id, step.id, step.id
+                    )));
+                }
+            } else {
+                let verdict = if step.verifies.is_empty() {
+                    "it has no verifies".to_string()
+                } else if verified {
+                    "its verifies pass now".to_string()
+                } else {
+                    "its verifies do NOT pass now".to_string()
+                };
+                self.ask(&Prompt::InDoubt {
+                    step: step.id.clone(),
+                    what: format!("{what}; {verdict}"),
+                })?
+            }
+        };
+        self.journal.record(Event::Decision {
+            step: step.id.clone(),
+            choice: choice.word(),
+            reason: None,
+            by: self.prompter.name().to_string(),
+        })?;
+        match choice {
+            Answer::MarkDone => Ok(Resume::Verify),
+            Answer::Rerun => Ok(Resume::RunAction { attempt }),
+            Answer::Interrupted => Err(Stop::Interrupted(format!(
+                "the decision on step `{}`",
+                step.id
+            ))),
+            _ => Err(Stop::Aborted {
+                reason: format!(
+                    "the operator aborted at the in-doubt action of step `{}`",
+                    step.id
+                ),
+                exit: Exit::Failed,
+            }),
+        }
+    }
+
+    /// One round of the step's verifies; true when there are none or all pass.
+    fn verify_once(&mut self, step: &Step) -> Result<bool, Stop> {
+        if step.verifies.is_empty() {
+            return Ok(true);
+        }
+        self.clusters.new_round();
+        let mut all = true;
+        for check in &step.verifies {
+            let mut state = crate::checks::CheckState::default();
+            let outcome = crate::checks::evaluate(check, self.runbook, self.clusters, &mut state);
+            self.say(&format!(
+                "  {} {}: {}",
+                render::status_word(outcome.status),
+                check.spec.kind(),
+                outcome.summary
+            ));
+            all &= outcome.status == Status::Pass;
+        }
+        Ok(all)
+    }
+}
+
+enum Decision {
+    Retry,
+    Skipped,
+}
+
+trait Tap: Sized {
+    fn tap(self, f: impl FnOnce(&Self)) -> Self {
+        f(&self);
+        self
+    }
+}
+
+impl<T> Tap for T {}

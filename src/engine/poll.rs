@@ -1,0 +1,199 @@
+//! Polling a step's checks until they all pass or one times out, with live progress: an
+//! indicatif line per check on a terminal, a plain status line per poll otherwise.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::interrupt;
+use super::journal::{Event, Journal, JournalError};
+use crate::checks::{self, CheckState, Clusters, Outcome, Status};
+use crate::runbook::{Check, CheckSpec, Runbook};
+
+pub enum Waited {
+    Passed(Vec<Outcome>),
+    /// A check was still failing (or erroring) at its timeout; the last outcomes.
+    TimedOut(Vec<Outcome>),
+    Interrupted(Vec<Outcome>),
+}
+
+/// What the operator sees of one check while it is polled.
+fn progress_line(
+    check: &Check,
+    outcome: &Outcome,
+    state: &CheckState,
+    elapsed: Duration,
+) -> String {
+    let word = crate::checks::render::status_word(outcome.status);
+    let scope = crate::plan::describe::cluster_scope(&check.spec).unwrap_or("local");
+    let mut line = format!(
+        "{word} {} ({scope}): {}",
+        check.spec.kind(),
+        outcome.summary
+    );
+    match &check.spec {
+        CheckSpec::LagZero { .. } if outcome.status != Status::Pass => {
+            if let Some(lag) = outcome.progress.remaining {
+                line.push_str(&format!(" | remaining lag {lag}"));
+                if let Some(rate) = state.lag.drain_rate() {
+                    if rate > 0.0 {
+                        let eta = Duration::from_secs_f64(lag as f64 / rate);
+                        line.push_str(&format!(
+                            ", draining {rate:.0}/s, ETA {}",
+                            humantime::format_duration(Duration::from_secs(eta.as_secs()))
+                        ));
+                    } else {
+                        line.push_str(", not draining");
+                    }
+                }
+            }
+        }
+        CheckSpec::MirrorCaughtUp { .. } => {
+            if let (Some(done), Some(total)) = (outcome.progress.done, outcome.progress.total) {
+                line.push_str(&format!(" | {done}/{total} partitions caught up"));
+            }
+        }
+        _ => {}
+    }
+    line.push_str(&format!(
+        " [{} of {}]",
+        humantime::format_duration(Duration::from_secs(elapsed.as_secs())),
+        humantime::format_duration(check.timeout)
+    ));
+    line
+}
+
+struct Display {
+    bars: Option<(MultiProgress, Vec<ProgressBar>)>,
+}
+
+impl Display {
+    fn new(count: usize) -> Display {
+        if !std::io::stderr().is_terminal() {
+            return Display { bars: None };
+        }
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("  {spinner} {wide_msg}").expect("valid template");
+        let bars = (0..count)
+            .map(|_| {
+                let bar = multi.add(ProgressBar::new_spinner());
+                bar.set_style(style.clone());
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bar
+            })
+            .collect();
+        Display {
+            bars: Some((multi, bars)),
+        }
+    }
+
+    fn show(&self, lines: &[String]) {
+        match &self.bars {
+            Some((_, bars)) => {
+                for (bar, line) in bars.iter().zip(lines) {
+                    bar.set_message(line.clone());
+                }
+            }
+            None => {
+                for line in lines {
+                    eprintln!("  {line}");
+                }
+            }
+        }
+    }
+
+    fn finish(self) {
+        if let Some((_, bars)) = self.bars {
+            for bar in bars {
+                bar.finish();
+            }
+        }
+    }
+}
+
+pub struct Poller<'a> {
+    pub runbook: &'a Runbook,
+    pub clusters: &'a Clusters,
+}
+
+impl Poller<'_> {
+    /// Poll `checks` until all pass in one round, one times out, or Ctrl-C. Every round's
+    /// results go to the journal (with items on the final one).
+    pub fn wait(
+        &self,
+        step: &str,
+        phase: &str,
+        checks: &[Check],
+        journal: &mut Journal,
+    ) -> Result<Waited, JournalError> {
+        if checks.is_empty() {
+            return Ok(Waited::Passed(Vec::new()));
+        }
+        let started = Instant::now();
+        let mut states: Vec<CheckState> = checks.iter().map(|_| CheckState::default()).collect();
+        let interval = checks
+            .iter()
+            .map(|c| c.poll_interval)
+            .min()
+            .expect("not empty");
+        let display = Display::new(checks.len());
+        loop {
+            self.clusters.new_round();
+            let elapsed = started.elapsed();
+            let outcomes: Vec<Outcome> = checks
+                .iter()
+                .zip(states.iter_mut())
+                .map(|(check, state)| checks::evaluate(check, self.runbook, self.clusters, state))
+                .collect();
+            let lines: Vec<String> = checks
+                .iter()
+                .zip(&outcomes)
+                .zip(&states)
+                .map(|((c, o), s)| {
+                    self.runbook
+                        .secrets
+                        .redact(&progress_line(c, o, s, elapsed))
+                })
+                .collect();
+            display.show(&lines);
+            let all_pass = outcomes.iter().all(|o| o.status == Status::Pass);
+            let timed_out = checks
+                .iter()
+                .zip(&outcomes)
+                .any(|(c, o)| o.status != Status::Pass && elapsed >= c.timeout);
+            let interrupted = interrupt::requested();
+            let last = all_pass || timed_out || interrupted;
+            for (check, outcome) in checks.iter().zip(&outcomes) {
+                journal.record(Event::Check {
+                    step: step.into(),
+                    phase: phase.into(),
+                    kind: check.spec.kind().name().into(),
+                    status: crate::checks::render::status_word(outcome.status).to_lowercase(),
+                    summary: outcome.summary.clone(),
+                    items: last
+                        .then(|| serde_json::to_value(&outcome.items).expect("items serialize")),
+                    remaining: outcome.progress.remaining,
+                    elapsed_ms: elapsed.as_millis() as u64,
+                })?;
+            }
+            if last {
+                display.finish();
+                return Ok(if all_pass {
+                    Waited::Passed(outcomes)
+                } else if interrupted {
+                    Waited::Interrupted(outcomes)
+                } else {
+                    Waited::TimedOut(outcomes)
+                });
+            }
+            let next = Instant::now() + interval;
+            while Instant::now() < next {
+                if interrupt::requested() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
