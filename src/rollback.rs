@@ -33,6 +33,8 @@ pub struct RollbackStep {
     pub point_of_no_return: bool,
     /// Undoing this step goes back past the point of no return.
     pub past_point_of_no_return: bool,
+    /// The step changed nothing (no action, no instructions: only checks or a go/no-go).
+    pub nothing_to_undo: bool,
 }
 
 impl RollbackStep {
@@ -64,6 +66,9 @@ pub fn plan<'a>(runbook: &Runbook, done: impl IntoIterator<Item = &'a Step>) -> 
             undo_verifies: checks(&step.undo_verifies, runbook),
             point_of_no_return: step.point_of_no_return,
             past_point_of_no_return: crossing.is_some_and(|c| i <= c),
+            nothing_to_undo: step.run.is_none()
+                && step.undo.is_none()
+                && step.instructions.is_none(),
         })
         .collect();
     let point_of_no_return = crossing.map(|c| done[c].id.clone());

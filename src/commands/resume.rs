@@ -28,9 +28,16 @@ fn find(state_dir: &Path, run_id: Option<&str>) -> Result<RunState, Exit> {
         Some(id) => rundir::load(state_dir, id),
         None => rundir::newest_unfinished(state_dir),
     };
-    found.map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::Invalid
+    found.map_err(|e| match e {
+        // Resuming what already finished is not a mistake: say so and succeed.
+        rundir::RunDirError::NothingUnfinished(..) => {
+            eprintln!("Nothing to resume: {e}.");
+            Exit::Done
+        }
+        e => {
+            eprintln!("error: {e}");
+            Exit::Invalid
+        }
     })
 }
 

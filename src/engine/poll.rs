@@ -70,7 +70,12 @@ struct Display {
 
 impl Display {
     fn new(count: usize) -> Display {
-        if !std::io::stderr().is_terminal() {
+        // A terminal that reports no size (some PTYs) cannot hold a progress line: use
+        // plain lines there, as when stderr is not a terminal at all.
+        let sized = console::Term::stderr()
+            .size_checked()
+            .is_some_and(|(_, columns)| columns >= 40);
+        if !std::io::stderr().is_terminal() || !sized {
             return Display { bars: None };
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());

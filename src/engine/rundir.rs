@@ -111,8 +111,8 @@ pub enum RunDirError {
     NotARun(PathBuf),
     #[error("no run `{0}` here (looked in {1})")]
     NoSuchRun(String, PathBuf),
-    #[error("no unfinished run in {0}")]
-    NothingUnfinished(PathBuf),
+    #[error("no unfinished run in {0}: the newest, {1}, finished")]
+    NothingUnfinished(PathBuf, String),
     #[error("no run in {0}")]
     NoRuns(PathBuf),
 }
@@ -226,13 +226,17 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
 
 /// The newest run that has not finished (interrupted, crashed or aborted).
 pub fn newest_unfinished(state_dir: &Path) -> Result<RunState, RunDirError> {
-    for id in run_ids(state_dir).into_iter().rev() {
+    let ids = run_ids(state_dir);
+    let Some(newest) = ids.last().cloned() else {
+        return Err(RunDirError::NoRuns(runs_dir(state_dir)));
+    };
+    for id in ids.into_iter().rev() {
         let state = load(state_dir, &id)?;
         if state.is_unfinished() {
             return Ok(state);
         }
     }
-    Err(RunDirError::NothingUnfinished(runs_dir(state_dir)))
+    Err(RunDirError::NothingUnfinished(runs_dir(state_dir), newest))
 }
 
 pub fn newest(state_dir: &Path) -> Result<RunState, RunDirError> {

@@ -80,6 +80,9 @@ fn step_name(id: &str, title: &str, point_of_no_return: bool) -> String {
 }
 
 fn undo_text(step: &RollbackStep) -> String {
+    if step.nothing_to_undo {
+        return "nothing to undo (the step only checked)".into();
+    }
     match &step.undo {
         Some(undo) => format!("run: {undo}"),
         None => {
@@ -97,6 +100,9 @@ fn undo_text(step: &RollbackStep) -> String {
 }
 
 fn undo_checks(step: &RollbackStep) -> String {
+    if step.nothing_to_undo && step.undo_verifies.is_empty() {
+        return String::new();
+    }
     if step.undo_verifies.is_empty() {
         return "unchecked: confirm by hand".into();
     }
@@ -160,8 +166,19 @@ pub fn text(plan: &Plan, width: Option<u16>) -> String {
     out
 }
 
-fn md_escape_inline(text: &str) -> String {
-    text.replace('`', "'")
+/// A command as Markdown: inline code, or an indented code block when it spans lines.
+fn md_command(label: &str, command: &str) -> String {
+    if command.trim_end().contains('\n') {
+        let body: String = command
+            .trim_end()
+            .lines()
+            .map(|l| format!("         {l}\n"))
+            .collect();
+        format!("   - {label}:\n\n{body}\n")
+    } else {
+        let fence = if command.contains('`') { "``" } else { "`" };
+        format!("   - {label}: {fence}{command}{fence}\n")
+    }
 }
 
 pub fn markdown(plan: &Plan) -> String {
@@ -188,11 +205,7 @@ pub fn markdown(plan: &Plan) -> String {
             }
             match (&step.run, &step.run_timeout) {
                 (Some(run), Some(timeout)) => {
-                    let _ = writeln!(
-                        out,
-                        "   - run: `{}` (timeout {timeout})",
-                        md_escape_inline(run)
-                    );
+                    out.push_str(&md_command(&format!("run (timeout {timeout})"), run));
                 }
                 _ => out.push_str("   - manual step\n"),
             }
@@ -227,9 +240,10 @@ pub fn markdown(plan: &Plan) -> String {
             step.title
         );
         match &step.undo {
-            Some(undo) => {
-                let _ = writeln!(out, "   - run: `{}`", md_escape_inline(undo));
+            _ if step.nothing_to_undo => {
+                out.push_str("   - nothing to undo (the step only checked)\n")
             }
+            Some(undo) => out.push_str(&md_command("run", undo)),
             None => {
                 out.push_str("   - manual: no undo defined\n");
                 if let Some(instructions) = &step.instructions {
@@ -239,7 +253,7 @@ pub fn markdown(plan: &Plan) -> String {
                 }
             }
         }
-        if step.undo_verifies.is_empty() {
+        if step.undo_verifies.is_empty() && !step.nothing_to_undo {
             out.push_str("   - unchecked: confirm by hand\n");
         }
         for check in &step.undo_verifies {

@@ -16,6 +16,7 @@ use super::diagnostic::Position;
 pub struct Locations {
     keys: HashMap<String, Position>,
     values: HashMap<String, Position>,
+    duplicates: Vec<(String, Position)>,
 }
 
 impl Locations {
@@ -28,6 +29,11 @@ impl Locations {
             return Locations::default();
         }
         builder.locations
+    }
+
+    /// Keys that appear twice in one mapping, with the position of the repeat.
+    pub fn duplicates(&self) -> &[(String, Position)] {
+        &self.duplicates
     }
 
     /// Position of the value at `path`, or of its nearest located ancestor.
@@ -120,7 +126,15 @@ impl Builder {
                     // A complex (non-scalar) key cannot be named in a path.
                     let name = scalar.unwrap_or("?").to_string();
                     let child = field(path, &name);
-                    self.locations.keys.insert(child, position);
+                    if self
+                        .locations
+                        .keys
+                        .insert(child.clone(), position)
+                        .is_some()
+                        && scalar.is_some()
+                    {
+                        self.locations.duplicates.push((child, position));
+                    }
                     *key = Some(name);
                     None
                 }

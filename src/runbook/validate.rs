@@ -83,6 +83,14 @@ impl<'a> Validator<'a> {
 
     /// Build the model. Returns None when any error was found (they are in `diagnostics`).
     pub fn runbook(&mut self, raw: RawRunbook, path: &Path, sha256: String) -> Option<Runbook> {
+        // serde keeps the last of repeated map keys silently; a repeated cluster or
+        // property is almost always an editing mistake.
+        for (key, position) in self.locations.duplicates().to_vec() {
+            self.error(
+                position,
+                format!("{key}: duplicate key (the last one would win)"),
+            );
+        }
         if raw.version != 1 {
             self.error(
                 self.at("version"),
@@ -539,6 +547,7 @@ impl<'a> Validator<'a> {
         }
         let does_nothing = raw.run.is_none()
             && raw.instructions.is_none()
+            && raw.confirm.is_none()
             && raw.requires.is_empty()
             && raw.verifies.is_empty();
         let mut checks = |phase: &str, list: Vec<RawCheck>| -> Vec<Check> {

@@ -5,5 +5,6 @@ mod checks;
 mod fixture;
 mod kafka;
 mod plan;
+mod run;
 mod support;
 mod validate;
