@@ -54,6 +54,12 @@ pub enum Command {
     Run {
         /// The runbook file
         runbook: PathBuf,
+        /// Rehearse: evaluate every check once for real, show actions without running them
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: run `command` checks too (they are not read-only)
+        #[arg(long, requires = "dry_run")]
+        run_commands: bool,
         #[command(flatten)]
         answering: AnsweringArgs,
         #[command(flatten)]
@@ -73,6 +79,25 @@ pub enum Command {
         /// Resume even if the runbook's steps changed since the run started (journaled)
         #[arg(long)]
         force: bool,
+        /// With --yes, a resumed rollback may go back past the point of no return
+        #[arg(long)]
+        past_point_of_no_return: bool,
+        #[command(flatten)]
+        answering: AnsweringArgs,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Undo what a run did, newest step first: undo actions, undo_verifies, manual steps
+    #[command(after_help = EXIT_CODES_HELP)]
+    Rollback {
+        /// The forward run to undo (default: the newest run that is not a rehearsal)
+        run_id: Option<String>,
+        /// Rehearse the rollback: nothing is executed
+        #[arg(long)]
+        dry_run: bool,
+        /// With --yes, go back past the point of no return without typing its step id
+        #[arg(long)]
+        past_point_of_no_return: bool,
         #[command(flatten)]
         answering: AnsweringArgs,
         #[command(flatten)]
@@ -160,14 +185,38 @@ pub fn main() -> ExitCode {
         Command::Plan { runbook, format } => commands::plan::run(&runbook, format),
         Command::Run {
             runbook,
+            dry_run,
+            run_commands,
             answering,
             state,
-        } => commands::run::run(&runbook, &state.state_dir, &answering.answering()),
+        } => commands::run::run(
+            &runbook,
+            &state.state_dir,
+            &answering.answering(),
+            dry_run,
+            run_commands,
+        ),
+        Command::Rollback {
+            run_id,
+            dry_run,
+            past_point_of_no_return,
+            answering,
+            state,
+        } => commands::rollback::run(
+            &state.state_dir,
+            commands::rollback::Options {
+                run_id: run_id.as_deref(),
+                dry_run,
+                past_point_of_no_return,
+            },
+            &answering.answering(),
+        ),
         Command::Resume {
             run_id,
             mark_done,
             rerun,
             force,
+            past_point_of_no_return,
             answering,
             state,
         } => commands::resume::run(
@@ -177,6 +226,7 @@ pub fn main() -> ExitCode {
                 force,
                 mark_done,
                 rerun,
+                past_point_of_no_return,
             },
             &answering.answering(),
         ),

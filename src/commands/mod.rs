@@ -3,6 +3,7 @@
 pub mod check;
 pub mod plan;
 pub mod resume;
+pub mod rollback;
 pub mod run;
 pub mod status;
 pub mod validate;

@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use super::run::{connect, take_lock, Answering};
+use crate::engine::journal::RunKind;
 use crate::engine::journal::{Event, Journal};
 use crate::engine::rundir::{self, RunState};
-use crate::engine::{self, interrupt, Executor, Settings};
+use crate::engine::{self, interrupt, unit, Executor, Mode, Settings};
 use crate::exit_code::Exit;
 
 pub struct Options<'a> {
@@ -15,6 +16,7 @@ pub struct Options<'a> {
     pub force: bool,
     pub mark_done: Vec<String>,
     pub rerun: Vec<String>,
+    pub past_point_of_no_return: bool,
 }
 
 pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exit {
@@ -110,9 +112,15 @@ fn resume(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Resu
         state.run_id,
         runbook.secrets.redact(&runbook.name)
     );
+    let (mode, units) = match state.kind {
+        RunKind::Rollback => (Mode::Rollback, unit::rollback(runbook, &state.steps)),
+        RunKind::Run | RunKind::Rehearsal => (Mode::Forward, unit::forward(runbook)),
+    };
     let mut executor = Executor {
         runbook,
         clusters: &clusters,
+        units,
+        mode,
         journal,
         prompter,
         run_id: state.run_id.clone(),
@@ -121,8 +129,13 @@ fn resume(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Resu
             yes: answering.yes,
             mark_done: options.mark_done,
             rerun: options.rerun,
+            dry_run: state.dry_run,
+            // Command checks stay unexecuted in a resumed rehearsal: the safe choice.
+            run_commands: false,
+            past_point_of_no_return: options.past_point_of_no_return,
         },
         who,
+        rehearsal: Vec::new(),
     };
     Ok(executor.execute(Some(&state)))
 }

@@ -1,4 +1,5 @@
-//! `cutover run RUNBOOK`: execute the runbook step by step, journaled, under a lock.
+//! `cutover run RUNBOOK [--dry-run]`: execute the runbook step by step, journaled, under a
+//! lock. The machinery is shared with `rollback` (see `launch`).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -8,11 +9,11 @@ use crate::checks::Clusters;
 use crate::engine::journal::{Event, Journal, RunKind};
 use crate::engine::lock::{self, Holder, LockError};
 use crate::engine::prompter::{NonInteractive, Prompter, Scripted, Terminal};
-use crate::engine::{self, interrupt, rundir, Executor, Identity, Settings};
+use crate::engine::{self, interrupt, rundir, unit, Executor, Identity, Mode, Settings};
 use crate::exit_code::Exit;
 use crate::runbook::Runbook;
 
-/// How confirmations are answered, common to run and resume.
+/// How confirmations are answered, common to run, resume and rollback.
 pub struct Answering {
     pub yes: bool,
     pub answers: Option<PathBuf>,
@@ -75,23 +76,61 @@ pub fn connect(runbook: &Runbook) -> Result<Clusters, Exit> {
     Ok(clusters)
 }
 
-pub fn run(path: &Path, state_dir: &Path, answering: &Answering) -> Exit {
-    match start(path, state_dir, answering) {
+/// What kind of run to start.
+pub struct Launch<'a> {
+    pub runbook: &'a Path,
+    pub state_dir: &'a Path,
+    pub answering: &'a Answering,
+    pub mode: Mode,
+    pub dry_run: bool,
+    pub run_commands: bool,
+    pub past_point_of_no_return: bool,
+    /// For a rollback: the forward run and the steps it did, in order.
+    pub rollback_of: Option<(String, Vec<String>)>,
+}
+
+pub fn run(
+    path: &Path,
+    state_dir: &Path,
+    answering: &Answering,
+    dry_run: bool,
+    run_commands: bool,
+) -> Exit {
+    launch(Launch {
+        runbook: path,
+        state_dir,
+        answering,
+        mode: Mode::Forward,
+        dry_run,
+        run_commands,
+        past_point_of_no_return: false,
+        rollback_of: None,
+    })
+}
+
+pub fn launch(launch: Launch<'_>) -> Exit {
+    match start(launch) {
         Ok(exit) | Err(exit) => exit,
     }
 }
 
-fn start(path: &Path, state_dir: &Path, answering: &Answering) -> Result<Exit, Exit> {
+fn fail<E: std::fmt::Display>(e: E) -> Exit {
+    eprintln!("error: {e}");
+    Exit::Failed
+}
+
+fn start(launch: Launch<'_>) -> Result<Exit, Exit> {
+    let path = launch.runbook;
     let loaded = super::load_runbook(path)?;
     let runbook = &loaded.runbook;
-    let prompter = answering.prompter()?;
+    let prompter = launch.answering.prompter()?;
     let who = engine::identity();
     let run_id = rundir::new_run_id();
-    let _lock = take_lock(state_dir, path, &run_id, &who)?;
+    let _lock = take_lock(launch.state_dir, path, &run_id, &who)?;
     let clusters = connect(runbook)?;
     interrupt::install();
 
-    let run_dir = rundir::run_dir(state_dir, &run_id);
+    let run_dir = rundir::run_dir(launch.state_dir, &run_id);
     let io = |e: std::io::Error| {
         eprintln!(
             "error: cannot create the run directory {}: {e}",
@@ -101,48 +140,74 @@ fn start(path: &Path, state_dir: &Path, answering: &Answering) -> Result<Exit, E
     };
     std::fs::create_dir_all(&run_dir).map_err(io)?;
     std::fs::copy(path, run_dir.join("runbook.yaml")).map_err(io)?;
-    let mut journal = Journal::open(&run_dir.join("journal.jsonl"), 1, runbook.secrets.clone())
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            Exit::Failed
-        })?;
+    let mut journal =
+        Journal::open(&run_dir.join("journal.jsonl"), 1, runbook.secrets.clone()).map_err(fail)?;
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let (units, kind, steps, rollback_of) = match &launch.rollback_of {
+        None => (
+            unit::forward(runbook),
+            if launch.dry_run {
+                RunKind::Rehearsal
+            } else {
+                RunKind::Run
+            },
+            runbook.steps().map(|s| s.id.clone()).collect(),
+            None,
+        ),
+        Some((forward, done)) => (
+            unit::rollback(runbook, done),
+            RunKind::Rollback,
+            done.clone(),
+            Some(forward.clone()),
+        ),
+    };
     journal
         .record(Event::RunStarted {
             run_id: run_id.clone(),
-            kind: RunKind::Run,
+            kind,
             runbook: absolute.display().to_string(),
             runbook_sha256: runbook.sha256.clone(),
-            steps: runbook.steps().map(|s| s.id.clone()).collect(),
+            steps,
             steps_fingerprint: engine::steps_fingerprint(runbook),
+            rollback_of,
+            dry_run: launch.dry_run,
             user: who.user.clone(),
             host: who.host.clone(),
             pid: who.pid,
             version: env!("CARGO_PKG_VERSION").into(),
         })
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            Exit::Failed
-        })?;
+        .map_err(fail)?;
+    let what = match (launch.mode, launch.dry_run) {
+        (Mode::Forward, false) => "Run",
+        (Mode::Forward, true) => "Rehearsal (dry run: nothing is executed)",
+        (Mode::Rollback, false) => "Rollback",
+        (Mode::Rollback, true) => "Rollback rehearsal (dry run: nothing is executed)",
+    };
     eprintln!(
-        "Run {run_id} of \"{}\" ({} steps); journal: {}",
+        "{what} {run_id} of \"{}\" ({} steps); journal: {}",
         runbook.secrets.redact(&runbook.name),
-        runbook.steps().count(),
+        units.len(),
         journal.path().display()
     );
     let mut executor = Executor {
         runbook,
         clusters: &clusters,
+        units,
+        mode: launch.mode,
         journal,
         prompter,
         run_id,
         run_dir,
         settings: Settings {
-            yes: answering.yes,
+            yes: launch.answering.yes,
             mark_done: Vec::new(),
             rerun: Vec::new(),
+            dry_run: launch.dry_run,
+            run_commands: launch.run_commands,
+            past_point_of_no_return: launch.past_point_of_no_return,
         },
         who,
+        rehearsal: Vec::new(),
     };
     Ok(executor.execute(None))
 }

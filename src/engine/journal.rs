@@ -32,6 +32,13 @@ pub enum Event {
         /// Step ids in order, with a fingerprint of their actions, to refuse a changed resume.
         steps: Vec<String>,
         steps_fingerprint: String,
+        /// For a rollback: the forward run it undoes (`steps` are then the steps it undoes,
+        /// in the order they were done).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rollback_of: Option<String>,
+        /// Nothing is executed: a rehearsal, or a rehearsed rollback.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        dry_run: bool,
         user: String,
         host: String,
         pid: u32,
@@ -90,6 +97,9 @@ pub enum Event {
     },
     StepDone {
         step: String,
+        /// A rollback step without undo_verifies, confirmed by hand only.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unchecked: bool,
     },
     StepSkipped {
         step: String,

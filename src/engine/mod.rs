@@ -7,7 +7,9 @@ pub mod journal;
 pub mod lock;
 pub mod poll;
 pub mod prompter;
+pub mod rehearsal;
 pub mod rundir;
+pub mod unit;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,6 +23,7 @@ use journal::{Event, Journal, JournalError};
 use poll::{Poller, Waited};
 use prompter::{Answer, Prompt, Prompter};
 use rundir::{RunState, StepStatus};
+pub use unit::{Mode, Unit};
 
 /// Who is at the keyboard, for the journal and the lock.
 #[derive(Debug, Clone)]
@@ -114,17 +117,27 @@ pub struct Settings {
     pub yes: bool,
     pub mark_done: Vec<String>,
     pub rerun: Vec<String>,
+    /// `--dry-run`: checks evaluated once, actions shown, nothing executed.
+    pub dry_run: bool,
+    /// With `--dry-run`: run `command` checks too (they are not read-only).
+    pub run_commands: bool,
+    /// `--past-point-of-no-return`: an unattended rollback may cross it.
+    pub past_point_of_no_return: bool,
 }
 
 pub struct Executor<'a> {
     pub runbook: &'a Runbook,
     pub clusters: &'a Clusters,
+    pub units: Vec<Unit<'a>>,
+    pub mode: Mode,
     pub journal: Journal,
     pub prompter: Box<dyn Prompter + 'a>,
     pub run_id: String,
     pub run_dir: PathBuf,
     pub settings: Settings,
     pub who: Identity,
+    /// Rehearsal results, for the closing summary.
+    pub rehearsal: Vec<rehearsal::Observed>,
 }
 
 impl Executor<'_> {
@@ -132,19 +145,32 @@ impl Executor<'_> {
         eprintln!("{}", self.runbook.secrets.redact(text));
     }
 
-    /// Run every step not yet done (all of them for a new run), then record how it ended.
+    fn noun(&self) -> &'static str {
+        match (self.mode, self.settings.dry_run) {
+            (Mode::Forward, false) => "Run",
+            (Mode::Forward, true) => "Rehearsal",
+            (Mode::Rollback, false) => "Rollback",
+            (Mode::Rollback, true) => "Rollback rehearsal",
+        }
+    }
+
+    /// Run every unit not yet done (all of them for a new run), then record how it ended.
     pub fn execute(&mut self, resumed: Option<&RunState>) -> Exit {
-        let stop = self.steps(resumed);
+        let stop = self.all_units(resumed);
+        let noun = self.noun();
         let (exit, event) = match stop {
             Ok(()) => {
                 self.say(&format!(
-                    "\nRun {} finished: every step is done.",
+                    "\n{noun} {} finished: every step is done.",
                     self.run_id
                 ));
+                if self.settings.dry_run {
+                    self.say(&rehearsal::summary(&self.rehearsal));
+                }
                 (Exit::Done, Some(Event::RunFinished))
             }
             Err(Stop::Aborted { reason, exit }) => {
-                self.say(&format!("\nRun {} aborted: {reason}", self.run_id));
+                self.say(&format!("\n{noun} {} aborted: {reason}", self.run_id));
                 let exit_number = exit.code() as i32;
                 (
                     exit,
@@ -186,10 +212,11 @@ impl Executor<'_> {
         exit
     }
 
-    fn steps(&mut self, resumed: Option<&RunState>) -> Result<(), Stop> {
-        let total = self.runbook.steps().count();
-        for (index, step) in self.runbook.steps().enumerate() {
-            let from = match resumed.and_then(|r| r.step(&step.id)) {
+    fn all_units(&mut self, resumed: Option<&RunState>) -> Result<(), Stop> {
+        let total = self.units.len();
+        for index in 0..total {
+            let unit = self.units[index].clone();
+            let from = match resumed.and_then(|r| r.step(&unit.step.id)) {
                 Some(StepStatus::Done) | Some(StepStatus::Skipped(_)) => continue,
                 None | Some(StepStatus::Started) => Resume::Begin,
                 Some(StepStatus::ActionFinished {
@@ -198,37 +225,53 @@ impl Executor<'_> {
                 Some(StepStatus::ActionFinished { attempt, .. }) => {
                     Resume::ActionFailed { attempt: *attempt }
                 }
-                Some(StepStatus::InDoubt { attempt }) => self.in_doubt(step, *attempt)?,
+                Some(StepStatus::InDoubt { attempt }) => self.in_doubt(&unit, *attempt)?,
             };
-            self.step(step, index + 1, total, from)?;
+            self.unit(&unit, index + 1, total, from)?;
         }
         Ok(())
     }
 
-    fn show(&self, step: &Step, number: usize, total: usize) {
+    fn show(&self, unit: &Unit<'_>, number: usize, total: usize) {
+        let step = unit.step;
         let tiers = &self.runbook.tiers;
         let tier_number = tiers
             .iter()
             .position(|t| t.name == step.tier)
             .map_or(0, |i| i + 1);
+        let heading = match self.mode {
+            Mode::Forward => "Step",
+            Mode::Rollback => "Undo step",
+        };
         let mut text = format!(
-            "\n== Step {number}/{total}: {} (tier {tier_number}/{}: {}) ==\n{}\n",
+            "\n== {heading} {number}/{total}: {} (tier {tier_number}/{}: {}) ==\n{}\n",
             step.id,
             tiers.len(),
             step.tier,
             step.title
         );
-        if let Some(instructions) = &step.instructions {
+        if let Some(instructions) = &unit.instructions {
             text.push_str(&format!("\n{}\n", instructions.trim_end()));
         }
-        match &step.run {
-            Some(run) => text.push_str(&format!(
-                "\nAction: {run}  (timeout {})\n",
+        let dry = if self.settings.dry_run {
+            "  [dry run: not executed]"
+        } else {
+            ""
+        };
+        match unit.action {
+            Some(action) => text.push_str(&format!(
+                "\nAction: {action}  (timeout {}){dry}\n",
                 humantime::format_duration(step.run_timeout)
             )),
+            None if unit.nothing_to_undo => {
+                text.push_str("\nNothing to undo: the step only checked.\n")
+            }
             None => text.push_str("\nAction: manual (follow the instructions)\n"),
         }
-        for (label, checks) in [("requires", &step.requires), ("verifies", &step.verifies)] {
+        for (label, checks) in [
+            ("requires", unit.requires),
+            (unit.verifies_phase, unit.verifies),
+        ] {
             for check in checks {
                 text.push_str(&format!(
                     "  {label}: {}\n",
@@ -236,13 +279,23 @@ impl Executor<'_> {
                 ));
             }
         }
-        if step.point_of_no_return {
-            text.push_str("\nTHIS STEP IS THE POINT OF NO RETURN.\n");
+        if unit.unchecked {
+            text.push_str("  unchecked: no undo_verifies, confirm by hand\n");
+        }
+        if let Some(warning) = &unit.warning {
+            text.push_str(&format!("\n{warning}\n"));
         }
         self.say(&text);
     }
 
-    fn step(&mut self, step: &Step, number: usize, total: usize, from: Resume) -> Result<(), Stop> {
+    fn unit(
+        &mut self,
+        unit: &Unit<'_>,
+        number: usize,
+        total: usize,
+        from: Resume,
+    ) -> Result<(), Stop> {
+        let step = unit.step;
         let mut attempt = match from {
             Resume::RunAction { attempt } | Resume::ActionFailed { attempt } => attempt,
             _ => 0,
@@ -252,30 +305,14 @@ impl Executor<'_> {
                 step: step.id.clone(),
                 tier: step.tier.clone(),
             })?;
-            self.show(step, number, total);
-            if !self.wait_until_pass(step, "requires", &step.requires)? {
+            self.show(unit, number, total);
+            if !self.checks(unit, "requires", unit.requires)? {
                 return Ok(()); // skipped
             }
-            let prompt = if step.point_of_no_return {
-                Prompt::TypeStepId {
-                    step: step.id.clone(),
-                    text: format!(
-                        "Step `{}` is the point of no return: after it, rolling back loses data.",
-                        step.id
-                    ),
-                }
-            } else if let Some(run) = &step.run {
-                Prompt::Confirm {
-                    step: step.id.clone(),
-                    text: format!("Run the action of step `{}` ({run})?", step.id),
-                }
-            } else {
-                Prompt::Confirm {
-                    step: step.id.clone(),
-                    text: format!("Step `{}`: done (instructions followed)?", step.id),
-                }
-            };
-            self.confirm(prompt)?;
+            if !unit.nothing_to_undo {
+                let prompt = self.go_ahead(unit);
+                self.confirm(prompt)?;
+            }
         } else {
             self.say(&format!(
                 "\n== Resuming step {number}/{total}: {} ==",
@@ -294,41 +331,85 @@ impl Executor<'_> {
                 Decision::Skipped => return Ok(()),
             };
         }
-        if let (Some(command), true) = (step.run.as_deref(), run_action) {
-            loop {
-                attempt += 1;
-                let outcome = self.run_action(step, command, attempt)?;
-                if outcome.interrupted {
-                    return Err(Stop::Interrupted(format!(
-                        "the action of step `{}`",
-                        step.id
-                    )));
-                }
-                if outcome.succeeded() {
-                    break;
-                }
-                let what = format!("the action of step `{}` {}", step.id, outcome.describe());
-                match self.decide(step, &what, false)? {
-                    Decision::Retry => continue,
-                    Decision::Skipped => return Ok(()),
+        if let (Some(command), true) = (unit.action, run_action) {
+            if self.settings.dry_run {
+                self.say(&format!("$ {command}  [dry run: not executed]"));
+            } else {
+                loop {
+                    attempt += 1;
+                    let outcome = self.run_action(step, command, attempt)?;
+                    if outcome.interrupted {
+                        return Err(Stop::Interrupted(format!(
+                            "the action of step `{}`",
+                            step.id
+                        )));
+                    }
+                    if outcome.succeeded() {
+                        break;
+                    }
+                    let what = format!("the action of step `{}` {}", step.id, outcome.describe());
+                    match self.decide(step, &what, false)? {
+                        Decision::Retry => continue,
+                        Decision::Skipped => return Ok(()),
+                    }
                 }
             }
         }
 
-        if !self.wait_until_pass(step, "verifies", &step.verifies)? {
+        if !self.checks(unit, unit.verifies_phase, unit.verifies)? {
             return Ok(());
         }
-        if let Some(text) = &step.confirm {
+        if unit.unchecked && !self.settings.dry_run {
             self.confirm(Prompt::Confirm {
                 step: step.id.clone(),
-                text: text.clone(),
+                text: format!(
+                    "The rollback of step `{}` has no undo_verifies: confirm by hand that it worked.",
+                    step.id
+                ),
+            })?;
+        }
+        if let Some(text) = unit.confirm {
+            self.confirm(Prompt::Confirm {
+                step: step.id.clone(),
+                text: text.to_string(),
             })?;
         }
         self.journal.record(Event::StepDone {
             step: step.id.clone(),
+            unchecked: unit.unchecked,
         })?;
         self.say(&format!("Step {} done.", step.id));
         Ok(())
+    }
+
+    /// The one prompt before a unit's action (or, for a manual unit, after its instructions).
+    fn go_ahead(&self, unit: &Unit<'_>) -> Prompt {
+        let step = unit.step;
+        if unit.point_of_no_return {
+            let text = match self.mode {
+                Mode::Forward => format!(
+                    "Step `{}` is the point of no return: after it, rolling back loses data.",
+                    step.id
+                ),
+                Mode::Rollback => unit.warning.clone().unwrap_or_default(),
+            };
+            return Prompt::TypeStepId {
+                step: step.id.clone(),
+                text,
+            };
+        }
+        let text = match (self.mode, unit.action) {
+            (Mode::Forward, Some(run)) => format!("Run the action of step `{}` ({run})?", step.id),
+            (Mode::Forward, None) => format!("Step `{}`: done (instructions followed)?", step.id),
+            (Mode::Rollback, Some(undo)) => format!("Run the undo of step `{}` ({undo})?", step.id),
+            (Mode::Rollback, None) => {
+                format!("Step `{}` has no undo: reverse it by hand. Done?", step.id)
+            }
+        };
+        Prompt::Confirm {
+            step: step.id.clone(),
+            text,
+        }
     }
 
     fn run_action(
@@ -366,13 +447,15 @@ impl Executor<'_> {
         });
         let outcome = match result {
             Ok(outcome) => outcome,
-            Err(e) => action::ActionOutcome {
-                exit: None,
-                timed_out: false,
-                interrupted: false,
-                duration: Duration::ZERO,
+            Err(e) => {
+                self.say(&format!("cannot start the action: {e}"));
+                action::ActionOutcome {
+                    exit: None,
+                    timed_out: false,
+                    interrupted: false,
+                    duration: Duration::ZERO,
+                }
             }
-            .tap(|_| self.say(&format!("cannot start the action: {e}"))),
         };
         self.journal.record(Event::ActionResult {
             step: step.id.clone(),
@@ -391,15 +474,16 @@ impl Executor<'_> {
         Ok(outcome)
     }
 
-    /// Poll `checks` until they pass. Ok(true): passed; Ok(false): the operator skipped the
-    /// step; Err: abort, interrupt, or no one to decide.
-    fn wait_until_pass(
-        &mut self,
-        step: &Step,
-        phase: &str,
-        checks: &[Check],
-    ) -> Result<bool, Stop> {
+    /// A unit's checks of one phase: polled until they pass (a rehearsal evaluates them once
+    /// and goes on). Ok(true): passed; Ok(false): the operator skipped the step.
+    fn checks(&mut self, unit: &Unit<'_>, phase: &str, checks: &[Check]) -> Result<bool, Stop> {
         if checks.is_empty() {
+            return Ok(true);
+        }
+        let step = unit.step;
+        if self.settings.dry_run {
+            let observed = rehearsal::evaluate_once(self, unit, phase, checks)?;
+            self.rehearsal.extend(observed);
             return Ok(true);
         }
         loop {
@@ -463,6 +547,14 @@ impl Executor<'_> {
     }
 
     fn ask(&mut self, prompt: &Prompt) -> Result<Answer, Stop> {
+        // Unattended, crossing the point of no return backwards needs its own flag.
+        if let (Prompt::TypeStepId { step, .. }, Mode::Rollback) = (prompt, self.mode) {
+            if self.settings.yes && !self.settings.past_point_of_no_return {
+                return Err(Stop::NeedsDecision(format!(
+                    "rolling back step `{step}` goes back past the point of no return; type its id in a terminal, or pass --yes --past-point-of-no-return"
+                )));
+            }
+        }
         self.prompter
             .ask(prompt)
             .map_err(|e| Stop::NeedsDecision(e.0))
@@ -541,7 +633,8 @@ impl Executor<'_> {
     }
 
     /// An action whose intent is journaled but not its result. Never re-run silently.
-    fn in_doubt(&mut self, step: &Step, attempt: u32) -> Result<Resume, Stop> {
+    fn in_doubt(&mut self, unit: &Unit<'_>, attempt: u32) -> Result<Resume, Stop> {
+        let step = unit.step;
         let what = format!(
             "the action of step `{}` (attempt {attempt}) was started but its result is unknown (the tool stopped while it ran)",
             step.id
@@ -552,7 +645,7 @@ impl Executor<'_> {
         } else if self.settings.rerun.contains(&step.id) {
             Answer::Rerun
         } else {
-            let verified = self.verify_once(step)?;
+            let verified = self.verify_once(unit)?;
             if self.settings.yes {
                 if verified {
                     Answer::MarkDone
@@ -563,7 +656,7 @@ impl Executor<'_> {
                     )));
                 }
             } else {
-                let verdict = if step.verifies.is_empty() {
+                let verdict = if unit.verifies.is_empty() {
                     "it has no verifies".to_string()
                 } else if verified {
                     "its verifies pass now".to_string()
@@ -599,14 +692,14 @@ impl Executor<'_> {
         }
     }
 
-    /// One round of the step's verifies; true when there are none or all pass.
-    fn verify_once(&mut self, step: &Step) -> Result<bool, Stop> {
-        if step.verifies.is_empty() {
+    /// One round of the unit's verifies; true when there are none or all pass.
+    fn verify_once(&mut self, unit: &Unit<'_>) -> Result<bool, Stop> {
+        if unit.verifies.is_empty() {
             return Ok(true);
         }
         self.clusters.new_round();
         let mut all = true;
-        for check in &step.verifies {
+        for check in unit.verifies {
             let mut state = crate::checks::CheckState::default();
             let outcome = crate::checks::evaluate(check, self.runbook, self.clusters, &mut state);
             self.say(&format!(
@@ -625,12 +718,3 @@ enum Decision {
     Retry,
     Skipped,
 }
-
-trait Tap: Sized {
-    fn tap(self, f: impl FnOnce(&Self)) -> Self {
-        f(&self);
-        self
-    }
-}
-
-impl<T> Tap for T {}

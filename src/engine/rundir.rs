@@ -54,6 +54,8 @@ pub struct RunState {
     pub runbook_sha256: String,
     pub steps: Vec<String>,
     pub steps_fingerprint: String,
+    pub rollback_of: Option<String>,
+    pub dry_run: bool,
     pub started: String,
     pub started_by: String,
     pub finished: bool,
@@ -89,17 +91,33 @@ impl RunState {
         self.status.get(id)
     }
 
-    /// Steps whose action ran or may have run, in the order they were done.
-    pub fn acted_steps(&self) -> Vec<String> {
-        let mut acted = Vec::new();
+    /// What a rollback must undo, in the order it was done: every step whose action has an
+    /// intent or a result (whether or not its verifies passed), and every manual step
+    /// (instructions, no action) the operator confirmed done.
+    pub fn done_steps(&self, runbook: &crate::runbook::Runbook) -> Vec<String> {
+        let mut started: Vec<String> = Vec::new();
         for entry in &self.entries {
-            if let Event::ActionIntent { step, .. } = &entry.event {
-                if !acted.contains(step) {
-                    acted.push(step.clone());
+            if let Event::StepStarted { step, .. } = &entry.event {
+                if !started.contains(step) {
+                    started.push(step.clone());
                 }
             }
         }
-        acted
+        let acted = |id: &str| {
+            self.entries
+                .iter()
+                .any(|e| matches!(&e.event, Event::ActionIntent { step, .. } if step == id))
+        };
+        let manual_done = |id: &str| {
+            let manual = runbook
+                .step(id)
+                .is_some_and(|s| s.run.is_none() && s.instructions.is_some());
+            manual && matches!(self.status.get(id), Some(StepStatus::Done))
+        };
+        started
+            .into_iter()
+            .filter(|id| acted(id) || manual_done(id))
+            .collect()
     }
 }
 
@@ -134,6 +152,8 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
             runbook_sha256,
             steps,
             steps_fingerprint,
+            rollback_of,
+            dry_run,
             user,
             host,
             ..
@@ -146,6 +166,8 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 runbook_sha256: runbook_sha256.clone(),
                 steps: steps.clone(),
                 steps_fingerprint: steps_fingerprint.clone(),
+                rollback_of: rollback_of.clone(),
+                dry_run: *dry_run,
                 started: entry.time.clone(),
                 started_by: format!("{user}@{host}"),
                 finished: false,
@@ -185,7 +207,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                     },
                 );
             }
-            Event::StepDone { step } => {
+            Event::StepDone { step, .. } => {
                 state.status.insert(step.clone(), StepStatus::Done);
             }
             Event::StepSkipped { step, reason } => {

@@ -146,11 +146,18 @@ pub fn text(plan: &Plan, width: Option<u16>) -> String {
         let _ = writeln!(out, "{table}");
     }
     out.push_str("\nGENERATED ROLLBACK PLAN (newest step first)\n");
-    if let Some(warning) = &plan.rollback.warning {
+    out.push_str(&rollback_table(&plan.rollback, width));
+    out
+}
+
+/// The rollback plan as a table, with its point-of-no-return warning first.
+pub fn rollback_table(rollback: &crate::rollback::RollbackPlan, width: Option<u16>) -> String {
+    let mut out = String::new();
+    if let Some(warning) = &rollback.warning {
         let _ = writeln!(out, "WARNING: {warning}");
     }
     let mut table = table(&["#", "Undo step", "Undo action", "Then verify"], width);
-    for (i, step) in plan.rollback.steps.iter().enumerate() {
+    for (i, step) in rollback.steps.iter().enumerate() {
         let mut name = step_name(&step.step, &step.title, step.point_of_no_return);
         if step.past_point_of_no_return && !step.point_of_no_return {
             name.push_str("\n(past the point of no return)");

@@ -1,0 +1,86 @@
+//! `cutover rollback [RUN_ID]`: undo what a forward run did, newest step first, with the
+//! same machinery as `run` (lock, journal, confirmations, undo_verifies polled, resume).
+
+use std::path::Path;
+
+use super::run::{launch, Answering, Launch};
+use crate::engine::journal::RunKind;
+use crate::engine::rundir::{self, RunState};
+use crate::engine::Mode;
+use crate::exit_code::Exit;
+use crate::plan::render;
+use crate::rollback;
+
+pub struct Options<'a> {
+    pub run_id: Option<&'a str>,
+    pub dry_run: bool,
+    pub past_point_of_no_return: bool,
+}
+
+/// The forward run to undo: the one named, or the newest real (not rehearsed) run.
+fn forward_run(state_dir: &Path, run_id: Option<&str>) -> Result<RunState, String> {
+    if let Some(id) = run_id {
+        let state = rundir::load(state_dir, id).map_err(|e| e.to_string())?;
+        return match state.kind {
+            RunKind::Run => Ok(state),
+            other => Err(format!(
+                "run {id} is a {other:?}, not a forward run: nothing to roll back"
+            )),
+        };
+    }
+    for id in rundir::run_ids(state_dir).into_iter().rev() {
+        let state = rundir::load(state_dir, &id).map_err(|e| e.to_string())?;
+        if state.kind == RunKind::Run {
+            return Ok(state);
+        }
+    }
+    Err(format!(
+        "no forward run in {}",
+        rundir::runs_dir(state_dir).display()
+    ))
+}
+
+pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exit {
+    let forward = match forward_run(state_dir, options.run_id) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
+    let loaded = match super::load_runbook(&forward.runbook) {
+        Ok(loaded) => loaded,
+        Err(exit) => return exit,
+    };
+    let runbook = &loaded.runbook;
+    let done = forward.done_steps(runbook);
+    if done.is_empty() {
+        eprintln!("Run {} did nothing that needs undoing.", forward.run_id);
+        return Exit::Done;
+    }
+    let steps: Vec<_> = done.iter().filter_map(|id| runbook.step(id)).collect();
+    let plan = rollback::plan(runbook, steps.iter().copied());
+    eprintln!(
+        "Rollback of run {} ({} steps, newest first):\n",
+        forward.run_id,
+        plan.steps.len()
+    );
+    let width =
+        (!std::io::IsTerminal::is_terminal(&std::io::stderr())).then_some(render::DEFAULT_WIDTH);
+    eprintln!(
+        "{}",
+        runbook
+            .secrets
+            .redact(&render::rollback_table(&plan, width))
+    );
+    launch(Launch {
+        runbook: &forward.runbook,
+        state_dir,
+        answering,
+        mode: Mode::Rollback,
+        dry_run: options.dry_run,
+        run_commands: false,
+        past_point_of_no_return: options.past_point_of_no_return,
+        rollback_of: Some((forward.run_id.clone(), done)),
+    })
+}

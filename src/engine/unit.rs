@@ -1,0 +1,86 @@
+//! What the executor walks: a forward run walks the runbook's steps; a rollback walks the
+//! steps that were done, newest first, with their undo and undo_verifies.
+
+use crate::rollback;
+use crate::runbook::{Check, Runbook, Step};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Forward,
+    Rollback,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unit<'r> {
+    pub step: &'r Step,
+    /// The shell command: `run` forward, `undo` in a rollback.
+    pub action: Option<&'r str>,
+    pub instructions: Option<String>,
+    pub requires: &'r [Check],
+    pub verifies: &'r [Check],
+    /// The journal's phase name for `verifies`: verifies, or undo_verifies in a rollback.
+    pub verifies_phase: &'static str,
+    pub confirm: Option<&'r str>,
+    /// The operator types the step id before going on.
+    pub point_of_no_return: bool,
+    /// A rollback step without undo_verifies: confirmed by hand, journaled as unchecked.
+    pub unchecked: bool,
+    /// A rollback of a step that changed nothing.
+    pub nothing_to_undo: bool,
+    pub warning: Option<String>,
+}
+
+pub fn forward(runbook: &Runbook) -> Vec<Unit<'_>> {
+    runbook
+        .steps()
+        .map(|step| Unit {
+            step,
+            action: step.run.as_deref(),
+            instructions: step.instructions.clone(),
+            requires: &step.requires,
+            verifies: &step.verifies,
+            verifies_phase: "verifies",
+            confirm: step.confirm.as_deref(),
+            point_of_no_return: step.point_of_no_return,
+            unchecked: false,
+            nothing_to_undo: false,
+            warning: None,
+        })
+        .collect()
+}
+
+/// The rollback of `done` (step ids in the order they were done).
+pub fn rollback<'r>(runbook: &'r Runbook, done: &[String]) -> Vec<Unit<'r>> {
+    let steps: Vec<&Step> = done.iter().filter_map(|id| runbook.step(id)).collect();
+    let plan = rollback::plan(runbook, steps.iter().copied());
+    plan.steps
+        .iter()
+        .map(|r| {
+            let step = runbook
+                .step(&r.step)
+                .expect("planned from the runbook's steps");
+            let instructions = match (&step.undo, &step.instructions) {
+                (Some(_), instructions) => instructions.clone(),
+                (None, Some(instructions)) => Some(format!(
+                    "No undo is defined. Reverse by hand what this step did:\n{}",
+                    instructions.trim_end()
+                )),
+                (None, None) => None,
+            };
+            let crossing = plan.point_of_no_return.as_deref() == Some(step.id.as_str());
+            Unit {
+                step,
+                action: step.undo.as_deref(),
+                instructions,
+                requires: &[],
+                verifies: &step.undo_verifies,
+                verifies_phase: "undo_verifies",
+                confirm: None,
+                point_of_no_return: crossing,
+                unchecked: r.is_unchecked() && !r.nothing_to_undo,
+                nothing_to_undo: r.nothing_to_undo,
+                warning: if crossing { plan.warning.clone() } else { None },
+            }
+        })
+        .collect()
+}
