@@ -103,6 +103,19 @@ pub enum Command {
         #[command(flatten)]
         state: StateArgs,
     },
+    /// The record of a run, built from its journal: timeline, confirmations, evidence
+    Report {
+        /// The run (default: the newest)
+        run_id: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+        /// Write to this file instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        state: StateArgs,
+    },
     /// Where a run stands, step by step
     Status {
         /// The run (default: the newest)
@@ -157,6 +170,13 @@ pub struct StateArgs {
 pub enum Phase {
     Requires,
     Verifies,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Html,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -230,6 +250,12 @@ pub fn main() -> ExitCode {
             },
             &answering.answering(),
         ),
+        Command::Report {
+            run_id,
+            format,
+            output,
+            state,
+        } => commands::report::run(&state.state_dir, run_id.as_deref(), format, output.as_deref()),
         Command::Status { run_id, state } => {
             commands::status::run(&state.state_dir, run_id.as_deref())
         }

@@ -10,5 +10,6 @@ pub mod exit_code;
 pub mod kafka;
 pub mod mm2;
 pub mod plan;
+pub mod report;
 pub mod rollback;
 pub mod runbook;

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod plan;
+pub mod report;
 pub mod resume;
 pub mod rollback;
 pub mod run;

@@ -165,6 +165,7 @@ fn start(launch: Launch<'_>) -> Result<Exit, Exit> {
         .record(Event::RunStarted {
             run_id: run_id.clone(),
             kind,
+            name: runbook.name.clone(),
             runbook: absolute.display().to_string(),
             runbook_sha256: runbook.sha256.clone(),
             steps,

@@ -27,6 +27,9 @@ pub enum Event {
     RunStarted {
         run_id: String,
         kind: RunKind,
+        /// The runbook's `name`, so reports need nothing but the journal.
+        #[serde(default)]
+        name: String,
         runbook: String,
         runbook_sha256: String,
         /// Step ids in order, with a fingerprint of their actions, to refuse a changed resume.

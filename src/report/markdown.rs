@@ -1,0 +1,158 @@
+//! The report as Markdown: readable in a change ticket.
+
+use std::fmt::Write;
+
+use super::{item_rows, kind_word, sparkline, Report};
+
+/// Failing evidence is always shown; passing items up to this many per check.
+const PASSING_ROWS: usize = 10;
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn seconds(s: Option<f64>) -> String {
+    s.map(|s| format!("{s:.1}s")).unwrap_or_else(|| "-".into())
+}
+
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Cutover {}: {}\n", kind_word(r), r.name);
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| run | `{}` |", r.run_id);
+    let _ = writeln!(out, "| runbook | `{}` (sha256 `{}`) |", r.runbook, r.runbook_sha256);
+    let _ = writeln!(out, "| started | {} by {} |", r.started, r.started_by);
+    let _ = writeln!(out, "| ended | {} |", r.ended.as_deref().unwrap_or("-"));
+    let _ = writeln!(out, "| outcome | {} |", cell(&r.outcome));
+    if let Some(of) = &r.rollback_of {
+        let _ = writeln!(out, "| rollback of | `{of}` |");
+    }
+    if let Some(baseline) = &r.baseline {
+        let _ = writeln!(out, "| rehearsal baseline | `{baseline}` |");
+    }
+    for resume in &r.resumes {
+        let _ = writeln!(out, "| resumed | {resume} |");
+    }
+
+    out.push_str("\n## Timeline\n\n| step | tier | status | took | rehearsal | started |\n|---|---|---|---|---|---|\n");
+    for s in &r.steps {
+        let status = match &s.skip_reason {
+            Some(reason) => format!("skipped: {}", cell(reason)),
+            None => s.status.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            s.step,
+            s.tier,
+            status,
+            seconds(s.seconds),
+            seconds(s.baseline_seconds),
+            s.started.as_deref().unwrap_or("-")
+        );
+    }
+
+    out.push_str("\n## Confirmations, decisions and overrides\n\n");
+    if r.confirmations.is_empty() && r.decisions.is_empty() {
+        out.push_str("None.\n");
+    }
+    for c in &r.confirmations {
+        let _ = writeln!(
+            out,
+            "- {} `{}`: {} → **{}** ({}, {}@{})",
+            c.time,
+            c.step,
+            cell(&c.prompt),
+            c.answer,
+            c.by,
+            c.user,
+            c.host
+        );
+    }
+    for d in &r.decisions {
+        let reason = d.reason.as_deref().map(|r| format!(": {}", cell(r))).unwrap_or_default();
+        let _ = writeln!(out, "- {} `{}`: **{}**{reason} ({})", d.time, d.step, d.choice, d.by);
+    }
+
+    out.push_str("\n## Actions\n\n");
+    let actions: Vec<_> = r.steps.iter().flat_map(|s| s.actions.iter().map(move |a| (s, a))).collect();
+    if actions.is_empty() {
+        out.push_str("None executed.\n");
+    } else {
+        out.push_str("| step | attempt | command | exit | took | log |\n|---|---|---|---|---|---|\n");
+        for (s, a) in actions {
+            let exit = match (a.exit, a.timed_out, a.interrupted) {
+                (_, true, _) => "timed out".to_string(),
+                (Some(code), _, _) => code.to_string(),
+                (None, _, true) => "interrupted".to_string(),
+                (None, _, _) => "unknown (in doubt)".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` | {} | {} | `{}` |",
+                s.step,
+                a.attempt,
+                cell(&a.command),
+                exit,
+                seconds(a.seconds),
+                a.log
+            );
+        }
+    }
+
+    out.push_str("\n## Evidence\n");
+    for s in &r.steps {
+        for c in &s.checks {
+            let _ = writeln!(
+                out,
+                "\n### {} {} {}: {}\n\n{} after {} poll(s)",
+                s.step,
+                c.phase,
+                c.kind,
+                c.status.to_uppercase(),
+                cell(&c.summary),
+                c.polls
+            );
+            if c.lag.len() > 1 {
+                let first = c.lag.first().map_or(0, |p| p.1);
+                let last = c.lag.last().map_or(0, |p| p.1);
+                let _ = writeln!(out, "\nLag over time: `{}` ({first} → {last})", sparkline(&c.lag));
+            }
+            let rows = item_rows(&c.items);
+            if rows.is_empty() {
+                continue;
+            }
+            out.push_str("\n| status | where | source | target | reason |\n|---|---|---|---|---|\n");
+            let mut passing = 0;
+            let mut hidden = 0;
+            for row in rows {
+                if row[0] == "pass" || row[0] == "info" {
+                    passing += 1;
+                    if passing > PASSING_ROWS {
+                        hidden += 1;
+                        continue;
+                    }
+                }
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    row[0],
+                    cell(&row[1]),
+                    cell(&row[2]),
+                    cell(&row[3]),
+                    cell(&row[4])
+                );
+            }
+            if hidden > 0 {
+                let _ = writeln!(out, "\n…and {hidden} more passing item(s) (the JSON report has all).");
+            }
+        }
+    }
+    if !r.rollbacks.is_empty() {
+        out.push_str("\n## Rollbacks of this run\n\n");
+        for rb in &r.rollbacks {
+            let _ = writeln!(out, "- `{}`: {}; undone: {}", rb.run_id, cell(&rb.outcome), rb.steps.join(", "));
+        }
+    }
+    out
+}

@@ -1,0 +1,374 @@
+//! The run report, built only from journals: what was done, by whom, when, with which
+//! evidence. Markdown for change tickets, a self-contained HTML page, or JSON.
+
+pub mod html;
+pub mod markdown;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::engine::journal::{Entry, Event, RunKind};
+use crate::engine::rundir::{self, RunDirError, RunState};
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub run_id: String,
+    pub kind: RunKind,
+    pub dry_run: bool,
+    pub name: String,
+    pub runbook: String,
+    pub runbook_sha256: String,
+    pub started: String,
+    pub started_by: String,
+    pub ended: Option<String>,
+    pub outcome: String,
+    pub rollback_of: Option<String>,
+    pub steps: Vec<StepReport>,
+    pub confirmations: Vec<Confirmation>,
+    pub decisions: Vec<Decision>,
+    pub resumes: Vec<String>,
+    /// Rollbacks of this run, by run id, with their outcome.
+    pub rollbacks: Vec<RollbackSummary>,
+    /// The rehearsal the step timings are compared with, if any.
+    pub baseline: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepReport {
+    pub step: String,
+    pub tier: String,
+    pub started: Option<String>,
+    pub ended: Option<String>,
+    pub seconds: Option<f64>,
+    pub baseline_seconds: Option<f64>,
+    /// done, skipped, unchecked (rollback without undo_verifies), or unfinished.
+    pub status: String,
+    pub skip_reason: Option<String>,
+    pub actions: Vec<ActionReport>,
+    pub checks: Vec<CheckReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionReport {
+    pub command: String,
+    pub attempt: u32,
+    pub exit: Option<i32>,
+    pub timed_out: bool,
+    pub interrupted: bool,
+    pub seconds: Option<f64>,
+    pub log: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub phase: String,
+    pub kind: String,
+    pub status: String,
+    pub summary: String,
+    pub polls: usize,
+    /// The final evidence.
+    pub items: Value,
+    /// (seconds since the wait started, remaining lag) for drain checks.
+    pub lag: Vec<(f64, i64)>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Confirmation {
+    pub time: String,
+    pub step: String,
+    pub prompt: String,
+    pub answer: String,
+    pub by: String,
+    pub user: String,
+    pub host: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Decision {
+    pub time: String,
+    pub step: String,
+    pub choice: String,
+    pub reason: Option<String>,
+    pub by: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RollbackSummary {
+    pub run_id: String,
+    pub outcome: String,
+    pub steps: Vec<String>,
+}
+
+fn millis_between(a: &str, b: &str) -> Option<f64> {
+    let a = humantime::parse_rfc3339(a).ok()?;
+    let b = humantime::parse_rfc3339(b).ok()?;
+    Some(b.duration_since(a).ok()?.as_secs_f64())
+}
+
+fn outcome(state: &RunState) -> String {
+    if state.finished {
+        "finished".into()
+    } else if let Some(reason) = &state.aborted {
+        format!("aborted: {reason}")
+    } else if state.interrupted {
+        "interrupted".into()
+    } else {
+        "unfinished (running, or the process died)".into()
+    }
+}
+
+/// Step durations of a run, by step id.
+fn durations(entries: &[Entry]) -> BTreeMap<String, f64> {
+    let mut started: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for e in entries {
+        match &e.event {
+            Event::StepStarted { step, .. } => {
+                started.entry(step.clone()).or_insert(e.time.clone());
+            }
+            Event::StepDone { step, .. } | Event::StepSkipped { step, .. } => {
+                if let Some(seconds) = started.get(step).and_then(|s| millis_between(s, &e.time)) {
+                    out.insert(step.clone(), seconds);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> {
+    let entries = &state.entries;
+    let name = entries
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::RunStarted { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    // The newest rehearsal of the same runbook content is the baseline.
+    let mut baseline = None;
+    let mut rollbacks = Vec::new();
+    for id in rundir::run_ids(state_dir) {
+        if id == state.run_id {
+            continue;
+        }
+        let other = rundir::load(state_dir, &id)?;
+        let comparable = state.kind == RunKind::Run && !state.dry_run;
+        if comparable && other.kind == RunKind::Rehearsal && other.runbook_sha256 == state.runbook_sha256 {
+            baseline = Some(other);
+        } else if other.rollback_of.as_deref() == Some(state.run_id.as_str()) {
+            rollbacks.push(RollbackSummary {
+                run_id: other.run_id.clone(),
+                outcome: outcome(&other),
+                steps: other
+                    .entries
+                    .iter()
+                    .filter_map(|e| match &e.event {
+                        Event::StepDone { step, .. } => Some(step.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let baseline_durations = baseline.as_ref().map(|b| durations(&b.entries)).unwrap_or_default();
+
+    let mut steps: Vec<StepReport> = Vec::new();
+    let mut confirmations = Vec::new();
+    let mut decisions = Vec::new();
+    let mut resumes = Vec::new();
+    let mut check_index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    let step_slot = |steps: &mut Vec<StepReport>, id: &str, tier: &str| -> usize {
+        if let Some(i) = steps.iter().position(|s| s.step == id) {
+            return i;
+        }
+        steps.push(StepReport {
+            step: id.to_string(),
+            tier: tier.to_string(),
+            started: None,
+            ended: None,
+            seconds: None,
+            baseline_seconds: None,
+            status: "unfinished".into(),
+            skip_reason: None,
+            actions: Vec::new(),
+            checks: Vec::new(),
+        });
+        steps.len() - 1
+    };
+    for e in entries {
+        match &e.event {
+            Event::StepStarted { step, tier } => {
+                let i = step_slot(&mut steps, step, tier);
+                steps[i].started.get_or_insert(e.time.clone());
+            }
+            Event::ActionIntent { step, command, attempt, log } => {
+                let i = step_slot(&mut steps, step, "");
+                steps[i].actions.push(ActionReport {
+                    command: command.clone(),
+                    attempt: *attempt,
+                    exit: None,
+                    timed_out: false,
+                    interrupted: false,
+                    seconds: None,
+                    log: log.clone(),
+                });
+            }
+            Event::ActionResult { step, attempt, exit, timed_out, interrupted, duration_ms } => {
+                let i = step_slot(&mut steps, step, "");
+                if let Some(a) = steps[i].actions.iter_mut().rev().find(|a| a.attempt == *attempt) {
+                    a.exit = *exit;
+                    a.timed_out = *timed_out;
+                    a.interrupted = *interrupted;
+                    a.seconds = Some(*duration_ms as f64 / 1000.0);
+                }
+            }
+            Event::Check { step, phase, kind, status, summary, items, remaining, elapsed_ms } => {
+                let i = step_slot(&mut steps, step, "");
+                let key = (step.clone(), phase.clone(), kind.clone());
+                let slot = *check_index.entry(key).or_insert_with(|| {
+                    steps[i].checks.push(CheckReport {
+                        phase: phase.clone(),
+                        kind: kind.clone(),
+                        status: String::new(),
+                        summary: String::new(),
+                        polls: 0,
+                        items: Value::Null,
+                        lag: Vec::new(),
+                    });
+                    steps[i].checks.len() - 1
+                });
+                let check = &mut steps[i].checks[slot];
+                check.polls += 1;
+                check.status = status.clone();
+                check.summary = summary.clone();
+                if let Some(items) = items {
+                    check.items = items.clone();
+                }
+                if let (Some(lag), "lag_zero") = (remaining, kind.as_str()) {
+                    check.lag.push((*elapsed_ms as f64 / 1000.0, *lag));
+                }
+            }
+            Event::StepDone { step, unchecked } => {
+                let i = step_slot(&mut steps, step, "");
+                steps[i].status = if *unchecked { "done (unchecked: confirmed by hand)" } else { "done" }.into();
+                steps[i].ended = Some(e.time.clone());
+            }
+            Event::StepSkipped { step, reason } => {
+                let i = step_slot(&mut steps, step, "");
+                steps[i].status = "skipped".into();
+                steps[i].skip_reason = Some(reason.clone());
+                steps[i].ended = Some(e.time.clone());
+            }
+            Event::Confirmation { step, prompt, answer, by, user, host } => confirmations.push(Confirmation {
+                time: e.time.clone(),
+                step: step.clone(),
+                prompt: prompt.clone(),
+                answer: answer.clone(),
+                by: by.clone(),
+                user: user.clone(),
+                host: host.clone(),
+            }),
+            Event::Decision { step, choice, reason, by } => decisions.push(Decision {
+                time: e.time.clone(),
+                step: step.clone(),
+                choice: choice.clone(),
+                reason: reason.clone(),
+                by: by.clone(),
+            }),
+            Event::Resumed { user, host, forced, .. } => resumes.push(format!(
+                "{} by {user}@{host}{}",
+                e.time,
+                if *forced { " (forced: the runbook's steps had changed)" } else { "" }
+            )),
+            _ => {}
+        }
+    }
+    for step in &mut steps {
+        if let (Some(a), Some(b)) = (&step.started, &step.ended) {
+            step.seconds = millis_between(a, b);
+        }
+        step.baseline_seconds = baseline_durations.get(&step.step).copied();
+    }
+    let ended = entries.last().filter(|_| !state.is_unfinished() || state.aborted.is_some()).map(|e| e.time.clone());
+    Ok(Report {
+        run_id: state.run_id.clone(),
+        kind: state.kind,
+        dry_run: state.dry_run,
+        name,
+        runbook: state.runbook.display().to_string(),
+        runbook_sha256: state.runbook_sha256.clone(),
+        started: state.started.clone(),
+        started_by: state.started_by.clone(),
+        ended,
+        outcome: outcome(state),
+        rollback_of: state.rollback_of.clone(),
+        steps,
+        confirmations,
+        decisions,
+        resumes,
+        rollbacks,
+        baseline: baseline.map(|b| b.run_id),
+    })
+}
+
+pub fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).expect("a report serializes") + "\n"
+}
+
+/// A one-line chart of lag over time: ▁▂▃▄▅▆▇█.
+pub fn sparkline(points: &[(f64, i64)]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = points.iter().map(|p| p.1).max().unwrap_or(0).max(1);
+    points
+        .iter()
+        .map(|(_, v)| BARS[((*v).max(0) as f64 / max as f64 * 7.0).round() as usize])
+        .collect()
+}
+
+pub fn kind_word(report: &Report) -> &'static str {
+    match (report.kind, report.dry_run) {
+        (RunKind::Run, _) => "run",
+        (RunKind::Rehearsal, _) => "rehearsal",
+        (RunKind::Rollback, false) => "rollback",
+        (RunKind::Rollback, true) => "rollback rehearsal",
+    }
+}
+
+/// An item list as rows of (status, where, source, target, reason).
+pub fn item_rows(items: &Value) -> Vec<[String; 5]> {
+    let cell = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    items
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|item| {
+                    let mut place = Vec::new();
+                    for key in ["group", "topic"] {
+                        if let Some(v) = item.get(key).filter(|v| !v.is_null()) {
+                            place.push(cell(v));
+                        }
+                    }
+                    if let Some(p) = item.get("partition").filter(|v| !v.is_null()) {
+                        place.push(format!("[{}]", cell(p)));
+                    }
+                    [
+                        cell(&item["status"]),
+                        place.join(" "),
+                        cell(&item["source"]),
+                        cell(&item["target"]),
+                        cell(&item["reason"]),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
