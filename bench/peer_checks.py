@@ -70,6 +70,10 @@ def reader(bootstrap: str, **extra) -> Consumer:
         "max.partition.fetch.bytes": 16 * 1024 * 1024,
         "fetch.max.bytes": 64 * 1024 * 1024,
         "receive.message.max.bytes": 100 * 1024 * 1024,
+        # librdkafka keeps one fetch per broker in flight; at the end of a partition the broker
+        # holds it up to fetch.wait.max.ms (default 500) before a newly assigned partition can
+        # be fetched. Short waits keep a one-partition-at-a-time loop from measuring that.
+        "fetch.wait.max.ms": 10,
     }
     config.update(extra)
     return Consumer(config)

@@ -255,7 +255,12 @@ pub fn main() -> ExitCode {
             format,
             output,
             state,
-        } => commands::report::run(&state.state_dir, run_id.as_deref(), format, output.as_deref()),
+        } => commands::report::run(
+            &state.state_dir,
+            run_id.as_deref(),
+            format,
+            output.as_deref(),
+        ),
         Command::Status { run_id, state } => {
             commands::status::run(&state.state_dir, run_id.as_deref())
         }

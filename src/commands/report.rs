@@ -7,7 +7,12 @@ use crate::engine::rundir;
 use crate::exit_code::Exit;
 use crate::report;
 
-pub fn run(state_dir: &Path, run_id: Option<&str>, format: ReportFormat, output: Option<&Path>) -> Exit {
+pub fn run(
+    state_dir: &Path,
+    run_id: Option<&str>,
+    format: ReportFormat,
+    output: Option<&Path>,
+) -> Exit {
     let state = match run_id {
         Some(id) => rundir::load(state_dir, id),
         None => rundir::newest(state_dir),
@@ -32,7 +37,11 @@ pub fn run(state_dir: &Path, run_id: Option<&str>, format: ReportFormat, output:
         }
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => {
-                eprintln!("Report of run {} written to {}", report.run_id, path.display());
+                eprintln!(
+                    "Report of run {} written to {}",
+                    report.run_id,
+                    path.display()
+                );
                 Exit::Done
             }
             Err(e) => {

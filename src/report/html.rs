@@ -87,13 +87,24 @@ pub fn render(r: &Report) -> String {
     meta("Run", format!("<code>{}</code>", esc(&r.run_id)));
     meta(
         "Runbook",
-        format!("<code>{}</code> (sha256 <code>{}</code>)", esc(&r.runbook), esc(&r.runbook_sha256)),
+        format!(
+            "<code>{}</code> (sha256 <code>{}</code>)",
+            esc(&r.runbook),
+            esc(&r.runbook_sha256)
+        ),
     );
-    meta("Started", format!("{} by {}", esc(&r.started), esc(&r.started_by)));
+    meta(
+        "Started",
+        format!("{} by {}", esc(&r.started), esc(&r.started_by)),
+    );
     meta("Ended", esc(r.ended.as_deref().unwrap_or("–")));
     meta(
         "Outcome",
-        format!("<span class=\"{}\">{}</span>", class_of(&r.outcome), esc(&r.outcome)),
+        format!(
+            "<span class=\"{}\">{}</span>",
+            class_of(&r.outcome),
+            esc(&r.outcome)
+        ),
     );
     if let Some(of) = &r.rollback_of {
         meta("Rollback of", format!("<code>{}</code>", esc(of)));
@@ -156,7 +167,11 @@ pub fn render(r: &Report) -> String {
         out.push_str("</table>");
     }
     out.push_str("\n<h2>Actions</h2>");
-    let actions: Vec<_> = r.steps.iter().flat_map(|s| s.actions.iter().map(move |a| (s, a))).collect();
+    let actions: Vec<_> = r
+        .steps
+        .iter()
+        .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
+        .collect();
     if actions.is_empty() {
         out.push_str("<p class=\"note\">None executed.</p>");
     } else {
@@ -216,7 +231,11 @@ pub fn render(r: &Report) -> String {
                 }
                 out.push_str("</table>");
                 if rows.len() > 200 {
-                    let _ = write!(out, "<p class=\"note\">…and {} more item(s) in the JSON report.</p>", rows.len() - 200);
+                    let _ = write!(
+                        out,
+                        "<p class=\"note\">…and {} more item(s) in the JSON report.</p>",
+                        rows.len() - 200
+                    );
                 }
             }
         }

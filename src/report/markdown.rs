@@ -20,7 +20,11 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(out, "# Cutover {}: {}\n", kind_word(r), r.name);
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| run | `{}` |", r.run_id);
-    let _ = writeln!(out, "| runbook | `{}` (sha256 `{}`) |", r.runbook, r.runbook_sha256);
+    let _ = writeln!(
+        out,
+        "| runbook | `{}` (sha256 `{}`) |",
+        r.runbook, r.runbook_sha256
+    );
     let _ = writeln!(out, "| started | {} by {} |", r.started, r.started_by);
     let _ = writeln!(out, "| ended | {} |", r.ended.as_deref().unwrap_or("-"));
     let _ = writeln!(out, "| outcome | {} |", cell(&r.outcome));
@@ -70,16 +74,30 @@ pub fn render(r: &Report) -> String {
         );
     }
     for d in &r.decisions {
-        let reason = d.reason.as_deref().map(|r| format!(": {}", cell(r))).unwrap_or_default();
-        let _ = writeln!(out, "- {} `{}`: **{}**{reason} ({})", d.time, d.step, d.choice, d.by);
+        let reason = d
+            .reason
+            .as_deref()
+            .map(|r| format!(": {}", cell(r)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "- {} `{}`: **{}**{reason} ({})",
+            d.time, d.step, d.choice, d.by
+        );
     }
 
     out.push_str("\n## Actions\n\n");
-    let actions: Vec<_> = r.steps.iter().flat_map(|s| s.actions.iter().map(move |a| (s, a))).collect();
+    let actions: Vec<_> = r
+        .steps
+        .iter()
+        .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
+        .collect();
     if actions.is_empty() {
         out.push_str("None executed.\n");
     } else {
-        out.push_str("| step | attempt | command | exit | took | log |\n|---|---|---|---|---|---|\n");
+        out.push_str(
+            "| step | attempt | command | exit | took | log |\n|---|---|---|---|---|---|\n",
+        );
         for (s, a) in actions {
             let exit = match (a.exit, a.timed_out, a.interrupted) {
                 (_, true, _) => "timed out".to_string(),
@@ -116,13 +134,19 @@ pub fn render(r: &Report) -> String {
             if c.lag.len() > 1 {
                 let first = c.lag.first().map_or(0, |p| p.1);
                 let last = c.lag.last().map_or(0, |p| p.1);
-                let _ = writeln!(out, "\nLag over time: `{}` ({first} → {last})", sparkline(&c.lag));
+                let _ = writeln!(
+                    out,
+                    "\nLag over time: `{}` ({first} → {last})",
+                    sparkline(&c.lag)
+                );
             }
             let rows = item_rows(&c.items);
             if rows.is_empty() {
                 continue;
             }
-            out.push_str("\n| status | where | source | target | reason |\n|---|---|---|---|---|\n");
+            out.push_str(
+                "\n| status | where | source | target | reason |\n|---|---|---|---|---|\n",
+            );
             let mut passing = 0;
             let mut hidden = 0;
             for row in rows {
@@ -144,14 +168,23 @@ pub fn render(r: &Report) -> String {
                 );
             }
             if hidden > 0 {
-                let _ = writeln!(out, "\n…and {hidden} more passing item(s) (the JSON report has all).");
+                let _ = writeln!(
+                    out,
+                    "\n…and {hidden} more passing item(s) (the JSON report has all)."
+                );
             }
         }
     }
     if !r.rollbacks.is_empty() {
         out.push_str("\n## Rollbacks of this run\n\n");
         for rb in &r.rollbacks {
-            let _ = writeln!(out, "- `{}`: {}; undone: {}", rb.run_id, cell(&rb.outcome), rb.steps.join(", "));
+            let _ = writeln!(
+                out,
+                "- `{}`: {}; undone: {}",
+                rb.run_id,
+                cell(&rb.outcome),
+                rb.steps.join(", ")
+            );
         }
     }
     out

@@ -158,7 +158,10 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
         }
         let other = rundir::load(state_dir, &id)?;
         let comparable = state.kind == RunKind::Run && !state.dry_run;
-        if comparable && other.kind == RunKind::Rehearsal && other.runbook_sha256 == state.runbook_sha256 {
+        if comparable
+            && other.kind == RunKind::Rehearsal
+            && other.runbook_sha256 == state.runbook_sha256
+        {
             baseline = Some(other);
         } else if other.rollback_of.as_deref() == Some(state.run_id.as_str()) {
             rollbacks.push(RollbackSummary {
@@ -175,7 +178,10 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
             });
         }
     }
-    let baseline_durations = baseline.as_ref().map(|b| durations(&b.entries)).unwrap_or_default();
+    let baseline_durations = baseline
+        .as_ref()
+        .map(|b| durations(&b.entries))
+        .unwrap_or_default();
 
     let mut steps: Vec<StepReport> = Vec::new();
     let mut confirmations = Vec::new();
@@ -206,7 +212,12 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                 let i = step_slot(&mut steps, step, tier);
                 steps[i].started.get_or_insert(e.time.clone());
             }
-            Event::ActionIntent { step, command, attempt, log } => {
+            Event::ActionIntent {
+                step,
+                command,
+                attempt,
+                log,
+            } => {
                 let i = step_slot(&mut steps, step, "");
                 steps[i].actions.push(ActionReport {
                     command: command.clone(),
@@ -218,16 +229,37 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                     log: log.clone(),
                 });
             }
-            Event::ActionResult { step, attempt, exit, timed_out, interrupted, duration_ms } => {
+            Event::ActionResult {
+                step,
+                attempt,
+                exit,
+                timed_out,
+                interrupted,
+                duration_ms,
+            } => {
                 let i = step_slot(&mut steps, step, "");
-                if let Some(a) = steps[i].actions.iter_mut().rev().find(|a| a.attempt == *attempt) {
+                if let Some(a) = steps[i]
+                    .actions
+                    .iter_mut()
+                    .rev()
+                    .find(|a| a.attempt == *attempt)
+                {
                     a.exit = *exit;
                     a.timed_out = *timed_out;
                     a.interrupted = *interrupted;
                     a.seconds = Some(*duration_ms as f64 / 1000.0);
                 }
             }
-            Event::Check { step, phase, kind, status, summary, items, remaining, elapsed_ms } => {
+            Event::Check {
+                step,
+                phase,
+                kind,
+                status,
+                summary,
+                items,
+                remaining,
+                elapsed_ms,
+            } => {
                 let i = step_slot(&mut steps, step, "");
                 let key = (step.clone(), phase.clone(), kind.clone());
                 let slot = *check_index.entry(key).or_insert_with(|| {
@@ -255,7 +287,12 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
             }
             Event::StepDone { step, unchecked } => {
                 let i = step_slot(&mut steps, step, "");
-                steps[i].status = if *unchecked { "done (unchecked: confirmed by hand)" } else { "done" }.into();
+                steps[i].status = if *unchecked {
+                    "done (unchecked: confirmed by hand)"
+                } else {
+                    "done"
+                }
+                .into();
                 steps[i].ended = Some(e.time.clone());
             }
             Event::StepSkipped { step, reason } => {
@@ -264,7 +301,14 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                 steps[i].skip_reason = Some(reason.clone());
                 steps[i].ended = Some(e.time.clone());
             }
-            Event::Confirmation { step, prompt, answer, by, user, host } => confirmations.push(Confirmation {
+            Event::Confirmation {
+                step,
+                prompt,
+                answer,
+                by,
+                user,
+                host,
+            } => confirmations.push(Confirmation {
                 time: e.time.clone(),
                 step: step.clone(),
                 prompt: prompt.clone(),
@@ -273,17 +317,28 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                 user: user.clone(),
                 host: host.clone(),
             }),
-            Event::Decision { step, choice, reason, by } => decisions.push(Decision {
+            Event::Decision {
+                step,
+                choice,
+                reason,
+                by,
+            } => decisions.push(Decision {
                 time: e.time.clone(),
                 step: step.clone(),
                 choice: choice.clone(),
                 reason: reason.clone(),
                 by: by.clone(),
             }),
-            Event::Resumed { user, host, forced, .. } => resumes.push(format!(
+            Event::Resumed {
+                user, host, forced, ..
+            } => resumes.push(format!(
                 "{} by {user}@{host}{}",
                 e.time,
-                if *forced { " (forced: the runbook's steps had changed)" } else { "" }
+                if *forced {
+                    " (forced: the runbook's steps had changed)"
+                } else {
+                    ""
+                }
             )),
             _ => {}
         }
@@ -294,7 +349,10 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
         }
         step.baseline_seconds = baseline_durations.get(&step.step).copied();
     }
-    let ended = entries.last().filter(|_| !state.is_unfinished() || state.aborted.is_some()).map(|e| e.time.clone());
+    let ended = entries
+        .last()
+        .filter(|_| !state.is_unfinished() || state.aborted.is_some())
+        .map(|e| e.time.clone());
     Ok(Report {
         run_id: state.run_id.clone(),
         kind: state.kind,

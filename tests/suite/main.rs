@@ -5,6 +5,7 @@ mod checks;
 mod fixture;
 mod kafka;
 mod plan;
+mod rollback;
 mod run;
 mod support;
 mod validate;

@@ -1,0 +1,340 @@
+//! Rehearsal, rollback and the report, end to end on two tansu brokers.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cutover::kafka::Connection;
+use cutover::runbook::{Role, Secrets};
+
+use crate::fixture::{self, numbered};
+use crate::kafka::cluster;
+use crate::support::{Broker, Test};
+
+struct World {
+    source: Broker,
+    target: Broker,
+    dir: tempfile::TempDir,
+}
+
+/// Source and target with `orders` mirrored, billing drained on source.
+fn world() -> World {
+    let source = Broker::start("src");
+    let target = Broker::start("tgt");
+    for broker in [&source, &target] {
+        fixture::create_topic(&broker.bootstrap, "orders", 2, &[]);
+        fixture::produce(&broker.bootstrap, "orders", 0, &numbered(0..20));
+        fixture::produce(&broker.bootstrap, "orders", 1, &numbered(0..5));
+    }
+    fixture::commit(
+        &source.bootstrap,
+        "billing",
+        &[("orders", 0, 20), ("orders", 1, 5)],
+    );
+    World {
+        source,
+        target,
+        dir: tempfile::tempdir().unwrap(),
+    }
+}
+
+/// Three tiers; every action appends to actions.log; every undo appends `undo-ID`, and its
+/// undo_verifies check that line.
+fn runbook(w: &World) -> PathBuf {
+    let step = |id: &str, extra: &str| {
+        format!(
+            "      - id: {id}\n        title: Step {id}\n        run: echo {id} >> actions.log\n        undo: echo undo-{id} >> actions.log\n        undo_verifies:\n          - kind: command\n            run: grep -qx undo-{id} actions.log\n{extra}"
+        )
+    };
+    let text = format!(
+        "version: 1\nname: rollback e2e\nclusters:\n  source: {{ bootstrap: '{}' }}\n  target: {{ bootstrap: '{}' }}\nmirror:\n  engine: offset-preserving\ndefaults:\n  topics: [orders]\n  poll_interval: 1s\n  timeout: 30s\ntiers:\n  - name: upstream\n    steps:\n{}  - name: dam\n    steps:\n{}{}  - name: downstream\n    steps:\n{}{}",
+        w.source.bootstrap,
+        w.target.bootstrap,
+        step("stop-producers", "        verifies:\n          - kind: producers_quiet\n            cluster: source\n            window: 1s\n"),
+        step("drain", "        verifies:\n          - kind: lag_zero\n            cluster: source\n            groups: [billing]\n          - kind: mirror_caught_up\n"),
+        step("switch-producers", "        point_of_no_return: true\n        verifies:\n          - kind: tail_match\n            records: 10\n"),
+        step("start-consumers", ""),
+        step("stop-mirror", ""),
+    );
+    let path = w.dir.path().join("runbook.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn journals(dir: &Path) -> Vec<Vec<serde_json::Value>> {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir.join(".cutover/runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    runs.sort();
+    runs.iter()
+        .map(|run| {
+            std::fs::read_to_string(run.join("journal.jsonl"))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn run_into_the_downstream_tier_then_roll_back_in_exact_reverse() {
+    let w = world();
+    let path = runbook(&w);
+    // Confirm the first four steps (typing the id at the point of no return), decline the last.
+    let answers = w.dir.path().join("answers");
+    std::fs::write(&answers, "yes\nyes\nswitch-producers\nyes\nno\n").unwrap();
+    Test::new()
+        .current_dir(w.dir.path())
+        .args([
+            "run",
+            path.to_str().unwrap(),
+            "--answers",
+            answers.to_str().unwrap(),
+        ])
+        .run()
+        .expect_code(1);
+    let log = w.dir.path().join("actions.log");
+    assert_eq!(
+        lines(&log),
+        [
+            "stop-producers",
+            "drain",
+            "switch-producers",
+            "start-consumers"
+        ]
+    );
+
+    // Unattended, crossing the point of no return needs its own flag.
+    let refused = Test::new()
+        .current_dir(w.dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(10);
+    assert!(
+        refused.stderr.contains("--past-point-of-no-return"),
+        "{}",
+        refused.stderr
+    );
+    Test::new()
+        .current_dir(w.dir.path())
+        .args(["resume", "--yes", "--past-point-of-no-return"])
+        .run()
+        .expect_code(0);
+    assert_eq!(
+        lines(&log),
+        [
+            "stop-producers",
+            "drain",
+            "switch-producers",
+            "start-consumers",
+            "undo-start-consumers",
+            "undo-switch-producers",
+            "undo-drain",
+            "undo-stop-producers"
+        ]
+    );
+    let runs = journals(w.dir.path());
+    assert_eq!(runs.len(), 2, "the journal shows both runs");
+    assert_eq!(runs[0][0]["kind"], "run");
+    assert_eq!(runs[1][0]["kind"], "rollback");
+    assert_eq!(runs[1][0]["rollback_of"], runs[0][0]["run_id"]);
+    let undo_checked: Vec<&str> = runs[1]
+        .iter()
+        .filter(|e| e["event"] == "check" && e["phase"] == "undo_verifies" && e["status"] == "pass")
+        .map(|e| e["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        undo_checked,
+        [
+            "start-consumers",
+            "switch-producers",
+            "drain",
+            "stop-producers"
+        ]
+    );
+    assert!(runs[1].last().unwrap()["event"] == "run_finished");
+}
+
+fn cluster_state(bootstrap: &str) -> (BTreeMap<String, i32>, Vec<((String, i32), i64)>, String) {
+    let c = Connection::new(
+        &cluster(Role::Source, bootstrap),
+        Duration::from_secs(5),
+        &Secrets::default(),
+    )
+    .unwrap();
+    let topics = c.fetch_topics().unwrap();
+    let partitions: Vec<(String, i32)> = topics
+        .iter()
+        .flat_map(|(t, n)| (0..*n).map(move |p| (t.clone(), p)))
+        .collect();
+    let mut ends: Vec<_> = c
+        .fetch_end_offsets(&partitions)
+        .unwrap()
+        .into_iter()
+        .collect();
+    ends.sort();
+    let committed = format!("{:?}", c.fetch_committed(&["billing".into()]).unwrap());
+    (topics, ends, committed)
+}
+
+#[test]
+fn a_dry_run_changes_nothing() {
+    let w = world();
+    let path = runbook(&w);
+    let before = (
+        cluster_state(&w.source.bootstrap),
+        cluster_state(&w.target.bootstrap),
+    );
+    let out = Test::new()
+        .current_dir(w.dir.path())
+        .args(["run", path.to_str().unwrap(), "--dry-run", "--yes"])
+        .run()
+        .expect_code(0);
+    assert!(
+        !w.dir.path().join("actions.log").exists(),
+        "a dry run executed an action"
+    );
+    let after = (
+        cluster_state(&w.source.bootstrap),
+        cluster_state(&w.target.bootstrap),
+    );
+    assert_eq!(before, after, "a dry run changed a cluster");
+    assert!(out.stderr.contains("Rehearsal summary"), "{}", out.stderr);
+    assert!(out.stderr.contains("Pass now: 4"), "{}", out.stderr);
+    let runs = journals(w.dir.path());
+    assert_eq!(runs[0][0]["kind"], "rehearsal");
+    assert!(runs[0].iter().all(|e| e["event"] != "action_intent"));
+    // A rehearsed rollback of nothing: there is no forward run yet.
+    Test::new()
+        .current_dir(w.dir.path())
+        .args(["rollback", "--dry-run", "--yes"])
+        .run()
+        .expect_code(2);
+}
+
+/// Run ids, times, durations, temp paths, hashes, hosts: what differs between two runs.
+fn redact(text: &str, dir: &Path) -> String {
+    let mut text = text.replace(dir.to_str().unwrap(), "[DIR]");
+    for (pattern, replacement) in [
+        (r"\d{8}T\d{6}Z-[0-9a-f]{4}", "[RUN]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIME]"),
+        (r"\b\d+\.\d+s\b", "[S]"),
+        (r#""seconds": [0-9.]+"#, r#""seconds": "[S]""#),
+        (r#""(baseline_seconds)": [0-9.]+"#, r#""$1": "[S]""#),
+        (r"[0-9a-f]{64}", "[SHA256]"),
+        (r"by [^ |<]+@[^ |<)]+", "by [USER]@[HOST]"),
+        (
+            r#""started_by": "[^"]+""#,
+            r#""started_by": "[USER]@[HOST]""#,
+        ),
+        (r"\(([a-z-]+), [^@ ]+@[^)]+\)", "($1, [USER]@[HOST])"),
+        (r#""(user|host)": "[^"]+""#, r#""$1": "[X]""#),
+        (r"/private/var/[^ `]+|/tmp/\.tmp[A-Za-z0-9]+", "[DIR]"),
+    ] {
+        text = regex::Regex::new(pattern)
+            .unwrap()
+            .replace_all(&text, replacement)
+            .into_owned();
+    }
+    text
+}
+
+#[test]
+fn the_report_in_markdown_json_and_html() {
+    let w = world();
+    let path = runbook(&w);
+    Test::new()
+        .current_dir(w.dir.path())
+        .args(["run", path.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    Test::new()
+        .current_dir(w.dir.path())
+        .args(["rollback", "--yes", "--past-point-of-no-return"])
+        .run()
+        .expect_code(0);
+    let forward = journals(w.dir.path())[0][0]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let report = |format: &str| {
+        Test::new()
+            .current_dir(w.dir.path())
+            .args(["report", &forward, "--format", format])
+            .run()
+            .expect_code(0)
+            .stdout
+    };
+    let markdown = report("markdown");
+    assert!(markdown.contains("## Rollbacks of this run"), "{markdown}");
+    insta::assert_snapshot!("report_markdown", redact(&markdown, w.dir.path()));
+    let json: serde_json::Value = serde_json::from_str(&report("json")).unwrap();
+    assert_eq!(json["steps"].as_array().unwrap().len(), 5);
+    insta::assert_snapshot!(
+        "report_json",
+        redact(&serde_json::to_string_pretty(&json).unwrap(), w.dir.path())
+    );
+
+    let html_path = w.dir.path().join("report.html");
+    Test::new()
+        .current_dir(w.dir.path())
+        .args([
+            "report",
+            &forward,
+            "--format",
+            "html",
+            "-o",
+            html_path.to_str().unwrap(),
+        ])
+        .run()
+        .expect_code(0);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && !html.contains("<script") && !html.contains("http")
+    );
+    screenshot(&html_path, &w.dir.path().join("report.png"));
+}
+
+/// Render the page in headless Chromium (installed by the test command) and check the
+/// screenshot is a real, non-blank image.
+fn screenshot(page: &Path, png: &Path) {
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--window-size=1200,1600",
+            &format!("--screenshot={}", png.display()),
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .expect("chromium is installed by scripts/test.sh");
+    assert!(
+        png.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    // A blank page compresses to a few KB; a rendered report with tables is far larger.
+    assert!(
+        bytes.len() > 20_000,
+        "screenshot looks blank: {} bytes",
+        bytes.len()
+    );
+}
