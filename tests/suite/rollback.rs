@@ -165,7 +165,10 @@ fn run_into_the_downstream_tier_then_roll_back_in_exact_reverse() {
     assert!(runs[1].last().unwrap()["event"] == "run_finished");
 }
 
-fn cluster_state(bootstrap: &str) -> (BTreeMap<String, i32>, Vec<((String, i32), i64)>, String) {
+/// Topics, every partition's end offset, and billing's commits: what a dry run must not change.
+type ClusterState = (BTreeMap<String, i32>, Vec<((String, i32), i64)>, String);
+
+fn cluster_state(bootstrap: &str) -> ClusterState {
     let c = Connection::new(
         &cluster(Role::Source, bootstrap),
         Duration::from_secs(5),
