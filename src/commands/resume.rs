@@ -136,6 +136,7 @@ fn resume(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Resu
         },
         who,
         rehearsal: Vec::new(),
+        baseline: crate::engine::rehearsal::Baseline::load(state_dir, &runbook.sha256),
     };
     Ok(executor.execute(Some(&state)))
 }

@@ -209,6 +209,7 @@ fn start(launch: Launch<'_>) -> Result<Exit, Exit> {
         },
         who,
         rehearsal: Vec::new(),
+        baseline: crate::engine::rehearsal::Baseline::load(launch.state_dir, &runbook.sha256),
     };
     Ok(executor.execute(None))
 }

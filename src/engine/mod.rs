@@ -138,6 +138,8 @@ pub struct Executor<'a> {
     pub who: Identity,
     /// Rehearsal results, for the closing summary.
     pub rehearsal: Vec<rehearsal::Observed>,
+    /// The newest rehearsal of this runbook, shown beside this run's check results.
+    pub baseline: rehearsal::Baseline,
 }
 
 impl Executor<'_> {
@@ -495,7 +497,7 @@ impl Executor<'_> {
             let waited = poller.wait(&step.id, phase, checks, &mut self.journal)?;
             match waited {
                 Waited::Passed(outcomes) => {
-                    self.evidence(checks, &outcomes, false);
+                    self.evidence(&step.id, phase, checks, &outcomes, false);
                     return Ok(true);
                 }
                 Waited::Interrupted(_) => {
@@ -505,7 +507,7 @@ impl Executor<'_> {
                     )))
                 }
                 Waited::TimedOut(outcomes) => {
-                    self.evidence(checks, &outcomes, true);
+                    self.evidence(&step.id, phase, checks, &outcomes, true);
                     let errored = outcomes.iter().any(|o| o.status == Status::Error);
                     let what = format!(
                         "the {phase} of step `{}` did not pass before their timeout{}",
@@ -525,17 +527,29 @@ impl Executor<'_> {
         }
     }
 
-    fn evidence(&self, checks: &[Check], outcomes: &[Outcome], failing_only: bool) {
+    fn evidence(
+        &self,
+        step: &str,
+        phase: &str,
+        checks: &[Check],
+        outcomes: &[Outcome],
+        failing_only: bool,
+    ) {
         let width = (!std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .then_some(crate::plan::render::DEFAULT_WIDTH);
         for (check, outcome) in checks.iter().zip(outcomes) {
             if failing_only && outcome.status == Status::Pass {
                 continue;
             }
+            let kind = check.spec.kind().name();
+            let beside = self
+                .baseline
+                .beside(step, phase, kind)
+                .map(|b| format!(" ({b})"))
+                .unwrap_or_default();
             self.say(&format!(
-                "{} {}: {}",
+                "{} {kind}: {}{beside}",
                 render::status_word(outcome.status),
-                check.spec.kind(),
                 outcome.summary
             ));
             if outcome.status != Status::Pass {

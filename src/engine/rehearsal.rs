@@ -137,3 +137,54 @@ pub fn summary(observed: &[Observed]) -> String {
     }
     text
 }
+
+/// What the newest rehearsal of the same runbook content measured, shown beside a real run.
+#[derive(Debug, Default, Clone)]
+pub struct Baseline {
+    pub run_id: Option<String>,
+    /// (step, phase, kind) -> (status, milliseconds to evaluate once).
+    pub checks: std::collections::HashMap<(String, String, String), (String, u64)>,
+}
+
+impl Baseline {
+    pub fn load(state_dir: &std::path::Path, runbook_sha256: &str) -> Baseline {
+        use super::journal::RunKind;
+        use super::rundir;
+        let newest = rundir::run_ids(state_dir).into_iter().rev().find_map(|id| {
+            let state = rundir::load(state_dir, &id).ok()?;
+            (state.kind == RunKind::Rehearsal && state.runbook_sha256 == runbook_sha256)
+                .then_some(state)
+        });
+        let Some(state) = newest else {
+            return Baseline::default();
+        };
+        let mut checks = std::collections::HashMap::new();
+        for entry in &state.entries {
+            if let Event::Check {
+                step,
+                phase,
+                kind,
+                status,
+                elapsed_ms,
+                ..
+            } = &entry.event
+            {
+                checks
+                    .entry((step.clone(), phase.clone(), kind.clone()))
+                    .or_insert((status.clone(), *elapsed_ms));
+            }
+        }
+        Baseline {
+            run_id: Some(state.run_id),
+            checks,
+        }
+    }
+
+    /// "rehearsal: pass in 120 ms" for a check, when the rehearsal evaluated it.
+    pub fn beside(&self, step: &str, phase: &str, kind: &str) -> Option<String> {
+        let (status, ms) =
+            self.checks
+                .get(&(step.to_string(), phase.to_string(), kind.to_string()))?;
+        Some(format!("rehearsal: {status} in {ms} ms"))
+    }
+}
