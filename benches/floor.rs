@@ -132,7 +132,7 @@ fn main() {
                 .collect::<HashMap<_, _>>(),
         );
         let (_, s) = timed(&format!("a.group_offsets.{name}"), || {
-            native::list_consumer_group_offsets(cluster.handle(), &groups, TIMEOUT).unwrap()
+            native::list_consumer_group_offsets(cluster.handle(), &groups, None, TIMEOUT).unwrap()
         });
         a += s;
         let ranges: Vec<_> = all

@@ -44,11 +44,12 @@ pub fn gather(
 ) -> Result<Facts, KafkaError> {
     let connection = clusters.get(cluster);
     let names = selection::groups(groups, connection)?;
-    let mut committed = connection.committed(&names)?;
+    let metadata = connection.topics()?;
+    let selected = selection::partitions(&selection::topics(topics, &metadata), &metadata);
+    let mut committed = connection.committed_on(&names, &selected)?;
     for commits in committed.values_mut() {
         commits.retain(|c| topics.matches(&c.topic));
     }
-    let metadata = connection.topics()?;
     let read: Vec<String> = {
         let mut read: Vec<String> = committed
             .values()

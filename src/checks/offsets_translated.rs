@@ -270,16 +270,27 @@ pub fn run(
             .expect("validation requires a checkpoints topic for method checkpoints")
     });
     let (source_side, target_side) = clusters.both(
-        |c| Ok::<_, KafkaError>((c.topics()?, c.committed(&names)?)),
+        |c| {
+            let all = c.topics()?;
+            let selected = selection::partitions(&selection::topics(topics, &all), &all);
+            Ok::<_, KafkaError>((c.committed_on(&names, &selected)?, all))
+        },
         |c| {
             let exists = match &checkpoints_topic {
                 Some(topic) => Some(cache.refresh(c, topic)?),
                 None => None,
             };
-            Ok::<_, KafkaError>((c.topics()?, c.committed(&names)?, exists))
+            let all = c.topics()?;
+            let mapped: Vec<String> = all
+                .keys()
+                .filter(|t| runbook_topics_match(runbook, topics, t))
+                .cloned()
+                .collect();
+            let partitions = selection::partitions(&mapped, &all);
+            Ok::<_, KafkaError>((all.clone(), c.committed_on(&names, &partitions)?, exists))
         },
     );
-    let (source_topics, mut committed) = source_side?;
+    let (mut committed, source_topics) = source_side?;
     let (target_topics, target_committed, checkpoints_exist) = target_side?;
     if let (Some(topic), Some(exists)) = (checkpoints_topic, checkpoints_exist) {
         facts.checkpoints_topic = Some((topic, exists));
@@ -359,6 +370,24 @@ pub fn run(
         read_neighbours(&mut facts.positions, clusters)?;
     }
     Ok(evaluate(&facts, *method, *exact))
+}
+
+/// Whether a target topic is the mirror of a selected source topic.
+fn runbook_topics_match(
+    runbook: &Runbook,
+    topics: &crate::runbook::Selection,
+    target: &str,
+) -> bool {
+    let source = match (&runbook.mirror.topic_naming, &runbook.mirror.source_alias) {
+        (crate::runbook::TopicNaming::Prefixed, Some(alias)) => {
+            match target.strip_prefix(&format!("{alias}{}", runbook.mirror.separator)) {
+                Some(rest) => rest,
+                None => return false,
+            }
+        }
+        _ => target,
+    };
+    topics.matches(source)
 }
 
 /// Fill in the records at committed-1 and committed on both clusters, in one batched read

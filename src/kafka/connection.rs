@@ -148,6 +148,10 @@ impl Connection {
     /// An error for `operation`, with librdkafka's last complaint when there is one.
     pub fn error(&self, operation: &str, message: impl Into<String>) -> KafkaError {
         let mut message = message.into();
+        let lower = message.to_lowercase();
+        if lower.contains("not supported") || lower.contains("unsupported") {
+            message = format!("not supported by this cluster: {message}");
+        }
         if let Some(last) = self.context.last_error() {
             if !message.contains(&last) {
                 message = format!("{message} (last broker error: {last})");

@@ -362,9 +362,11 @@ pub struct Committed {
 }
 
 /// Every committed offset of each group: one OffsetFetch per group, all in flight at once.
+/// With `only`, the request names those partitions instead of asking for all of them.
 pub fn list_consumer_group_offsets(
     handle: Handle,
     groups: &[String],
+    only: Option<&[(String, i32)]>,
     timeout: Duration,
 ) -> Result<Answers<String, Vec<Committed>>> {
     if groups.is_empty() {
@@ -372,10 +374,24 @@ pub fn list_consumer_group_offsets(
     }
     unsafe {
         let queue = new_queue(handle);
+        let partitions = match only {
+            Some(list) => {
+                let native =
+                    PartitionList(rd::rd_kafka_topic_partition_list_new(list.len() as i32));
+                for (topic, partition) in list {
+                    let name = c_string(topic)?;
+                    rd::rd_kafka_topic_partition_list_add(native.0, name.as_ptr(), *partition);
+                }
+                Some(native)
+            }
+            None => None,
+        };
+        let wanted = partitions
+            .as_ref()
+            .map_or(std::ptr::null(), |p| p.0 as *const _);
         for (slot, group) in groups.iter().enumerate() {
             let name = c_string(group)?;
-            let request =
-                rd::rd_kafka_ListConsumerGroupOffsets_new(name.as_ptr(), std::ptr::null());
+            let request = rd::rd_kafka_ListConsumerGroupOffsets_new(name.as_ptr(), wanted);
             let options = options(
                 handle,
                 rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,

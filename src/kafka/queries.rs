@@ -135,8 +135,18 @@ impl Connection {
         &self,
         groups: &[String],
     ) -> Result<BTreeMap<String, Vec<Committed>>, KafkaError> {
-        let answers = native::list_consumer_group_offsets(self.handle(), groups, self.timeout)
-            .map_err(|e| self.error("committed offsets", e.0))?;
+        self.fetch_committed_in(groups, None)
+    }
+
+    /// Committed offsets of many groups on the given partitions only (None: all of them).
+    pub fn fetch_committed_in(
+        &self,
+        groups: &[String],
+        only: Option<&[TopicPartition]>,
+    ) -> Result<BTreeMap<String, Vec<Committed>>, KafkaError> {
+        let answers =
+            native::list_consumer_group_offsets(self.handle(), groups, only, self.timeout)
+                .map_err(|e| self.error("committed offsets", e.0))?;
         let mut out = BTreeMap::new();
         for (group, answer) in answers {
             match answer {

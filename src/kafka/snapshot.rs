@@ -103,6 +103,32 @@ impl Connection {
         .collect())
     }
 
+    /// Commits of `groups` on `partitions`. A group for which the all-topics OffsetFetch
+    /// answers nothing is asked again naming those partitions: some brokers (librdkafka's
+    /// mock cluster) do not implement the all-topics form, and an empty answer must not pass
+    /// for "no commits" when commits exist.
+    pub fn committed_on(
+        &self,
+        groups: &[String],
+        partitions: &[TopicPartition],
+    ) -> Result<BTreeMap<String, Vec<Committed>>, KafkaError> {
+        let mut committed = self.committed(groups)?;
+        let empty: Vec<String> = committed
+            .iter()
+            .filter(|(_, commits)| commits.is_empty())
+            .map(|(group, _)| group.clone())
+            .collect();
+        if !empty.is_empty() && !partitions.is_empty() {
+            let again = self.fetch_committed_in(&empty, Some(partitions))?;
+            let mut snapshot = self.snapshot();
+            for (group, commits) in again {
+                snapshot.committed.insert(group.clone(), commits.clone());
+                committed.insert(group, commits);
+            }
+        }
+        Ok(committed)
+    }
+
     pub fn committed(
         &self,
         groups: &[String],
