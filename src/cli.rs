@@ -116,6 +116,23 @@ pub enum Command {
         #[command(flatten)]
         state: StateArgs,
     },
+    /// A whole cutover on two embedded clusters, through the real executor
+    Demo {
+        /// Confirm every step (unattended)
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Keep the embedded clusters up after the run, until Ctrl-C
+        #[arg(long)]
+        keep: bool,
+        /// Roll the run back afterwards, newest step first
+        #[arg(long)]
+        rollback: bool,
+        /// Where the demo keeps its runbook, runs and reports
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        #[command(subcommand)]
+        control: Option<DemoCommand>,
+    },
     /// Where a run stands, step by step
     Status {
         /// The run (default: the newest)
@@ -131,6 +148,16 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
         format: PlanFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Send a command to a running demo's world (used by the demo runbook's actions)
+    #[command(hide = true)]
+    Control {
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
     },
 }
 
@@ -261,6 +288,17 @@ pub fn main() -> ExitCode {
             format,
             output.as_deref(),
         ),
+        Command::Demo {
+            control: Some(DemoCommand::Control { words }),
+            ..
+        } => commands::demo::control(&words),
+        Command::Demo {
+            yes,
+            keep,
+            rollback,
+            dir,
+            control: None,
+        } => commands::demo::run(yes, keep, rollback, dir),
         Command::Status { run_id, state } => {
             commands::status::run(&state.state_dir, run_id.as_deref())
         }

@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod demo;
 pub mod engine;
 pub mod exit_code;
 pub mod kafka;

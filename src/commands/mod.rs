@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod check;
+pub mod demo;
 pub mod plan;
 pub mod report;
 pub mod resume;

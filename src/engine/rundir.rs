@@ -92,32 +92,28 @@ impl RunState {
     }
 
     /// What a rollback must undo, in the order it was done: every step whose action has an
-    /// intent or a result (whether or not its verifies passed), and every manual step
-    /// (instructions, no action) the operator confirmed done.
+    /// intent or a result (whether or not its verifies passed), and every manual step with a
+    /// scripted `undo` that was done. Other manual steps have nothing the tool can undo;
+    /// `cutover plan` lists them so the operator can reverse them by hand.
     pub fn done_steps(&self, runbook: &crate::runbook::Runbook) -> Vec<String> {
-        let mut started: Vec<String> = Vec::new();
+        let mut done: Vec<String> = Vec::new();
         for entry in &self.entries {
-            if let Event::StepStarted { step, .. } = &entry.event {
-                if !started.contains(step) {
-                    started.push(step.clone());
+            let step = match &entry.event {
+                Event::ActionIntent { step, .. } => step,
+                Event::StepDone { step, .. }
+                    if runbook
+                        .step(step)
+                        .is_some_and(|s| s.run.is_none() && s.undo.is_some()) =>
+                {
+                    step
                 }
+                _ => continue,
+            };
+            if !done.contains(step) {
+                done.push(step.clone());
             }
         }
-        let acted = |id: &str| {
-            self.entries
-                .iter()
-                .any(|e| matches!(&e.event, Event::ActionIntent { step, .. } if step == id))
-        };
-        let manual_done = |id: &str| {
-            let manual = runbook
-                .step(id)
-                .is_some_and(|s| s.run.is_none() && s.instructions.is_some());
-            manual && matches!(self.status.get(id), Some(StepStatus::Done))
-        };
-        started
-            .into_iter()
-            .filter(|id| acted(id) || manual_done(id))
-            .collect()
+        done
     }
 }
 

@@ -1,0 +1,19 @@
+//! `cutover demo [--yes] [--keep] [--rollback]` and `cutover demo control ...`
+
+use std::path::PathBuf;
+
+use crate::demo;
+use crate::exit_code::Exit;
+
+pub fn run(yes: bool, keep: bool, rollback: bool, dir: Option<PathBuf>) -> Exit {
+    demo::run(demo::Options {
+        yes,
+        keep,
+        rollback,
+        dir: dir.unwrap_or_else(|| PathBuf::from("cutover-demo")),
+    })
+}
+
+pub fn control(words: &[String]) -> Exit {
+    demo::control::client(words)
+}

@@ -1,0 +1,134 @@
+//! `cutover demo`: a whole cutover on two embedded clusters, through the real executor.
+
+pub mod control;
+pub mod world;
+
+use std::path::{Path, PathBuf};
+
+use crate::commands::run::{launch, Answering, Launch};
+use crate::engine::rundir;
+use crate::engine::Mode;
+use crate::exit_code::Exit;
+
+/// The bundled runbook (also in runbooks/demo.yaml, where `cutover validate` checks it).
+pub const RUNBOOK: &str = include_str!("../../runbooks/demo.yaml");
+
+pub struct Options {
+    pub yes: bool,
+    pub keep: bool,
+    pub rollback: bool,
+    pub dir: PathBuf,
+}
+
+pub fn run(options: Options) -> Exit {
+    match demo(&options) {
+        Ok(exit) => exit,
+        Err(e) => {
+            eprintln!("error: the demo could not start: {e:#}");
+            Exit::Failed
+        }
+    }
+}
+
+fn demo(options: &Options) -> anyhow::Result<Exit> {
+    let dir = &options.dir;
+    std::fs::create_dir_all(dir)?;
+    let runbook = dir.join("demo.yaml");
+    std::fs::write(&runbook, RUNBOOK)?;
+    eprintln!(
+        "Starting two embedded clusters (librdkafka's mock cluster) and a simulated world..."
+    );
+    let world = world::World::start()?;
+    let socket = control::serve(&dir.join("control.sock"), world.controls())?;
+    // The runbook reads the clusters from the environment, and its actions reach the world
+    // through the control socket; children of this process inherit both.
+    let exe = std::env::current_exe()?;
+    std::env::set_var("CUTOVER_DEMO_SOURCE", world.source.bootstrap_servers());
+    std::env::set_var("CUTOVER_DEMO_TARGET", world.target.bootstrap_servers());
+    std::env::set_var(control::SOCKET_ENV, &socket);
+    std::env::set_var(
+        "CUTOVER_DEMO_CTL",
+        format!("{} demo control", exe.display()),
+    );
+    eprintln!(
+        "source: {}  target: {}  (demo directory: {})\n",
+        world.source.bootstrap_servers(),
+        world.target.bootstrap_servers(),
+        dir.display()
+    );
+    let state_dir = dir.join(".cutover");
+    let answering = Answering {
+        yes: options.yes,
+        answers: None,
+        prompt_timeout: None,
+    };
+    let exit = launch(Launch {
+        runbook: &runbook,
+        state_dir: &state_dir,
+        answering: &answering,
+        mode: Mode::Forward,
+        dry_run: false,
+        run_commands: false,
+        past_point_of_no_return: false,
+        rollback_of: None,
+    });
+    let forward = rundir::newest(&state_dir)?;
+    let mut reports = vec![report(&state_dir, &forward.run_id, dir)?];
+    if options.rollback && exit == Exit::Done {
+        eprintln!(
+            "\nNow the rollback of run {}, newest step first.\n",
+            forward.run_id
+        );
+        let exit = crate::commands::rollback::run(
+            &state_dir,
+            crate::commands::rollback::Options {
+                run_id: Some(&forward.run_id),
+                dry_run: false,
+                past_point_of_no_return: options.yes,
+            },
+            &answering,
+        );
+        let rollback = rundir::newest(&state_dir)?;
+        reports.push(report(&state_dir, &rollback.run_id, dir)?);
+        if exit != Exit::Done {
+            return Ok(exit);
+        }
+    }
+    eprintln!();
+    for path in &reports {
+        println!("Report: {}", path.display());
+    }
+    if !options.rollback {
+        eprintln!(
+            "Try the rollback of this run: cutover demo --rollback{}",
+            if options.yes { " --yes" } else { "" }
+        );
+    }
+    eprintln!(
+        "Runs and journals are in {}: cutover status --state-dir {}",
+        state_dir.display(),
+        state_dir.display()
+    );
+    if options.keep {
+        eprintln!("--keep: the clusters stay up until Ctrl-C (cutover check {} works from another terminal with the environment above).", runbook.display());
+        crate::engine::interrupt::install();
+        while !crate::engine::interrupt::requested() {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+    drop(world);
+    Ok(exit)
+}
+
+/// Write the Markdown and HTML reports of a run next to the demo runbook.
+fn report(state_dir: &Path, run_id: &str, dir: &Path) -> anyhow::Result<PathBuf> {
+    let state = rundir::load(state_dir, run_id)?;
+    let report = crate::report::build(state_dir, &state)?;
+    let html = dir.join(format!("report-{run_id}.html"));
+    std::fs::write(&html, crate::report::html::render(&report))?;
+    std::fs::write(
+        dir.join(format!("report-{run_id}.md")),
+        crate::report::markdown::render(&report),
+    )?;
+    Ok(html)
+}
