@@ -22,7 +22,9 @@ fn relative(path: &Path) -> String {
 }
 
 /// Variables the sample runbooks reference, with throwaway values.
-pub const SAMPLE_ENV: [(&str, &str); 6] = [
+pub const SAMPLE_ENV: [(&str, &str); 8] = [
+    ("CUTOVER_DEMO_SOURCE", "127.0.0.1:9"),
+    ("CUTOVER_DEMO_TARGET", "127.0.0.1:10"),
     ("SRC_PASSWORD", "example-source-password"),
     ("TGT_PASSWORD", "example-target-password"),
     ("CLOUD_API_KEY", "example-key"),
