@@ -51,6 +51,9 @@ launch() {
   if [ $# -gt 0 ]; then printf '%s\n' "$@" > "$dir/args"; fi
   echo "$port" > "$dir/port"
   echo "$engine" > "$dir/engine"
+  # A restart appends to the same log: only a "ready in" written by this launch counts.
+  local seen=0
+  if [ -f "$dir/tansu.log" ]; then seen=$(wc -l < "$dir/tansu.log"); fi
   (
     cd "$dir"
     exec timeout --signal=TERM "$LIFETIME" "$bin" \
@@ -63,7 +66,8 @@ launch() {
   echo "$pid" > "$dir/pid"
   for _ in $(seq 1 200); do
     if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-    if grep -q "ready in" "$dir/tansu.log" 2>/dev/null &&
+    if awk -v seen="$seen" 'NR > seen && /ready in/ { found = 1 } END { exit !found }' \
+         "$dir/tansu.log" 2>/dev/null &&
        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       return 0
     fi

@@ -133,6 +133,13 @@ pub enum Command {
         #[command(subcommand)]
         control: Option<DemoCommand>,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
     /// Where a run stands, step by step
     Status {
         /// The run (default: the newest)
@@ -299,6 +306,25 @@ pub fn main() -> ExitCode {
             dir,
             control: None,
         } => commands::demo::run(yes, keep, rollback, dir),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            use std::io::Write;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "cutover", &mut script);
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::stdout().write_all(&script);
+            Exit::Done
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => Exit::Done,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Exit::Failed
+                }
+            }
+        }
         Command::Status { run_id, state } => {
             commands::status::run(&state.state_dir, run_id.as_deref())
         }

@@ -89,6 +89,13 @@ pub fn run(spec: &CheckSpec, clusters: &Clusters) -> Result<Outcome, KafkaError>
     let connection = clusters.get(*cluster);
     let names = selection::groups(groups, connection)?;
     let facts = connection.describe_groups(&names)?;
+    // librdkafka reports an unreachable cluster per group ("Local: Timed out"): when no group
+    // could be described, the cluster did not answer, and the error names it and says why.
+    if let [(group, Err(first)), rest @ ..] = facts.as_slice() {
+        if rest.iter().all(|(_, answer)| answer.is_err()) {
+            return Err(connection.error("describe groups", format!("group {group}: {first}")));
+        }
+    }
     Ok(evaluate(&facts))
 }
 

@@ -83,10 +83,44 @@ fn resume(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Resu
         }
     }
     let clusters = connect(runbook)?;
+    // Resume acts only on the clusters the run started on, cluster_id set or not.
+    let ids_now = if state.cluster_ids.is_empty() {
+        Default::default()
+    } else {
+        super::run::seen_cluster_ids(&clusters, runbook.defaults.request_timeout)
+    };
+    for (role, then) in &state.cluster_ids {
+        match ids_now.get(role) {
+            Some(id) if id == then => {}
+            Some(id) => {
+                eprintln!(
+                    "error: wrong cluster: the {role} cluster now has id {}, but run {} started on {}; resume refused",
+                    runbook.secrets.redact(id),
+                    state.run_id,
+                    runbook.secrets.redact(then)
+                );
+                return Err(Exit::Invalid);
+            }
+            None => {
+                eprintln!(
+                    "error: cannot verify that the {role} cluster is the one run {} started on (it does not answer)",
+                    state.run_id
+                );
+                return Err(Exit::CheckError);
+            }
+        }
+    }
     let prompter = answering.prompter()?;
     interrupt::install();
 
     let run_dir = rundir::run_dir(state_dir, &state.run_id);
+    if state.torn_tail {
+        crate::engine::journal::drop_torn_tail(&run_dir.join("journal.jsonl"), state.valid_len)
+            .map_err(|e| {
+                eprintln!("error: {e}");
+                Exit::Failed
+            })?;
+    }
     let mut journal = Journal::open(
         &run_dir.join("journal.jsonl"),
         state.next_seq,

@@ -76,6 +76,22 @@ pub fn connect(runbook: &Runbook) -> Result<Clusters, Exit> {
     Ok(clusters)
 }
 
+/// The ids the clusters report now, asked with at most `wait` (a cluster that does not answer
+/// is left out: the run's checks will say so).
+pub fn seen_cluster_ids(
+    clusters: &Clusters,
+    wait: Duration,
+) -> std::collections::BTreeMap<String, String> {
+    let (source, target) = clusters.both(
+        |c| c.cluster_id_within(wait.min(c.timeout)),
+        |c| c.cluster_id_within(wait.min(c.timeout)),
+    );
+    [("source", source), ("target", target)]
+        .into_iter()
+        .filter_map(|(role, id)| Some((role.to_string(), id.ok()?)))
+        .collect()
+}
+
 /// What kind of run to start.
 pub struct Launch<'a> {
     pub runbook: &'a Path,
@@ -172,6 +188,9 @@ fn start(launch: Launch<'_>) -> Result<Exit, Exit> {
             steps_fingerprint: engine::steps_fingerprint(runbook),
             rollback_of,
             dry_run: launch.dry_run,
+            // Recorded for resume's wrong-cluster guard; an id not seen within a second is
+            // left out rather than holding up the start.
+            cluster_ids: seen_cluster_ids(&clusters, Duration::from_secs(1)),
             user: who.user.clone(),
             host: who.host.clone(),
             pid: who.pid,

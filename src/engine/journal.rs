@@ -42,6 +42,9 @@ pub enum Event {
         /// Nothing is executed: a rehearsal, or a rehearsed rollback.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         dry_run: bool,
+        /// The cluster ids seen at the start (source, target): a resume must find the same.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        cluster_ids: std::collections::BTreeMap<String, String>,
         user: String,
         host: String,
         pid: u32,
@@ -215,6 +218,8 @@ pub struct Contents {
     pub entries: Vec<Entry>,
     /// A last line without its newline (the process died mid-write): ignored, with a warning.
     pub torn_tail: bool,
+    /// Bytes up to the end of the last whole line: where appending must continue.
+    pub valid_len: u64,
 }
 
 /// Read a whole journal. A torn last line is ignored; damage anywhere else is an error.
@@ -226,6 +231,7 @@ pub fn read(path: &Path) -> Result<Contents, JournalError> {
     let mut reader = BufReader::new(file);
     let mut entries = Vec::new();
     let mut torn_tail = false;
+    let mut valid_len = 0u64;
     let mut line = String::new();
     let mut number = 0;
     loop {
@@ -242,7 +248,10 @@ pub fn read(path: &Path) -> Result<Contents, JournalError> {
         number += 1;
         let complete = line.ends_with('\n');
         match serde_json::from_str::<Entry>(line.trim_end()) {
-            Ok(entry) if complete => entries.push(entry),
+            Ok(entry) if complete => {
+                valid_len += read as u64;
+                entries.push(entry);
+            }
             Ok(_) | Err(_) if !complete => {
                 torn_tail = true;
                 break;
@@ -257,7 +266,28 @@ pub fn read(path: &Path) -> Result<Contents, JournalError> {
             }
         }
     }
-    Ok(Contents { entries, torn_tail })
+    Ok(Contents {
+        entries,
+        torn_tail,
+        valid_len,
+    })
+}
+
+/// Cut a torn last line off before appending, so the next event starts a line of its own.
+pub fn drop_torn_tail(path: &Path, valid_len: u64) -> Result<(), JournalError> {
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|source| JournalError::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    file.set_len(valid_len)
+        .and_then(|()| file.sync_all())
+        .map_err(|source| JournalError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// RFC 3339 UTC with milliseconds.

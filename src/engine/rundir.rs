@@ -56,6 +56,7 @@ pub struct RunState {
     pub steps_fingerprint: String,
     pub rollback_of: Option<String>,
     pub dry_run: bool,
+    pub cluster_ids: std::collections::BTreeMap<String, String>,
     pub started: String,
     pub started_by: String,
     pub finished: bool,
@@ -64,6 +65,7 @@ pub struct RunState {
     pub status: std::collections::HashMap<String, StepStatus>,
     pub next_seq: u64,
     pub torn_tail: bool,
+    pub valid_len: u64,
     pub entries: Vec<Entry>,
 }
 
@@ -150,6 +152,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
             steps_fingerprint,
             rollback_of,
             dry_run,
+            cluster_ids,
             user,
             host,
             ..
@@ -164,6 +167,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 steps_fingerprint: steps_fingerprint.clone(),
                 rollback_of: rollback_of.clone(),
                 dry_run: *dry_run,
+                cluster_ids: cluster_ids.clone(),
                 started: entry.time.clone(),
                 started_by: format!("{user}@{host}"),
                 finished: false,
@@ -172,6 +176,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 status: Default::default(),
                 next_seq: 0,
                 torn_tail: false,
+                valid_len: 0,
                 entries: Vec::new(),
             });
             continue;
@@ -238,6 +243,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
     let mut state = state.ok_or(RunDirError::NotARun(path))?;
     state.next_seq = contents.entries.last().map_or(1, |e| e.seq + 1);
     state.torn_tail = contents.torn_tail;
+    state.valid_len = contents.valid_len;
     state.entries = contents.entries;
     Ok(state)
 }

@@ -21,9 +21,14 @@ pub type Topics = BTreeMap<String, i32>;
 impl Connection {
     /// The cluster id from metadata; a cluster that does not answer is an error.
     pub fn cluster_id(&self) -> Result<String, KafkaError> {
+        self.cluster_id_within(self.timeout)
+    }
+
+    /// The cluster id, waiting at most `timeout` (recording it is best-effort).
+    pub fn cluster_id_within(&self, timeout: std::time::Duration) -> Result<String, KafkaError> {
         self.consumer()
             .client()
-            .fetch_cluster_id(self.timeout)
+            .fetch_cluster_id(timeout)
             .ok_or_else(|| {
                 self.error(
                     "cluster id",

@@ -2,6 +2,8 @@
 
 mod brokers;
 mod checks;
+mod demo;
+mod faults;
 mod fixture;
 mod kafka;
 mod plan;

@@ -29,6 +29,20 @@ impl Broker {
             dir: PathBuf::from(&vars["BROKER_DIR"]),
         }
     }
+
+    /// kill -9 the broker (tansu and its `timeout` parent); its data stays in `dir`.
+    pub fn kill(&self) {
+        brokers_sh(&["kill", self.dir.to_str().unwrap()]);
+    }
+
+    /// Start the broker of `dir` again: same port, same data, same cluster id.
+    pub fn restart(&self) {
+        let vars = brokers_sh(&["restart", self.dir.to_str().unwrap()]);
+        assert_eq!(
+            vars["BROKER_BOOTSTRAP"], self.bootstrap,
+            "a restarted broker keeps its port"
+        );
+    }
 }
 
 impl Drop for Broker {
