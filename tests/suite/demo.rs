@@ -34,11 +34,17 @@ fn the_demo_runs_unattended_to_a_report_with_every_step_done() {
         .collect();
     assert_eq!(steps.len(), 9, "{markdown}");
     assert!(steps.iter().all(|l| l.contains("| done |")), "{markdown}");
-    assert!(out.stderr.contains("draining"), "the drain progress was not shown");
+    assert!(
+        out.stderr.contains("draining"),
+        "the drain progress was not shown"
+    );
 }
 
 fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux is installed");
+    let out = Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux is installed");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -53,7 +59,17 @@ fn an_interactive_demo_shows_progress_bars_and_prompts() {
         dir.path().display(),
         env!("CARGO_BIN_EXE_cutover")
     );
-    tmux(&["new-session", "-d", "-s", &session, "-x", "160", "-y", "50", &command]);
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "160",
+        "-y",
+        "50",
+        &command,
+    ]);
     let guard = Session(session.clone());
     let started = Instant::now();
     let mut seen_spinner = false;
@@ -61,23 +77,40 @@ fn an_interactive_demo_shows_progress_bars_and_prompts() {
     let mut seen_lag = false;
     let mut answered = 0;
     loop {
-        assert!(started.elapsed() < Duration::from_secs(240), "the demo did not finish");
+        assert!(
+            started.elapsed() < Duration::from_secs(240),
+            "the demo did not finish"
+        );
         std::thread::sleep(Duration::from_millis(300));
         let screen = tmux(&["capture-pane", "-p", "-t", &session]);
-        seen_spinner |= screen.chars().any(|c| ('\u{2800}'..='\u{28FF}').contains(&c));
+        seen_spinner |= screen
+            .chars()
+            .any(|c| ('\u{2800}'..='\u{28FF}').contains(&c));
         seen_lag |= screen.contains("remaining lag");
         if let Some(line) = screen.lines().rev().find(|l| l.contains("DEMO-EXIT=")) {
             assert!(line.contains("DEMO-EXIT=0"), "{screen}");
             break;
         }
-        let last = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let last = screen
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         if last.trim_end().ends_with("[y/N]") {
             seen_prompt = true;
             tmux(&["send-keys", "-t", &session, "y"]);
             answered += 1;
             std::thread::sleep(Duration::from_millis(300));
-        } else if last.contains("Type the step id") || screen.contains("Type the step id `start-target-producers`") && last.ends_with(": ") {
-            tmux(&["send-keys", "-t", &session, "start-target-producers", "Enter"]);
+        } else if last.contains("Type the step id")
+            || screen.contains("Type the step id `start-target-producers`") && last.ends_with(": ")
+        {
+            tmux(&[
+                "send-keys",
+                "-t",
+                &session,
+                "start-target-producers",
+                "Enter",
+            ]);
             answered += 1;
             std::thread::sleep(Duration::from_millis(300));
         }
@@ -93,6 +126,8 @@ struct Session(String);
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).output();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .output();
     }
 }
