@@ -3,6 +3,7 @@
 mod brokers;
 mod checks;
 mod demo;
+mod docs;
 mod faults;
 mod fixture;
 mod kafka;
