@@ -173,9 +173,15 @@ pub fn decode_heartbeat(key: &[u8], value: &[u8]) -> Result<Heartbeat, DecodeErr
     })
 }
 
+/// An INT16-length string; Kafka's names are far shorter, and longer text is cut at a char
+/// boundary rather than wrapping the length.
 fn put_string(out: &mut Vec<u8>, s: &str) {
-    out.extend((s.len() as i16).to_be_bytes());
-    out.extend(s.as_bytes());
+    let mut end = s.len().min(i16::MAX as usize);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.extend((end as i16).to_be_bytes());
+    out.extend(&s.as_bytes()[..end]);
 }
 
 impl Checkpoint {

@@ -569,9 +569,29 @@ impl Executor<'_> {
                 )));
             }
         }
+        // Prompt texts quote commands and confirm texts, which may hold a secret literally.
+        let secrets = &self.runbook.secrets;
+        let shown = match prompt {
+            Prompt::Confirm { step, text } => Prompt::Confirm {
+                step: step.clone(),
+                text: secrets.redact(text),
+            },
+            Prompt::TypeStepId { step, text } => Prompt::TypeStepId {
+                step: step.clone(),
+                text: secrets.redact(text),
+            },
+            Prompt::Failure { step, what } => Prompt::Failure {
+                step: step.clone(),
+                what: secrets.redact(what),
+            },
+            Prompt::InDoubt { step, what } => Prompt::InDoubt {
+                step: step.clone(),
+                what: secrets.redact(what),
+            },
+        };
         self.prompter
-            .ask(prompt)
-            .map_err(|e| Stop::NeedsDecision(e.0))
+            .ask(&shown)
+            .map_err(|e| Stop::NeedsDecision(secrets.redact(&e.0)))
     }
 
     fn confirm(&mut self, prompt: Prompt) -> Result<(), Stop> {

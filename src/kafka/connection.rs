@@ -147,6 +147,9 @@ impl Connection {
 
     /// An error for `operation`, with librdkafka's last complaint when there is one.
     pub fn error(&self, operation: &str, message: impl Into<String>) -> KafkaError {
+        // librdkafka delivers error events (e.g. a SASL authentication failure) through the
+        // consumer's queue: serve it so the context has heard them.
+        let _ = self.consumer.poll(std::time::Duration::ZERO);
         let mut message = message.into();
         let lower = message.to_lowercase();
         if lower.contains("not supported") || lower.contains("unsupported") {

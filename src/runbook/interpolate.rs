@@ -29,6 +29,8 @@ impl std::fmt::Display for InterpolationError {
 pub struct Interpolated {
     pub value: String,
     pub substituted: bool,
+    /// Each substituted variable's name and value, in order: secrets on their own too.
+    pub variables: Vec<(String, String)>,
 }
 
 /// Replace `${NAME}` with the variable's value; `$${` is a literal `${`. Any other `$` is
@@ -40,6 +42,7 @@ pub fn interpolate(
     let mut value = String::with_capacity(text.len());
     let mut errors = Vec::new();
     let mut substituted = false;
+    let mut variables = Vec::new();
     let mut rest = text;
     while let Some(at) = rest.find('$') {
         value.push_str(&rest[..at]);
@@ -61,6 +64,7 @@ pub fn interpolate(
                     Some(found) => {
                         value.push_str(&found);
                         substituted = true;
+                        variables.push((name.to_string(), found));
                     }
                     None => errors.push(InterpolationError::Unset(name.to_string())),
                 }
@@ -73,7 +77,11 @@ pub fn interpolate(
     }
     value.push_str(rest);
     if errors.is_empty() {
-        Ok(Interpolated { value, substituted })
+        Ok(Interpolated {
+            value,
+            substituted,
+            variables,
+        })
     } else {
         Err(errors)
     }
@@ -102,6 +110,7 @@ mod tests {
         let out = interpolate("pw=${USER_PW}!", &env).unwrap();
         assert_eq!(out.value, "pw=s3cr$t!");
         assert!(out.substituted);
+        assert_eq!(out.variables, vec![("USER_PW".into(), "s3cr$t".into())]);
         let plain = interpolate("a$b $$ c", &env).unwrap();
         assert_eq!(plain.value, "a$b $$ c");
         assert!(!plain.substituted);

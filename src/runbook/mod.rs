@@ -2,6 +2,8 @@
 
 pub mod diagnostic;
 pub mod interpolate;
+pub mod java;
+pub mod librdkafka;
 pub mod locate;
 pub mod model;
 pub mod properties;
@@ -68,6 +70,14 @@ pub fn parse(
     let mut validator = validate::Validator::new(&file, text, base_dir, env);
     let runbook = validator.runbook(raw, path, sha256);
     let mut diagnostics = std::mem::take(&mut validator.diagnostics);
+    // A message may quote an interpolated value (the path of an unreadable properties
+    // file): no secret leaves the loader unmasked.
+    let secrets = runbook
+        .as_ref()
+        .map_or(validator.secrets(), |runbook| &runbook.secrets);
+    for diagnostic in &mut diagnostics {
+        diagnostic.message = secrets.redact(&diagnostic.message);
+    }
     diagnostics.sort_by_key(|d| (d.position, d.severity));
     match runbook {
         Some(runbook) => Ok(Loaded {

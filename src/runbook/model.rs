@@ -71,11 +71,27 @@ impl fmt::Display for Role {
 /// A value from the `clusters` section. When it came from `${VAR}` interpolation it is a
 /// secret, and `shown` is the text as written (`${SRC_BOOTSTRAP}`) so output never needs
 /// the value itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Setting {
     pub value: String,
     pub shown: String,
     pub secret: bool,
+}
+
+/// A secret's value is never in `{:?}` output (a panic message, a test failure).
+impl fmt::Debug for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value: &str = if self.secret {
+            super::secrets::MASK
+        } else {
+            &self.value
+        };
+        f.debug_struct("Setting")
+            .field("value", &value)
+            .field("shown", &self.shown)
+            .field("secret", &self.secret)
+            .finish()
+    }
 }
 
 impl Setting {

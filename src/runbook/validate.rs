@@ -1,16 +1,18 @@
 //! From the raw runbook to the validated model, collecting every problem with its position.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::diagnostic::{Diagnostic, Position};
+use super::diagnostic::{Diagnostic, Position, Severity};
 use super::interpolate::interpolate;
+use super::java;
+use super::librdkafka::{self, Verdict};
 use super::locate::{field, index, Locations};
 use super::model::*;
 use super::properties::{self, PropertiesFileError};
 use super::raw::*;
-use super::secrets::{is_sensitive_property, Secrets};
+use super::secrets::{is_sensitive_property, is_short, Secrets, MIN_MASKED_CHARS};
 use super::selection::{Pattern, Selection};
 
 /// Topics MirrorMaker 2 and Kafka itself keep for their own use: selecting them would
@@ -28,6 +30,11 @@ pub const DEFAULT_EXCLUDE_TOPICS: [&str; 8] = [
 
 /// Groups MirrorMaker 2 never checkpoints (its default group filter).
 pub const DEFAULT_EXCLUDE_GROUPS: [&str; 3] = ["console-consumer-.*", "connect-.*", "__.*"];
+
+/// The end of the warning about a secret too short to be masked inside other output.
+/// The text says 4: the assertion keeps it in step with MIN_MASKED_CHARS.
+const SHORT_SECRET: &str = "has fewer than 4 characters: cutover hides it where it shows settings but does not mask it inside other output (see docs/security.md)";
+const _: () = assert!(MIN_MASKED_CHARS == 4);
 
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -75,6 +82,12 @@ impl<'a> Validator<'a> {
 
     fn at(&self, path: &str) -> Position {
         self.locations.value(path)
+    }
+
+    /// The secrets found so far (all of them once `runbook` has returned None; on success
+    /// they move into the runbook).
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     fn at_key(&self, path: &str) -> Position {
@@ -163,6 +176,15 @@ impl<'a> Validator<'a> {
                 if done.substituted {
                     self.secrets.add(&done.value);
                 }
+                for (name, value) in &done.variables {
+                    self.secrets.add(value);
+                    if is_short(value) {
+                        self.warn(
+                            self.at(path),
+                            format!("{path}: the value of ${{{name}}} {SHORT_SECRET}"),
+                        );
+                    }
+                }
                 Some(Setting {
                     value: done.value,
                     shown: text.to_string(),
@@ -196,11 +218,12 @@ impl<'a> Validator<'a> {
 
         let mut properties = BTreeMap::new();
         let mut properties_file = None;
+        let runbook_keys: BTreeSet<String> = raw.properties.keys().cloned().collect();
         if let Some(file) = &raw.properties_file {
             let file_path = field(path, "properties_file");
             if let Some(setting) = self.setting(file, &file_path) {
                 let resolved = self.base_dir.join(&setting.value);
-                self.read_properties_file(&resolved, &file_path, &mut properties);
+                self.read_properties_file(&resolved, &file_path, &runbook_keys, &mut properties);
                 properties_file = Some(resolved);
             }
         }
@@ -213,6 +236,12 @@ impl<'a> Validator<'a> {
                 self.secrets.add(&setting.value);
                 setting.secret = true;
                 setting.shown = super::secrets::MASK.to_string();
+                if is_short(&setting.value) {
+                    self.warn(
+                        self.at(&key_path),
+                        format!("{key_path}: the value {SHORT_SECRET}"),
+                    );
+                }
             }
             properties.insert(
                 key,
@@ -233,6 +262,7 @@ impl<'a> Validator<'a> {
             );
             properties.remove("bootstrap.servers");
         }
+        self.check_with_librdkafka(path, &properties);
         Some(Cluster {
             role,
             bootstrap: bootstrap?,
@@ -242,54 +272,131 @@ impl<'a> Validator<'a> {
         })
     }
 
+    /// Read a Java properties file into `properties`, translated to librdkafka names.
+    /// `runbook_keys` are the keys the runbook's own `properties` set.
     fn read_properties_file(
         &mut self,
         file: &Path,
         field_path: &str,
+        runbook_keys: &BTreeSet<String>,
         properties: &mut BTreeMap<String, Property>,
     ) {
-        match properties::read(file) {
-            Ok(entries) => {
-                for entry in entries {
-                    let sensitive = is_sensitive_property(&entry.key);
-                    if sensitive {
-                        self.secrets.add(&entry.value);
-                    }
-                    let value = Setting {
-                        shown: if sensitive {
-                            super::secrets::MASK.to_string()
-                        } else {
-                            entry.value.clone()
-                        },
-                        value: entry.value,
-                        secret: sensitive,
-                    };
-                    properties.insert(
-                        entry.key,
-                        Property {
-                            value,
-                            origin: PropertyOrigin::File {
-                                path: file.to_path_buf(),
-                                line: entry.line,
-                            },
-                        },
+        let at = self.at(field_path);
+        let shown = file.display().to_string();
+        let entries = match properties::read(file) {
+            Ok(entries) => entries,
+            Err(PropertiesFileError::Unreadable(reason)) => {
+                self.error(
+                    at,
+                    format!("{field_path}: cannot read properties file {shown}: {reason}"),
+                );
+                return;
+            }
+            Err(PropertiesFileError::Malformed { line, message }) => {
+                self.error(
+                    at,
+                    format!("{field_path}: malformed properties file {shown}:{line}: {message}"),
+                );
+                return;
+            }
+        };
+        // Every credential of the file is a secret, whether or not it is passed on.
+        for entry in &entries {
+            if is_sensitive_property(&entry.key) {
+                self.secrets.add(&entry.value);
+            }
+        }
+        let translation = java::translate(entries, &|key| runbook_keys.contains(key));
+        for secret in &translation.secrets {
+            self.secrets.add(secret);
+        }
+        for problem in translation.problems {
+            let place = match problem.line {
+                Some(line) => format!("{shown}:{line}"),
+                None => shown.clone(),
+            };
+            let message = format!("{field_path}: {place}: {}", problem.message);
+            match problem.severity {
+                Severity::Error => self.error(at, message),
+                Severity::Warning => self.warn(at, message),
+            }
+        }
+        for entry in translation.entries {
+            let sensitive = is_sensitive_property(&entry.key);
+            if sensitive && is_short(&entry.value) && !runbook_keys.contains(&entry.key) {
+                self.warn(
+                    at,
+                    format!(
+                        "{field_path}: {shown}:{}: the value of {} {SHORT_SECRET}",
+                        entry.line, entry.key
+                    ),
+                );
+            }
+            let value = Setting {
+                shown: if sensitive {
+                    super::secrets::MASK.to_string()
+                } else {
+                    entry.value.clone()
+                },
+                value: entry.value,
+                secret: sensitive,
+            };
+            properties.insert(
+                entry.key,
+                Property {
+                    value,
+                    origin: PropertyOrigin::File {
+                        path: file.to_path_buf(),
+                        line: entry.line,
+                    },
+                },
+            );
+        }
+    }
+
+    /// Ask librdkafka about every property a connection will set: a key it does not know or
+    /// a value it refuses would stop the connection, so it stops validation instead.
+    fn check_with_librdkafka(&mut self, path: &str, properties: &BTreeMap<String, Property>) {
+        for (key, property) in properties {
+            let verdict = librdkafka::check(key, &property.value.value);
+            if verdict == Verdict::Accepted {
+                continue;
+            }
+            let key_path = field(&field(path, "properties"), key);
+            let (key_at, value_at, subject) = match &property.origin {
+                PropertyOrigin::Runbook(_) => {
+                    (self.at_key(&key_path), self.at(&key_path), key_path.clone())
+                }
+                PropertyOrigin::File { path: file, line } => {
+                    let file_path = field(path, "properties_file");
+                    let at = self.at(&file_path);
+                    (
+                        at,
+                        at,
+                        format!("{file_path}: {}:{line}: {key}", file.display()),
+                    )
+                }
+            };
+            match verdict {
+                Verdict::Accepted => {}
+                Verdict::Unknown => {
+                    let hint = java::runbook_hint(key)
+                        .map(|hint| format!(": {hint}"))
+                        .unwrap_or_default();
+                    self.error(
+                        key_at,
+                        format!("{subject}: librdkafka has no property `{key}`{hint}"),
                     );
                 }
+                Verdict::Invalid(_) if property.value.secret => self.error(
+                    value_at,
+                    format!("{subject}: librdkafka refuses the value (a secret, not shown)"),
+                ),
+                Verdict::Invalid(reason) => self.error(
+                    value_at,
+                    format!("{subject}: librdkafka refuses the value: {reason}"),
+                ),
             }
-            Err(PropertiesFileError::Unreadable(reason)) => self.error(
-                self.at(field_path),
-                format!(
-                    "{field_path}: cannot read properties file {}: {reason}",
-                    file.display()
-                ),
-            ),
-            Err(PropertiesFileError::Malformed { line, message }) => self.error(
-                self.at(field_path),
-                format!(
-                    "{field_path}: malformed properties file {}:{line}: {message}",
-                    file.display()
-                ),
-            ),
         }
     }
 

@@ -10,7 +10,9 @@ fn runnable_blocks(text: &str) -> Vec<String> {
     let mut current: Option<String> = None;
     for line in text.lines() {
         match &mut current {
-            None if line.trim_start().starts_with("```sh runnable") => current = Some(String::new()),
+            None if line.trim_start().starts_with("```sh runnable") => {
+                current = Some(String::new())
+            }
             Some(body) if line.trim_start().starts_with("```") => {
                 blocks.push(std::mem::take(body));
                 current = None;
@@ -28,8 +30,15 @@ fn runnable_blocks(text: &str) -> Vec<String> {
 fn run_blocks(file: &str) -> usize {
     let text = std::fs::read_to_string(repo_root().join(file)).unwrap();
     let blocks = runnable_blocks(&text);
-    let bin = Path::new(env!("CARGO_BIN_EXE_cutover")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let bin = Path::new(env!("CARGO_BIN_EXE_cutover"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     for block in &blocks {
         let out = std::process::Command::new("bash")
             .args(["-euo", "pipefail", "-c", block])

@@ -1,5 +1,6 @@
 //! One integration test binary: links rdkafka once instead of once per file.
 
+mod auth;
 mod brokers;
 mod checks;
 mod demo;
@@ -8,7 +9,9 @@ mod faults;
 mod fixture;
 mod kafka;
 mod plan;
+mod proptests;
 mod rollback;
 mod run;
+mod security;
 mod support;
 mod validate;

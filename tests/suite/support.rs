@@ -37,7 +37,17 @@ impl Broker {
 
     /// Start the broker of `dir` again: same port, same data, same cluster id.
     pub fn restart(&self) {
-        let vars = brokers_sh(&["restart", self.dir.to_str().unwrap()]);
+        self.restart_with(&[]);
+    }
+
+    /// Restart with other tansu arguments (e.g. `--authentication`).
+    pub fn restart_with(&self, args: &[&str]) {
+        let mut call = vec!["restart", self.dir.to_str().unwrap()];
+        if !args.is_empty() {
+            call.push("--");
+            call.extend_from_slice(args);
+        }
+        let vars = brokers_sh(&call);
         assert_eq!(
             vars["BROKER_BOOTSTRAP"], self.bootstrap,
             "a restarted broker keeps its port"
