@@ -1,10 +1,8 @@
 //! `mirror_caught_up`: every selected source partition's last record is also the target
 //! partition's last record.
 
-use std::collections::HashMap;
-
 use super::{selection, Clusters, Item, ItemStatus, Outcome, Progress};
-use crate::kafka::{KafkaError, Record, TopicPartition};
+use crate::kafka::{KafkaError, Record};
 use crate::runbook::{CheckSpec, Engine, Runbook};
 
 /// How far back to look for the last data record (transaction markers take offsets too).
@@ -104,27 +102,6 @@ pub fn evaluate(
     })
 }
 
-/// The last data record of each partition, reading a few offsets back from its end.
-pub fn last_records(
-    connection: &crate::kafka::Connection,
-    partitions: &[TopicPartition],
-) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, KafkaError> {
-    let ends = connection.end_offsets(partitions)?;
-    // Below the log start the reader starts at the log start: no start offsets needed.
-    let ranges: Vec<(TopicPartition, i64, i64)> = partitions
-        .iter()
-        .map(|tp| (tp.clone(), (ends[tp] - LOOKBACK).max(0), ends[tp]))
-        .collect();
-    let mut read = connection.read_ranges(&ranges)?;
-    Ok(partitions
-        .iter()
-        .map(|tp| {
-            let last = read.get_mut(tp).and_then(|records| records.pop());
-            (tp.clone(), (ends[tp], last))
-        })
-        .collect())
-}
-
 pub fn run(
     spec: &CheckSpec,
     runbook: &Runbook,
@@ -135,44 +112,32 @@ pub fn run(
     };
     let (source_topics, target_topics) = clusters.both(|c| c.topics(), |c| c.topics());
     let (source_topics, target_topics) = (source_topics?, target_topics?);
-    let names = selection::topics(topics, &source_topics);
-    let mut missing = Vec::new();
-    let mut source_partitions = Vec::new();
-    let mut target_partitions = Vec::new();
-    for (source_topic, target_topic) in selection::mapped(runbook, &names) {
-        let Some(target_count) = target_topics.get(&target_topic).copied() else {
-            missing.push(target_topic);
-            continue;
-        };
-        for p in 0..source_topics[&source_topic] {
-            source_partitions.push((source_topic.clone(), p));
-            if p < target_count {
-                target_partitions.push((target_topic.clone(), p));
-            }
-        }
-    }
+    let pairs = selection::Pairs::new(runbook, topics, &source_topics, &target_topics);
+    let (source_partitions, target_partitions) =
+        (pairs.source_partitions(), pairs.target_partitions());
     let (source, target) = clusters.both(
-        |c| last_records(c, &source_partitions),
-        |c| last_records(c, &target_partitions),
+        |c| c.read_tails(&source_partitions, LOOKBACK),
+        |c| c.read_tails(&target_partitions, LOOKBACK),
     );
-    let (source, mut target) = (source?, target?);
-    let partitions: Vec<Partition> = source_partitions
+    let (mut source, mut target) = (source?, target?);
+    let partitions: Vec<Partition> = pairs
+        .pairs
         .iter()
-        .map(|(topic, p)| {
-            let target_topic = runbook.mirror.target_topic(topic);
-            let (source_end, source_last) = source[&(topic.clone(), *p)].clone();
-            let target_side = target.remove(&(target_topic.clone(), *p));
+        .map(|(s, t)| {
+            let (source_end, mut source_records) = source.remove(s).unwrap_or_default();
+            let target_side = t.as_ref().and_then(|t| target.remove(t));
             Partition {
-                source_topic: topic.clone(),
-                target_topic,
-                partition: *p,
+                source_topic: s.0.clone(),
+                target_topic: runbook.mirror.target_topic(&s.0),
+                partition: s.1,
                 source_end,
                 target_end: target_side.as_ref().map(|t| t.0),
-                source_last,
-                target_last: target_side.and_then(|t| t.1),
+                source_last: source_records.pop(),
+                target_last: target_side.and_then(|mut t| t.1.pop()),
             }
         })
         .collect();
+    let missing = pairs.missing_topics;
     Ok(evaluate(
         &partitions,
         &missing,

@@ -47,3 +47,44 @@ pub fn mapped(runbook: &crate::runbook::Runbook, names: &[String]) -> Vec<(Strin
         .map(|topic| (topic.clone(), runbook.mirror.target_topic(topic)))
         .collect()
 }
+
+/// Each selected source partition with its target partner (None when the target topic has
+/// fewer partitions), and the target topics that do not exist at all.
+pub struct Pairs {
+    pub pairs: Vec<(TopicPartition, Option<TopicPartition>)>,
+    pub missing_topics: Vec<String>,
+}
+
+impl Pairs {
+    pub fn new(
+        runbook: &crate::runbook::Runbook,
+        selection: &Selection,
+        source: &Topics,
+        target: &Topics,
+    ) -> Pairs {
+        let mut pairs = Vec::new();
+        let mut missing_topics = Vec::new();
+        for (source_topic, target_topic) in mapped(runbook, &topics(selection, source)) {
+            let Some(target_count) = target.get(&target_topic).copied() else {
+                missing_topics.push(target_topic);
+                continue;
+            };
+            for p in 0..source[&source_topic] {
+                let partner = (p < target_count).then(|| (target_topic.clone(), p));
+                pairs.push(((source_topic.clone(), p), partner));
+            }
+        }
+        Pairs {
+            pairs,
+            missing_topics,
+        }
+    }
+
+    pub fn source_partitions(&self) -> Vec<TopicPartition> {
+        self.pairs.iter().map(|(s, _)| s.clone()).collect()
+    }
+
+    pub fn target_partitions(&self) -> Vec<TopicPartition> {
+        self.pairs.iter().filter_map(|(_, t)| t.clone()).collect()
+    }
+}

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::mirror_caught_up::same_record;
 use super::{selection, Clusters, Item, ItemStatus, Outcome};
-use crate::kafka::{KafkaError, Record, TopicPartition};
+use crate::kafka::{KafkaError, Record};
 use crate::runbook::{CheckSpec, Runbook};
 
 /// How the two tails line up.
@@ -147,57 +147,33 @@ pub fn run(
     let n = i64::from(*records);
     let (source_topics, target_topics) = clusters.both(|c| c.topics(), |c| c.topics());
     let (source_topics, target_topics) = (source_topics?, target_topics?);
-    let names = selection::topics(topics, &source_topics);
-    let mut missing = Vec::new();
-    let mut pairs: Vec<(TopicPartition, Option<TopicPartition>)> = Vec::new();
-    for (source_topic, target_topic) in selection::mapped(runbook, &names) {
-        let target_count = target_topics.get(&target_topic).copied();
-        if target_count.is_none() {
-            missing.push(target_topic.clone());
-            continue;
-        }
-        for p in 0..source_topics[&source_topic] {
-            let target = (p < target_count.unwrap_or(0)).then(|| (target_topic.clone(), p));
-            pairs.push(((source_topic.clone(), p), target));
-        }
-    }
-    let source_partitions: Vec<TopicPartition> = pairs.iter().map(|(s, _)| s.clone()).collect();
-    let target_partitions: Vec<TopicPartition> =
-        pairs.iter().filter_map(|(_, t)| t.clone()).collect();
+    let pairs = selection::Pairs::new(runbook, topics, &source_topics, &target_topics);
+    let (source_partitions, target_partitions) =
+        (pairs.source_partitions(), pairs.target_partitions());
     // The target may hold duplicates: read twice as far back there.
-    let tail =
-        |connection: &crate::kafka::Connection, partitions: &[TopicPartition], depth: i64| {
-            let ends = connection.end_offsets(partitions)?;
-            let starts = connection.start_offsets(partitions)?;
-            let ranges: Vec<(TopicPartition, i64, i64)> = partitions
-                .iter()
-                .map(|tp| (tp.clone(), (ends[tp] - depth).max(starts[tp]), ends[tp]))
-                .collect();
-            connection.read_ranges(&ranges)
-        };
     let (source, target) = clusters.both(
-        |c| tail(c, &source_partitions, n),
-        |c| tail(c, &target_partitions, 2 * n),
+        |c| c.read_tails(&source_partitions, n),
+        |c| c.read_tails(&target_partitions, 2 * n),
     );
     let (mut source, mut target) = (source?, target?);
     let tails: Vec<PartitionTails> = pairs
+        .pairs
         .into_iter()
         .map(|(s, t)| {
-            let mut source_records = source.remove(&s).unwrap_or_default();
+            let (_, mut source_records) = source.remove(&s).unwrap_or_default();
             // Keep exactly the last N data records (markers can make the range hold fewer).
             let keep = source_records.len().saturating_sub(n as usize);
             source_records.drain(..keep);
             PartitionTails {
-                target_topic: t
-                    .as_ref()
-                    .map_or_else(|| runbook.mirror.target_topic(&s.0), |t| t.0.clone()),
+                target_topic: runbook.mirror.target_topic(&s.0),
                 source_topic: s.0,
                 partition: s.1,
                 source: source_records,
-                target: t.map(|t| target.remove(&t).unwrap_or_default()),
+                target: t.map(|t| target.remove(&t).map(|(_, r)| r).unwrap_or_default()),
             }
         })
         .collect();
+    let missing = pairs.missing_topics;
     Ok(evaluate(&tails, &missing, *records))
 }
 

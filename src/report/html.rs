@@ -177,12 +177,7 @@ pub fn render(r: &Report) -> String {
     } else {
         out.push_str("<table><tr><th>Step</th><th>Attempt</th><th>Command</th><th>Exit</th><th>Took</th><th>Log</th></tr>");
         for (s, a) in actions {
-            let exit = match (a.exit, a.timed_out, a.interrupted) {
-                (_, true, _) => "timed out".to_string(),
-                (Some(code), _, _) => code.to_string(),
-                (None, _, true) => "interrupted".to_string(),
-                (None, _, _) => "unknown (in doubt)".to_string(),
-            };
+            let exit = a.outcome();
             let _ = write!(
                 out,
                 "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td class=\"{}\">{}</td><td>{}</td><td><code>{}</code></td></tr>",

@@ -99,12 +99,7 @@ pub fn render(r: &Report) -> String {
             "| step | attempt | command | exit | took | log |\n|---|---|---|---|---|---|\n",
         );
         for (s, a) in actions {
-            let exit = match (a.exit, a.timed_out, a.interrupted) {
-                (_, true, _) => "timed out".to_string(),
-                (Some(code), _, _) => code.to_string(),
-                (None, _, true) => "interrupted".to_string(),
-                (None, _, _) => "unknown (in doubt)".to_string(),
-            };
+            let exit = a.outcome();
             let _ = writeln!(
                 out,
                 "| {} | {} | `{}` | {} | {} | `{}` |",

@@ -62,6 +62,18 @@ pub struct ActionReport {
     pub log: String,
 }
 
+impl ActionReport {
+    /// How the action ended, in words.
+    pub fn outcome(&self) -> String {
+        match (self.exit, self.timed_out, self.interrupted) {
+            (_, true, _) => "timed out".to_string(),
+            (Some(code), _, _) => code.to_string(),
+            (None, _, true) => "interrupted".to_string(),
+            (None, _, _) => "unknown (in doubt)".to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct CheckReport {
     pub phase: String,

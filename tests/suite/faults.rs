@@ -10,13 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::fixture::{self, numbered};
-use crate::support::{Broker, Test};
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use crate::support::{appending_runbook, write, Broker, Test};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
@@ -378,25 +372,6 @@ fn an_unreachable_bootstrap_is_exit_3_for_check_and_run_in_bounded_time() {
     );
     assert!(!dir.join(".cutover/runs").exists(), "no run may start");
     eprintln!("unreachable: check {took:?}, run {run_took:?}, cluster id {id_took:?}");
-}
-
-/// Three steps whose actions append a line to out.txt; each step verifies its own line.
-fn appending_runbook(dir: &Path) -> PathBuf {
-    let steps: String = ["one", "two", "three"]
-        .iter()
-        .map(|id| {
-            format!(
-                "      - id: {id}\n        run: echo {id} >> out.txt\n        undo: 'true'\n        verifies:\n          - kind: command\n            run: grep -qx {id} out.txt\n"
-            )
-        })
-        .collect();
-    write(
-        dir,
-        "append.yaml",
-        &format!(
-            "version: 1\nname: append\nclusters:\n  source: {{ bootstrap: '127.0.0.1:1' }}\n  target: {{ bootstrap: '127.0.0.1:2' }}\ndefaults:\n  poll_interval: 1s\n  timeout: 3s\ntiers:\n  - name: only\n    steps:\n{steps}"
-        ),
-    )
 }
 
 /// A run of the appending runbook that crashed right after step two's action result.

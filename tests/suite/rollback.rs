@@ -9,7 +9,7 @@ use cutover::runbook::{Role, Secrets};
 
 use crate::fixture::{self, numbered};
 use crate::kafka::cluster;
-use crate::support::{Broker, Test};
+use crate::support::{lines, Broker, Test};
 
 struct World {
     source: Broker,
@@ -59,14 +59,6 @@ fn runbook(w: &World) -> PathBuf {
     let path = w.dir.path().join("runbook.yaml");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
 }
 
 fn journals(dir: &Path) -> Vec<Vec<serde_json::Value>> {

@@ -1,45 +1,12 @@
 //! `cutover run` / `resume` / `status`: a terminal session, crashes after every journal
 //! event, no terminal, a concurrent run, and Ctrl-C.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::fixture::{self, numbered};
-use crate::support::{Broker, Test};
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Three steps whose actions append a line to out.txt; each step verifies its own line.
-fn appending_runbook(dir: &Path) -> PathBuf {
-    let steps: String = ["one", "two", "three"]
-        .iter()
-        .map(|id| {
-            format!(
-                "      - id: {id}\n        run: echo {id} >> out.txt\n        undo: 'true'\n        verifies:\n          - kind: command\n            run: grep -qx {id} out.txt\n"
-            )
-        })
-        .collect();
-    write(
-        dir,
-        "append.yaml",
-        &format!(
-            "version: 1\nname: append\nclusters:\n  source: {{ bootstrap: '127.0.0.1:1' }}\n  target: {{ bootstrap: '127.0.0.1:2' }}\ndefaults:\n  poll_interval: 1s\n  timeout: 3s\ntiers:\n  - name: only\n    steps:\n{steps}"
-        ),
-    )
-}
-
-fn lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
+use crate::support::{appending_runbook, lines, write, Broker, Test};
 
 fn journal_events(dir: &Path) -> Vec<serde_json::Value> {
     let runs = dir.join(".cutover/runs");

@@ -4,16 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::fixture::{self, numbered};
-use crate::support::{Broker, Outcome, Test};
+use crate::support::{write, Broker, Outcome, Test};
 
 /// Distinctive enough that finding it anywhere can only be a leak.
 const SECRET: &str = "s3cr3t-CUTOVER-test-value";
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 /// Every regular file under `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {

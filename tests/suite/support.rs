@@ -162,3 +162,39 @@ impl Outcome {
         self
     }
 }
+
+/// Write `text` to `dir/name` and return the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The lines of a file (none when it does not exist).
+pub fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Three steps whose actions append a line to out.txt; each step verifies its own line. The
+/// clusters are never asked anything (command checks only), so they need not exist.
+pub fn appending_runbook(dir: &Path) -> PathBuf {
+    let steps: String = ["one", "two", "three"]
+        .iter()
+        .map(|id| {
+            format!(
+                "      - id: {id}\n        run: echo {id} >> out.txt\n        undo: 'true'\n        verifies:\n          - kind: command\n            run: grep -qx {id} out.txt\n"
+            )
+        })
+        .collect();
+    write(
+        dir,
+        "append.yaml",
+        &format!(
+            "version: 1\nname: append\nclusters:\n  source: {{ bootstrap: '127.0.0.1:1' }}\n  target: {{ bootstrap: '127.0.0.1:2' }}\ndefaults:\n  poll_interval: 1s\n  timeout: 3s\ntiers:\n  - name: only\n    steps:\n{steps}"
+        ),
+    )
+}
