@@ -70,10 +70,12 @@ def reader(bootstrap: str, **extra) -> Consumer:
         "max.partition.fetch.bytes": 16 * 1024 * 1024,
         "fetch.max.bytes": 64 * 1024 * 1024,
         "receive.message.max.bytes": 100 * 1024 * 1024,
-        # librdkafka keeps one fetch per broker in flight; at the end of a partition the broker
-        # holds it up to fetch.wait.max.ms (default 500) before a newly assigned partition can
-        # be fetched. Short waits keep a one-partition-at-a-time loop from measuring that.
-        "fetch.wait.max.ms": 10,
+        # tansu 0.6.0 sleeps in every Fetch, even one that already has data: max wait / 2 when
+        # that is 250 ms or more, else the whole max wait (an empty fetch at the end of a
+        # partition: ~1.5x the max wait). With librdkafka's default fetch.wait.max.ms = 500
+        # every fetch round costs 0.25-0.75 s, and a one-partition-at-a-time loop pays it per
+        # partition. An operator who measured this would set it to the minimum, as here.
+        "fetch.wait.max.ms": 1,
     }
     config.update(extra)
     return Consumer(config)
@@ -138,16 +140,12 @@ def committed_concurrent(admins: list, groups: list) -> list:
 # --- end offsets ----------------------------------------------------------------------------------
 
 
-def end_offsets_sequential(bootstrap: str, partitions: list) -> dict:
+def end_offsets_sequential(consumer: Consumer, partitions: list) -> dict:
     """One partition at a time, topic by topic, as a loop over get_watermark_offsets."""
-    consumer = reader(bootstrap)
-    try:
-        return {
-            (topic, p): consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=TIMEOUT, cached=False)[1]
-            for topic, p in partitions
-        }
-    finally:
-        consumer.close()
+    return {
+        (topic, p): consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=TIMEOUT, cached=False)[1]
+        for topic, p in partitions
+    }
 
 
 def end_offsets_concurrent(admins: list, partitions: list) -> list:
@@ -160,6 +158,17 @@ def end_offsets_concurrent(admins: list, partitions: list) -> list:
 # --- records ---------------------------------------------------------------------------------------
 
 
+def next_messages(consumer: Consumer) -> list:
+    """The messages available now, or the first to arrive within 0.1 s.
+
+    (consume(n, timeout) alone waits for the whole timeout unless n messages arrive, which
+    would add 0.1 s to every one-record read.)"""
+    first = consumer.poll(0.1)
+    if first is None:
+        return []
+    return [first] + consumer.consume(num_messages=100000, timeout=0)
+
+
 def poll_until(consumer: Consumer, wanted: dict, deadline_what: str) -> dict:
     """Consume until every (topic, partition) in `wanted` has given its record at wanted[tp]."""
     got = {}
@@ -167,7 +176,7 @@ def poll_until(consumer: Consumer, wanted: dict, deadline_what: str) -> dict:
     while len(got) < len(wanted):
         if time.monotonic() > deadline:
             raise PeerError(f"{deadline_what}: {len(wanted) - len(got)} partitions unread after {TIMEOUT} s")
-        for msg in consumer.consume(num_messages=10000, timeout=0.1):
+        for msg in next_messages(consumer):
             if msg.error():
                 raise PeerError(f"{deadline_what}: {msg.error()}")
             key = (msg.topic(), msg.partition())
@@ -176,19 +185,19 @@ def poll_until(consumer: Consumer, wanted: dict, deadline_what: str) -> dict:
     return got
 
 
-def last_records_sequential(bootstrap: str, ends: dict) -> dict:
-    """One partition at a time: assign it at end - 1, wait for that record, next partition."""
-    consumer = reader(bootstrap)
+def last_records_sequential(consumer: Consumer, ends: dict) -> dict:
+    """One partition at a time: assign it at end - 1, wait for that record, next partition.
+
+    `consumer` is the one that asked for the end offsets: librdkafka then already knows every
+    partition, and a newly assigned one is fetched at once (a consumer that has not seen the
+    partition before takes ~10 ms longer per assign on tansu)."""
     out = {}
-    try:
-        for (topic, p), end in sorted(ends.items()):
-            if end <= 0:
-                out[(topic, p)] = None  # empty partition: no last record
-                continue
-            consumer.assign([TopicPartition(topic, p, end - 1)])
-            out.update(poll_until(consumer, {(topic, p): end - 1}, f"last record of {topic}[{p}]"))
-    finally:
-        consumer.close()
+    for (topic, p), end in sorted(ends.items()):
+        if end <= 0:
+            out[(topic, p)] = None  # empty partition: no last record
+            continue
+        consumer.assign([TopicPartition(topic, p, end - 1)])
+        out.update(poll_until(consumer, {(topic, p): end - 1}, f"last record of {topic}[{p}]"))
     return out
 
 
@@ -219,7 +228,7 @@ def read_checkpoints(bootstrap: str) -> dict:
         while position < high:
             if time.monotonic() > deadline:
                 raise PeerError(f"checkpoints: read up to offset {position} of {high} in {TIMEOUT} s")
-            for msg in consumer.consume(num_messages=100000, timeout=0.1):
+            for msg in next_messages(consumer):
                 if msg.error():
                     raise PeerError(f"checkpoints: {msg.error()}")
                 group, topic, partition, upstream, downstream, _ = decode_checkpoint(msg.key(), msg.value())
@@ -266,17 +275,23 @@ def run_sequential(source: str, target: str, phases: dict):
         phases[name] = round(time.monotonic() - started, 3)
         return value
 
+    # One admin client and one consumer per cluster, used for everything on that cluster.
     src_admin, tgt_admin = admin_client(source), admin_client(target)
-    partitions, tgt_partitions, groups = phase(
-        "discover", lambda: (bench_partitions(src_admin), bench_partitions(tgt_admin), bench_groups(src_admin))
-    )
-    src_committed = phase("committed_source", committed_sequential, src_admin, groups)
-    tgt_committed = phase("committed_target", committed_sequential, tgt_admin, groups)
-    src_ends = phase("end_offsets_source", end_offsets_sequential, source, partitions)
-    tgt_ends = phase("end_offsets_target", end_offsets_sequential, target, tgt_partitions)
-    checkpoints = phase("checkpoints", read_checkpoints, target)
-    src_last = phase("last_records_source", last_records_sequential, source, src_ends)
-    tgt_last = phase("last_records_target", last_records_sequential, target, tgt_ends)
+    src_consumer, tgt_consumer = reader(source), reader(target)
+    try:
+        partitions, tgt_partitions, groups = phase(
+            "discover", lambda: (bench_partitions(src_admin), bench_partitions(tgt_admin), bench_groups(src_admin))
+        )
+        src_committed = phase("committed_source", committed_sequential, src_admin, groups)
+        tgt_committed = phase("committed_target", committed_sequential, tgt_admin, groups)
+        src_ends = phase("end_offsets_source", end_offsets_sequential, src_consumer, partitions)
+        tgt_ends = phase("end_offsets_target", end_offsets_sequential, tgt_consumer, tgt_partitions)
+        checkpoints = phase("checkpoints", read_checkpoints, target)
+        src_last = phase("last_records_source", last_records_sequential, src_consumer, src_ends)
+        tgt_last = phase("last_records_target", last_records_sequential, tgt_consumer, tgt_ends)
+    finally:
+        src_consumer.close()
+        tgt_consumer.close()
     return phase("evaluate", evaluate, groups, src_committed, tgt_committed, src_ends, tgt_ends, checkpoints, src_last, tgt_last)
 
 
@@ -294,11 +309,12 @@ def run_concurrent(source: str, target: str, phases: dict):
         done("checkpoints")
         return value
 
-    # The checkpoint read needs nothing else: it starts first and runs alongside the rest.
-    checkpoints_future = pool.submit(checkpoints_job)
+    # Discovery first (the rest needs its answers), all three requests together; then the
+    # checkpoint read, which needs nothing else, runs alongside everything that follows.
     discovery = [pool.submit(bench_partitions, src_admin), pool.submit(bench_partitions, tgt_admin), pool.submit(bench_groups, src_admin)]
     partitions, tgt_partitions, groups = (f.result() for f in discovery)
     done("discover")
+    checkpoints_future = pool.submit(checkpoints_job)
 
     def ends_and_last_records(admin, bootstrap, parts, name):
         (ends,) = end_offsets_concurrent([admin], parts)
