@@ -20,11 +20,15 @@ On the scenario of scenario.py (P partitions, 2,000 unless given), with confluen
   time with Consumer.get_watermark_offsets (each partition once per cluster, shared by all
   groups: a loop over topics, not over groups x partitions), last records one partition at a
   time (assign it at end - 1, poll the record, next). Phases run one after another.
---mode concurrent: everything in flight at once. All groups' list_consumer_group_offsets
-  futures on both clusters together, one list_offsets call per cluster for all partitions,
-  the last records with one consumer per cluster assigned to all partitions, and the
-  checkpoint read running alongside. Phases overlap; each phase's seconds are from the start
-  of the checks to its completion.
+--mode concurrent: everything in flight at once. After discovery (three requests together):
+  all groups' list_consumer_group_offsets futures on both clusters together, one
+  list_offsets call per cluster for all partitions, the last records with one consumer per
+  cluster assigned to all partitions (each paused once its record is in), and the checkpoint
+  read running alongside. Phases overlap; each phase's seconds are from the start of the
+  checks to its completion.
+
+Both modes use fetch.wait.max.ms = 1 and read the checkpoints with 16 MiB fetches (see
+reader() for why: tansu 0.6.0 sleeps in every Fetch).
 
 Prints one JSON line: mode, seconds per phase, total seconds, and pass/fail counts per check.
 Exits 1 unless every item passes and the item counts are what the scenario defines, so a
@@ -35,7 +39,6 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -169,19 +172,26 @@ def next_messages(consumer: Consumer) -> list:
     return [first] + consumer.consume(num_messages=100000, timeout=0)
 
 
-def poll_until(consumer: Consumer, wanted: dict, deadline_what: str) -> dict:
-    """Consume until every (topic, partition) in `wanted` has given its record at wanted[tp]."""
+def poll_until(consumer: Consumer, wanted: dict, deadline_what: str, pause_done: bool = False) -> dict:
+    """Consume until every (topic, partition) in `wanted` has given its record at wanted[tp].
+
+    pause_done: pause each partition once its record is in, so the next fetches leave it out
+    (tansu answers a fetch in time proportional to the partitions in it, even empty ones)."""
     got = {}
     deadline = time.monotonic() + TIMEOUT
     while len(got) < len(wanted):
         if time.monotonic() > deadline:
             raise PeerError(f"{deadline_what}: {len(wanted) - len(got)} partitions unread after {TIMEOUT} s")
+        done = []
         for msg in next_messages(consumer):
             if msg.error():
                 raise PeerError(f"{deadline_what}: {msg.error()}")
             key = (msg.topic(), msg.partition())
             if wanted.get(key) == msg.offset():
                 got[key] = record_of(msg)
+                done.append(TopicPartition(*key))
+        if pause_done and done:
+            consumer.pause(done)
     return got
 
 
@@ -208,7 +218,7 @@ def last_records_concurrent(bootstrap: str, ends: dict) -> dict:
     wanted = {tp: end - 1 for tp, end in ends.items() if end > 0}
     try:
         consumer.assign([TopicPartition(t, p, offset) for (t, p), offset in wanted.items()])
-        out.update(poll_until(consumer, wanted, "last records"))
+        out.update(poll_until(consumer, wanted, "last records", pause_done=True))
     finally:
         consumer.close()
     return out

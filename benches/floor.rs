@@ -42,7 +42,7 @@ impl Cluster {
             .set("group.id", "__cutover-floor")
             .set("enable.auto.commit", "false")
             .set("enable.partition.eof", "true")
-            .set("fetch.wait.max.ms", "20")
+            .set("fetch.wait.max.ms", "1")
             .set("max.partition.fetch.bytes", "16777216")
             .set("fetch.max.bytes", "134217728")
             .create()
@@ -70,6 +70,9 @@ impl Cluster {
                         .is_some_and(|end| message.offset() + 1 >= *end)
                     {
                         pending.remove(&key);
+                        let mut done = TopicPartitionList::new();
+                        done.add_partition(&key.0, key.1);
+                        let _ = consumer.pause(&done);
                     }
                 }
                 Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) | None => {}

@@ -248,10 +248,12 @@ impl Connection {
             // A range that starts below the log start (retention) reads from the start.
             ("auto.offset.reset", "earliest"),
             ("enable.partition.eof", "true"),
-            ("fetch.wait.max.ms", "20"),
+            // Brokers may hold a fetch up to this long even with data ready (tansu sleeps
+            // through it): the reads here want what is there now.
+            ("fetch.wait.max.ms", "1"),
+            // Large fetches: tansu's (and a busy broker's) cost is per request, not per byte.
             ("max.partition.fetch.bytes", "16777216"),
             ("fetch.max.bytes", "134217728"),
-            ("queued.max.messages.kbytes", "262144"),
         ])?;
         reader
             .assign(&assignment)
@@ -288,6 +290,11 @@ impl Connection {
                     }
                     if message.offset() + 1 >= end {
                         pending.remove(&key);
+                        // Stop fetching a finished partition: later fetches cost the broker
+                        // a scan per partition for nothing.
+                        let mut done = TopicPartitionList::new();
+                        done.add_partition(&key.0, key.1);
+                        let _ = reader.pause(&done);
                     }
                 }
                 Err(rdkafka::error::KafkaError::PartitionEOF(partition)) => {
