@@ -62,7 +62,22 @@ pub fn gather(
     };
     let partitions = selection::partitions(&read, &metadata);
     let end = connection.end_offsets(&partitions)?;
-    let start = connection.start_offsets(&partitions)?;
+    // Start offsets matter only where some group has no commit.
+    let mut uncommitted: std::collections::BTreeSet<TopicPartition> = Default::default();
+    for commits in committed.values() {
+        let have: std::collections::HashSet<(&str, i32)> =
+            commits.iter().map(|c| (c.topic.as_str(), c.partition)).collect();
+        let topics: std::collections::BTreeSet<&str> = commits.iter().map(|c| c.topic.as_str()).collect();
+        for topic in topics {
+            for p in 0..metadata.get(topic).copied().unwrap_or(0) {
+                if !have.contains(&(topic, p)) {
+                    uncommitted.insert((topic.to_string(), p));
+                }
+            }
+        }
+    }
+    let uncommitted: Vec<TopicPartition> = uncommitted.into_iter().collect();
+    let start = connection.start_offsets(&uncommitted)?;
     Ok(Facts {
         committed,
         partition_counts: read
@@ -106,7 +121,7 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role) -> Outcome {
                 let key = (topic.to_string(), partition);
                 let end = facts.end[&key];
                 let committed = by_partition.get(&(topic, partition)).copied();
-                let from = committed.unwrap_or(facts.start[&key]);
+                let from = committed.unwrap_or_else(|| facts.start.get(&key).copied().unwrap_or(0));
                 let lag = end - from;
                 total += lag.max(0);
                 let mut item = Item::new(if lag < 0 || lag as u64 > max_lag {
@@ -168,7 +183,7 @@ pub fn annotate(outcome: &mut Outcome, history: &mut History) {
         };
         history.last_commits.insert(key, (committed, unchanged));
         if lag > 0 && unchanged >= 3 {
-            item.extra.insert("state".into(), "STOP".into());
+            item.extra.insert("state", "STOP".into());
             let reason = item.reason.clone().unwrap_or_default();
             item.reason = Some(format!(
                 "{reason}; STOP: committed offset unchanged for {unchanged} polls while lag remains (consumer stopped?)"

@@ -1,7 +1,7 @@
 //! Check outcomes for people (a comfy-table of items, failing first) and for tools (JSON).
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{ItemStatus, Outcome, Status};
 use crate::runbook::Check;
@@ -54,7 +54,7 @@ pub fn items_table(outcome: &Outcome, width: Option<u16>, all: bool) -> Option<S
         let details: Vec<String> = item
             .extra
             .iter()
-            .filter(|(k, _)| k.as_str() != "output")
+            .filter(|(k, _)| *k != "output")
             .map(|(k, v)| format!("{k}={}", cell(v)))
             .collect();
         let mut reason = item.reason.clone().unwrap_or_default();
@@ -84,15 +84,29 @@ pub fn items_table(outcome: &Outcome, width: Option<u16>, all: bool) -> Option<S
 }
 
 /// One JSON Lines object for a check result, in the `cutover check --json` contract.
-pub fn json_line(step: &str, phase: &str, check: &Check, outcome: &Outcome) -> Value {
-    json!({
-        "type": "check",
-        "step": step,
-        "phase": phase,
-        "kind": check.spec.kind().name(),
-        "cluster": crate::plan::describe::cluster_scope(&check.spec),
-        "status": outcome.status,
-        "summary": outcome.summary,
-        "items": outcome.items,
+pub fn json_line(step: &str, phase: &str, check: &Check, outcome: &Outcome) -> String {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        #[serde(rename = "type")]
+        kind_of_line: &'static str,
+        step: &'a str,
+        phase: &'a str,
+        kind: &'static str,
+        cluster: Option<&'static str>,
+        status: super::Status,
+        summary: &'a str,
+        items: &'a [super::Item],
+    }
+    // Serialized straight from the outcome: no intermediate JSON tree of every item.
+    serde_json::to_string(&Line {
+        kind_of_line: "check",
+        step,
+        phase,
+        kind: check.spec.kind().name(),
+        cluster: crate::plan::describe::cluster_scope(&check.spec),
+        status: outcome.status,
+        summary: &outcome.summary,
+        items: &outcome.items,
     })
+    .expect("check results serialize")
 }

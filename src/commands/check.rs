@@ -72,9 +72,37 @@ pub fn run(path: &Path, options: Options<'_>) -> Exit {
     let mut out = stdout.lock();
     let width = (!std::io::stdout().is_terminal()).then_some(crate::plan::render::DEFAULT_WIDTH);
     let (mut pass, mut fail, mut error) = (0, 0, 0);
-    for (step, phase, check) in selected {
-        let mut state = CheckState::default();
-        let outcome = checks::evaluate(check, runbook, &clusters, &mut state);
+    // Kafka checks are read-only: evaluate them all at once (they share one snapshot of each
+    // cluster), and print in runbook order as results arrive. `command` checks may have side
+    // effects, so they run one after another, in order, on this thread.
+    let (send, receive) = std::sync::mpsc::channel();
+    let mut pending: std::collections::BTreeMap<usize, checks::Outcome> = Default::default();
+    std::thread::scope(|scope| {
+    for (index, (_, _, check)) in selected.iter().enumerate() {
+        if !matches!(check.spec, crate::runbook::CheckSpec::Command { .. }) {
+            let send = send.clone();
+            let clusters = &clusters;
+            scope.spawn(move || {
+                let mut state = CheckState::default();
+                let _ = send.send((index, checks::evaluate(check, runbook, clusters, &mut state)));
+            });
+        }
+    }
+    drop(send);
+    for (index, (step, phase, check)) in selected.iter().enumerate() {
+        let outcome = if matches!(check.spec, crate::runbook::CheckSpec::Command { .. }) {
+            let mut state = CheckState::default();
+            checks::evaluate(check, runbook, &clusters, &mut state)
+        } else {
+            loop {
+                if let Some(outcome) = pending.remove(&index) {
+                    break outcome;
+                }
+                let (done, outcome) = receive.recv().expect("every check thread answers");
+                pending.insert(done, outcome);
+            }
+        };
+        let (step, phase) = (*step, *phase);
         match outcome.status {
             Status::Pass => pass += 1,
             Status::Fail => fail += 1,
@@ -99,6 +127,7 @@ pub fn run(path: &Path, options: Options<'_>) -> Exit {
         let _ = out.write_all(runbook.secrets.redact(&text).as_bytes());
         let _ = out.flush();
     }
+    });
     if options.json {
         let _ = writeln!(
             out,
