@@ -65,9 +65,12 @@ pub fn gather(
     // Start offsets matter only where some group has no commit.
     let mut uncommitted: std::collections::BTreeSet<TopicPartition> = Default::default();
     for commits in committed.values() {
-        let have: std::collections::HashSet<(&str, i32)> =
-            commits.iter().map(|c| (c.topic.as_str(), c.partition)).collect();
-        let topics: std::collections::BTreeSet<&str> = commits.iter().map(|c| c.topic.as_str()).collect();
+        let have: std::collections::HashSet<(&str, i32)> = commits
+            .iter()
+            .map(|c| (c.topic.as_str(), c.partition))
+            .collect();
+        let topics: std::collections::BTreeSet<&str> =
+            commits.iter().map(|c| c.topic.as_str()).collect();
         for topic in topics {
             for p in 0..metadata.get(topic).copied().unwrap_or(0) {
                 if !have.contains(&(topic, p)) {

@@ -78,55 +78,58 @@ pub fn run(path: &Path, options: Options<'_>) -> Exit {
     let (send, receive) = std::sync::mpsc::channel();
     let mut pending: std::collections::BTreeMap<usize, checks::Outcome> = Default::default();
     std::thread::scope(|scope| {
-    for (index, (_, _, check)) in selected.iter().enumerate() {
-        if !matches!(check.spec, crate::runbook::CheckSpec::Command { .. }) {
-            let send = send.clone();
-            let clusters = &clusters;
-            scope.spawn(move || {
+        for (index, (_, _, check)) in selected.iter().enumerate() {
+            if !matches!(check.spec, crate::runbook::CheckSpec::Command { .. }) {
+                let send = send.clone();
+                let clusters = &clusters;
+                scope.spawn(move || {
+                    let mut state = CheckState::default();
+                    let _ = send.send((
+                        index,
+                        checks::evaluate(check, runbook, clusters, &mut state),
+                    ));
+                });
+            }
+        }
+        drop(send);
+        for (index, (step, phase, check)) in selected.iter().enumerate() {
+            let outcome = if matches!(check.spec, crate::runbook::CheckSpec::Command { .. }) {
                 let mut state = CheckState::default();
-                let _ = send.send((index, checks::evaluate(check, runbook, clusters, &mut state)));
-            });
-        }
-    }
-    drop(send);
-    for (index, (step, phase, check)) in selected.iter().enumerate() {
-        let outcome = if matches!(check.spec, crate::runbook::CheckSpec::Command { .. }) {
-            let mut state = CheckState::default();
-            checks::evaluate(check, runbook, &clusters, &mut state)
-        } else {
-            loop {
-                if let Some(outcome) = pending.remove(&index) {
-                    break outcome;
+                checks::evaluate(check, runbook, &clusters, &mut state)
+            } else {
+                loop {
+                    if let Some(outcome) = pending.remove(&index) {
+                        break outcome;
+                    }
+                    let (done, outcome) = receive.recv().expect("every check thread answers");
+                    pending.insert(done, outcome);
                 }
-                let (done, outcome) = receive.recv().expect("every check thread answers");
-                pending.insert(done, outcome);
+            };
+            let (step, phase) = (*step, *phase);
+            match outcome.status {
+                Status::Pass => pass += 1,
+                Status::Fail => fail += 1,
+                Status::Error => error += 1,
             }
-        };
-        let (step, phase) = (*step, *phase);
-        match outcome.status {
-            Status::Pass => pass += 1,
-            Status::Fail => fail += 1,
-            Status::Error => error += 1,
+            let text = if options.json {
+                format!("{}\n", render::json_line(step, phase, check, &outcome))
+            } else {
+                let scope = crate::plan::describe::cluster_scope(&check.spec).unwrap_or("local");
+                let mut text = format!(
+                    "{} {step} {phase} {} ({scope}): {}\n",
+                    render::status_word(outcome.status),
+                    check.spec.kind(),
+                    outcome.summary
+                );
+                if let Some(table) = render::items_table(&outcome, width, options.all) {
+                    text.push_str(&table);
+                    text.push_str("\n\n");
+                }
+                text
+            };
+            let _ = out.write_all(runbook.secrets.redact(&text).as_bytes());
+            let _ = out.flush();
         }
-        let text = if options.json {
-            format!("{}\n", render::json_line(step, phase, check, &outcome))
-        } else {
-            let scope = crate::plan::describe::cluster_scope(&check.spec).unwrap_or("local");
-            let mut text = format!(
-                "{} {step} {phase} {} ({scope}): {}\n",
-                render::status_word(outcome.status),
-                check.spec.kind(),
-                outcome.summary
-            );
-            if let Some(table) = render::items_table(&outcome, width, options.all) {
-                text.push_str(&table);
-                text.push_str("\n\n");
-            }
-            text
-        };
-        let _ = out.write_all(runbook.secrets.redact(&text).as_bytes());
-        let _ = out.flush();
-    }
     });
     if options.json {
         let _ = writeln!(
