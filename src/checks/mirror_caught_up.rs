@@ -31,14 +31,7 @@ pub fn evaluate(
     missing_topics: &[String],
     offsets_preserved: bool,
 ) -> Outcome {
-    let mut items: Vec<Item> = missing_topics
-        .iter()
-        .map(|t| {
-            Item::new(ItemStatus::Fail)
-                .topic(t)
-                .reason("topic missing on target")
-        })
-        .collect();
+    let mut items = Item::missing_topics(missing_topics);
     let mut caught_up = 0u64;
     for p in partitions {
         let item = Item::new(ItemStatus::Pass)

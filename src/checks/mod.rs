@@ -136,6 +136,18 @@ impl Item {
         self
     }
 
+    /// A failing item per target topic that does not exist.
+    pub fn missing_topics(topics: &[String]) -> Vec<Item> {
+        topics
+            .iter()
+            .map(|t| {
+                Item::new(ItemStatus::Fail)
+                    .topic(t)
+                    .reason("topic missing on target")
+            })
+            .collect()
+    }
+
     pub fn field(mut self, name: &'static str, value: impl Into<Value>) -> Item {
         self.extra.insert(name, value.into());
         self

@@ -76,14 +76,7 @@ pub struct PartitionTails {
 }
 
 pub fn evaluate(tails: &[PartitionTails], missing_topics: &[String], records: u32) -> Outcome {
-    let mut items: Vec<Item> = missing_topics
-        .iter()
-        .map(|t| {
-            Item::new(ItemStatus::Fail)
-                .topic(t)
-                .reason("topic missing on target")
-        })
-        .collect();
+    let mut items = Item::missing_topics(missing_topics);
     let mut total_duplicates = 0;
     for tail in tails {
         let item = Item::new(ItemStatus::Pass)

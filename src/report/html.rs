@@ -167,11 +167,7 @@ pub fn render(r: &Report) -> String {
         out.push_str("</table>");
     }
     out.push_str("\n<h2>Actions</h2>");
-    let actions: Vec<_> = r
-        .steps
-        .iter()
-        .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
-        .collect();
+    let actions = r.actions();
     if actions.is_empty() {
         out.push_str("<p class=\"note\">None executed.</p>");
     } else {

@@ -87,11 +87,7 @@ pub fn render(r: &Report) -> String {
     }
 
     out.push_str("\n## Actions\n\n");
-    let actions: Vec<_> = r
-        .steps
-        .iter()
-        .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
-        .collect();
+    let actions = r.actions();
     if actions.is_empty() {
         out.push_str("None executed.\n");
     } else {

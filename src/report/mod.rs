@@ -386,6 +386,16 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
     })
 }
 
+impl Report {
+    /// Every action of the run, with its step, in the order they ran.
+    pub fn actions(&self) -> Vec<(&StepReport, &ActionReport)> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
+            .collect()
+    }
+}
+
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).expect("a report serializes") + "\n"
 }
