@@ -27,6 +27,17 @@ pub enum Alignment {
 /// duplicate from a retried or replayed mirror write and is skipped; anything else that
 /// does not match is a missing or changed record.
 pub fn align(source: &[Record], target: &[Record]) -> Alignment {
+    // Nothing to align from: an empty source tail matches only an empty target tail.
+    if let (true, Some(last)) = (source.is_empty(), target.last()) {
+        return Alignment::Differs {
+            source: 0,
+            target: Some(last.offset),
+            reason: format!(
+                "the source partition is empty but the target holds records (up to offset {})",
+                last.offset
+            ),
+        };
+    }
     let mut seen: HashSet<[u8; 32]> = HashSet::new();
     let mut duplicates = 0;
     let mut j = target.len();
@@ -216,6 +227,24 @@ mod tests {
             Alignment::Match {
                 compared: 4,
                 duplicates: 2
+            }
+        );
+    }
+
+    #[test]
+    fn records_on_target_that_the_source_never_had_fail() {
+        assert!(matches!(
+            align(&[], &records(0, &["x"])),
+            Alignment::Differs {
+                target: Some(0),
+                ..
+            }
+        ));
+        assert_eq!(
+            align(&[], &[]),
+            Alignment::Match {
+                compared: 0,
+                duplicates: 0
             }
         );
     }
