@@ -9,6 +9,7 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, ConsumerContext};
 use rdkafka::error::KafkaError as RdError;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
 use super::native::Handle;
@@ -45,15 +46,32 @@ impl Context {
 }
 
 impl ClientContext for Context {
-    fn log(&self, level: RDKafkaLogLevel, _facility: &str, message: &str) {
-        if (level as i32) <= (RDKafkaLogLevel::Warning as i32) {
-            self.remember(message.to_string());
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        // FAIL lines are connection failures, logged at info level: a broker that closes
+        // the TLS connection after the handshake (no client certificate) says so only there.
+        if (level as i32) <= (RDKafkaLogLevel::Warning as i32) || facility == "FAIL" {
+            self.remember(with_hint(message));
         }
     }
 
     fn error(&self, error: RdError, reason: &str) {
+        // "1/1 brokers are down" says less than the failure that brought them down.
+        let all_down = error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown);
+        if all_down && self.last_error().is_some() {
+            return;
+        }
         self.remember(format!("{error}: {reason}"));
     }
+}
+
+/// librdkafka's words for a TLS peer that hangs up, and what operators should look at.
+fn with_hint(message: &str) -> String {
+    if message.contains("SSL connection closed by peer") && message.contains("APIVERSION_QUERY") {
+        return format!(
+            "{message}: the broker closed the connection right after the TLS handshake; it may require a client certificate (ssl.certificate.location and ssl.key.location) or reject the one given"
+        );
+    }
+    message.to_string()
 }
 
 impl ConsumerContext for Context {}
@@ -94,8 +112,10 @@ impl Connection {
         config
             .set("enable.auto.commit", "false")
             .set("socket.timeout.ms", &millis)
-            .set("log.connection.close", "false");
-        config.set_log_level(RDKafkaLogLevel::Warning);
+            .set("log.connection.close", "true");
+        // Info, not Warning: connection failures (FAIL) are logged at info level. The
+        // context only remembers them; nothing is printed.
+        config.set_log_level(RDKafkaLogLevel::Info);
         let context = Context::default();
         let error = |operation: &str, e: RdError| KafkaError {
             role: cluster.role,

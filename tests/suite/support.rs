@@ -47,12 +47,39 @@ impl Broker {
             call.push("--");
             call.extend_from_slice(args);
         }
-        let vars = brokers_sh(&call);
+        self.restarted(brokers_sh(&call));
+    }
+
+    /// Restart serving TLS on the same port (`--tls`, or `--mtls` to also require a client
+    /// certificate), with other tansu arguments; returns the test CA and client credentials.
+    pub fn restart_tls(&self, mode: &str, args: &[&str]) -> Tls {
+        let mut call = vec!["restart", self.dir.to_str().unwrap(), mode, "--"];
+        call.extend_from_slice(args);
+        let vars = self.restarted(brokers_sh(&call));
+        let var = |key: &str| vars.get(key).cloned().unwrap_or_default();
+        Tls {
+            ca: var("BROKER_CA"),
+            client_cert: var("BROKER_CLIENT_CERT"),
+            client_key: var("BROKER_CLIENT_KEY"),
+            client_key_password: var("BROKER_CLIENT_KEY_PASSWORD"),
+        }
+    }
+
+    fn restarted(&self, vars: HashMap<String, String>) -> HashMap<String, String> {
         assert_eq!(
             vars["BROKER_BOOTSTRAP"], self.bootstrap,
             "a restarted broker keeps its port"
         );
+        vars
     }
+}
+
+/// PEM files of a broker restarted with TLS (client ones empty unless `--mtls`).
+pub struct Tls {
+    pub ca: String,
+    pub client_cert: String,
+    pub client_key: String,
+    pub client_key_password: String,
 }
 
 impl Drop for Broker {
