@@ -3,6 +3,7 @@
 //!
 //! A check that cannot get an answer from a cluster reports `Error`, never `Pass`.
 
+pub mod acls_match;
 pub mod cluster_id;
 pub mod command;
 pub mod group_inactive;
@@ -308,6 +309,7 @@ pub fn evaluate(
         }
         CheckSpec::TopicsMatch { .. } => topics_match::run(&check.spec, runbook, clusters),
         CheckSpec::TailMatch { .. } => tail_match::run(&check.spec, runbook, clusters),
+        CheckSpec::AclsMatch { .. } => acls_match::run(&check.spec, runbook, clusters),
         CheckSpec::Command { run, expect_exit } => {
             Ok(command::run(run, *expect_exit, check.timeout))
         }

@@ -4,7 +4,7 @@ pub mod connection;
 pub mod native;
 
 pub use connection::{Connection, KafkaError};
-pub use native::{Committed, GroupDescription, GroupListing, Member};
+pub use native::{AclBinding, Committed, GroupDescription, GroupListing, Member};
 pub use queries::{Record, TopicPartition, Topics};
 pub mod queries;
 pub mod snapshot;

@@ -1,5 +1,6 @@
 //! The one place that calls librdkafka admin APIs the safe rdkafka wrapper lacks:
-//! ListOffsets, ListConsumerGroups, DescribeConsumerGroups, ListConsumerGroupOffsets.
+//! ListOffsets, ListConsumerGroups, DescribeConsumerGroups, ListConsumerGroupOffsets,
+//! DescribeAcls.
 //!
 //! Every call is batched: one request carries every partition or group (ListConsumerGroupOffsets
 //! takes one group per request in librdkafka, so all of them are issued at once on one queue
@@ -462,6 +463,109 @@ pub fn list_consumer_group_offsets(
                     None => Ok(committed),
                 },
             ));
+        }
+        Ok(out)
+    }
+}
+
+/// One ACL binding as the cluster reports it; the names are librdkafka's, upper case
+/// (TOPIC, GROUP; LITERAL, PREFIXED; READ, WRITE, ALL; ALLOW, DENY).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AclBinding {
+    pub resource: String,
+    pub name: String,
+    pub pattern: String,
+    pub principal: String,
+    pub host: String,
+    pub operation: String,
+    pub permission: String,
+}
+
+/// Why DescribeAcls failed: a cluster without an authorizer says so with its own code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AclsError {
+    SecurityDisabled(String),
+    Other(String),
+}
+
+/// Every ACL binding of the cluster, in one DescribeAcls call (filter: anything).
+pub fn describe_acls(
+    handle: Handle,
+    timeout: Duration,
+) -> std::result::Result<Vec<AclBinding>, AclsError> {
+    use rd::rd_kafka_resp_err_t::*;
+    let other = |e: NativeError| AclsError::Other(e.0);
+    unsafe {
+        let mut errstr = [0 as c_char; 512];
+        let filter = rd::rd_kafka_AclBindingFilter_new(
+            rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_ANY,
+            std::ptr::null(),
+            rd::rd_kafka_ResourcePatternType_t::RD_KAFKA_RESOURCE_PATTERN_ANY,
+            std::ptr::null(),
+            std::ptr::null(),
+            rd::rd_kafka_AclOperation_t::RD_KAFKA_ACL_OPERATION_ANY,
+            rd::rd_kafka_AclPermissionType_t::RD_KAFKA_ACL_PERMISSION_TYPE_ANY,
+            errstr.as_mut_ptr(),
+            errstr.len(),
+        );
+        if filter.is_null() {
+            return Err(AclsError::Other(text(errstr.as_ptr())));
+        }
+        struct Filter(*mut rd::rd_kafka_AclBindingFilter_t);
+        impl Drop for Filter {
+            fn drop(&mut self) {
+                unsafe { rd::rd_kafka_AclBinding_destroy(self.0) }
+            }
+        }
+        let filter = Filter(filter);
+        let queue = new_queue(handle);
+        let options = options(
+            handle,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBEACLS,
+            timeout,
+            0,
+        )
+        .map_err(other)?;
+        rd::rd_kafka_DescribeAcls(handle.0, filter.0, options.0, queue.0);
+        let event = collect(&queue, 1, timeout, "DescribeAcls")
+            .map_err(other)?
+            .remove(0);
+        if let Some(error) = event.error() {
+            let message = format!("DescribeAcls: {error}");
+            return Err(
+                if rd::rd_kafka_event_error(event.0) == RD_KAFKA_RESP_ERR_SECURITY_DISABLED {
+                    AclsError::SecurityDisabled(message)
+                } else {
+                    AclsError::Other(message)
+                },
+            );
+        }
+        let result = rd::rd_kafka_event_DescribeAcls_result(event.0);
+        if result.is_null() {
+            return Err(AclsError::Other("DescribeAcls: unexpected answer".into()));
+        }
+        let mut count = 0usize;
+        let acls = rd::rd_kafka_DescribeAcls_result_acls(result, &mut count);
+        let mut out = Vec::with_capacity(count);
+        for i in 0..count {
+            let acl = *acls.add(i);
+            out.push(AclBinding {
+                resource: text(rd::rd_kafka_ResourceType_name(
+                    rd::rd_kafka_AclBinding_restype(acl),
+                )),
+                name: text(rd::rd_kafka_AclBinding_name(acl)),
+                pattern: text(rd::rd_kafka_ResourcePatternType_name(
+                    rd::rd_kafka_AclBinding_resource_pattern_type(acl),
+                )),
+                principal: text(rd::rd_kafka_AclBinding_principal(acl)),
+                host: text(rd::rd_kafka_AclBinding_host(acl)),
+                operation: text(rd::rd_kafka_AclOperation_name(
+                    rd::rd_kafka_AclBinding_operation(acl),
+                )),
+                permission: text(rd::rd_kafka_AclPermissionType_name(
+                    rd::rd_kafka_AclBinding_permission_type(acl),
+                )),
+            });
         }
         Ok(out)
     }

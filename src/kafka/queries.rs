@@ -127,6 +127,18 @@ impl Connection {
             .map_err(|e| self.error("list groups", e.0))
     }
 
+    /// Every ACL binding of the cluster. A cluster without an authorizer is an error: there
+    /// is nothing to compare, and a pass would say access was checked.
+    pub fn acls(&self) -> Result<Vec<native::AclBinding>, KafkaError> {
+        native::describe_acls(self.handle(), self.timeout).map_err(|e| match e {
+            native::AclsError::SecurityDisabled(message) => self.error(
+                "describe ACLs",
+                format!("{message}: no authorizer is configured on this cluster, so it has no ACLs to compare"),
+            ),
+            native::AclsError::Other(message) => self.error("describe ACLs", message),
+        })
+    }
+
     pub fn describe_groups(
         &self,
         groups: &[String],

@@ -115,6 +115,28 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
             "the last {records} records of every partition of topics {} are identical on both clusters",
             topics(t)
         ),
+        CheckSpec::AclsMatch {
+            topics: t,
+            groups: g,
+            principals,
+        } => {
+            let mut on = Vec::new();
+            if !t.include.is_empty() {
+                on.push(format!("topics {}", topics(t)));
+            }
+            if !g.include.is_empty() {
+                on.push(format!("groups {}", groups(g)));
+            }
+            let of = if principals.is_empty() {
+                String::new()
+            } else {
+                format!(" of {}", principals.join(", "))
+            };
+            format!(
+                "every source ACL binding{of} on {} is in force on target",
+                on.join(" and ")
+            )
+        }
         CheckSpec::Command { run, expect_exit } => {
             format!("`{run}` exits {expect_exit}")
         }

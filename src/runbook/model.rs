@@ -245,11 +245,12 @@ pub enum CheckKind {
     OffsetsTranslated,
     TopicsMatch,
     TailMatch,
+    AclsMatch,
     Command,
 }
 
 impl CheckKind {
-    pub const ALL: [CheckKind; 8] = [
+    pub const ALL: [CheckKind; 9] = [
         CheckKind::LagZero,
         CheckKind::GroupInactive,
         CheckKind::ProducersQuiet,
@@ -257,6 +258,7 @@ impl CheckKind {
         CheckKind::OffsetsTranslated,
         CheckKind::TopicsMatch,
         CheckKind::TailMatch,
+        CheckKind::AclsMatch,
         CheckKind::Command,
     ];
 
@@ -269,6 +271,7 @@ impl CheckKind {
             CheckKind::OffsetsTranslated => "offsets_translated",
             CheckKind::TopicsMatch => "topics_match",
             CheckKind::TailMatch => "tail_match",
+            CheckKind::AclsMatch => "acls_match",
             CheckKind::Command => "command",
         }
     }
@@ -346,6 +349,12 @@ pub enum CheckSpec {
         topics: Selection,
         records: u32,
     },
+    AclsMatch {
+        topics: Selection,
+        groups: Selection,
+        /// Only bindings of these principals (`User:orders-svc`); empty: every principal.
+        principals: Vec<String>,
+    },
     Command {
         run: String,
         expect_exit: i32,
@@ -362,6 +371,7 @@ impl CheckSpec {
             CheckSpec::OffsetsTranslated { .. } => CheckKind::OffsetsTranslated,
             CheckSpec::TopicsMatch { .. } => CheckKind::TopicsMatch,
             CheckSpec::TailMatch { .. } => CheckKind::TailMatch,
+            CheckSpec::AclsMatch { .. } => CheckKind::AclsMatch,
             CheckSpec::Command { .. } => CheckKind::Command,
         }
     }

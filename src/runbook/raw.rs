@@ -117,6 +117,7 @@ pub struct RawCheck {
     pub method: Option<String>,
     pub exact: Option<bool>,
     pub configs: Option<Vec<String>>,
+    pub principals: Option<Vec<String>>,
     pub records: Option<u32>,
     pub run: Option<String>,
     pub expect_exit: Option<i32>,
@@ -141,6 +142,7 @@ impl RawCheck {
         note(self.method.is_some(), "method");
         note(self.exact.is_some(), "exact");
         note(self.configs.is_some(), "configs");
+        note(self.principals.is_some(), "principals");
         note(self.records.is_some(), "records");
         note(self.run.is_some(), "run");
         note(self.expect_exit.is_some(), "expect_exit");

@@ -867,6 +867,26 @@ impl<'a> Validator<'a> {
                 }
                 CheckSpec::TailMatch { topics, records }
             }
+            CheckKind::AclsMatch => {
+                let principals = raw.principals.unwrap_or_default();
+                for (i, principal) in principals.iter().enumerate() {
+                    let valid = principal
+                        .split_once(':')
+                        .is_some_and(|(kind, name)| !kind.is_empty() && !name.is_empty());
+                    if !valid {
+                        let at = index(&field(path, "principals"), i);
+                        self.error(
+                            self.at(&at),
+                            format!("{at}: a principal is TYPE:NAME, e.g. User:orders-svc (got `{principal}`)"),
+                        );
+                    }
+                }
+                CheckSpec::AclsMatch {
+                    topics,
+                    groups,
+                    principals,
+                }
+            }
             CheckKind::Command => {
                 let run = raw.run.unwrap_or_default();
                 if run.trim().is_empty() {
@@ -974,6 +994,13 @@ fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
         ],
         CheckKind::TopicsMatch => &["topics", "exclude_topics", "configs"],
         CheckKind::TailMatch => &["topics", "exclude_topics", "records"],
+        CheckKind::AclsMatch => &[
+            "topics",
+            "exclude_topics",
+            "groups",
+            "exclude_groups",
+            "principals",
+        ],
         CheckKind::Command => &["run", "expect_exit"],
     }
 }

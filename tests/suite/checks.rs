@@ -465,3 +465,27 @@ fn a_cluster_id_mismatch_stops_before_any_check() {
     );
     assert_eq!(out.stdout, "");
 }
+
+/// tansu 0.6.0 answers DescribeAcls with no bindings and keeps nothing CreateAcls sends
+/// (tansu-storage 0.6.0, src/service/describe_acls.rs and create_acls.rs), so against it the
+/// check can only show the request path: both clusters asked, "nothing to copy", and a
+/// target that stops answering is an error. The failing states are unit tests of
+/// `acls_match::evaluate` over fetched bindings.
+#[test]
+fn acls_match_asks_both_clusters_and_a_dead_target_is_an_error() {
+    let s = Scenario::new();
+    s.mirrored("orders", 1, &[(0, numbered(0..3))]);
+    let checks = "          - kind: acls_match\n            groups: [billing]\n            principals: ['User:orders-svc']\n";
+    let (code, lines) = s.check("", checks);
+    assert_eq!(code, 0, "{lines:?}");
+    let summary = lines[0]["summary"].as_str().unwrap();
+    assert!(summary.contains("nothing to copy"), "{summary}");
+
+    s.target.kill();
+    let (code, lines) = s.check("", checks);
+    assert_eq!(code, 3, "{lines:?}");
+    assert_eq!(statuses(&lines), ["error"]);
+    let summary = lines[0]["summary"].as_str().unwrap();
+    assert!(summary.starts_with("target cluster"), "{summary}");
+    assert!(summary.contains("describe ACLs"), "{summary}");
+}

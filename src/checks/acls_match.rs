@@ -1,0 +1,463 @@
+//! `acls_match`: every source ACL binding on the selected topics and groups is in force on
+//! the target, so an app moved to the target is allowed what it was allowed on the source.
+//!
+//! MirrorMaker 2 (`sync.topic.acls.enabled`) copies literal topic ACLs only, never ALLOW
+//! WRITE, and downgrades ALLOW ALL to READ; group ACLs are never copied. The gaps are
+//! predictable, and seed 002 met one: a service user could produce but not consume.
+
+use super::{selection, Clusters, Item, ItemStatus, Outcome};
+use crate::kafka::{AclBinding, KafkaError};
+use crate::runbook::{CheckSpec, Engine, Runbook, Selection};
+
+/// What the check was asked about: the selected source topics and groups, and principals.
+pub struct Scope<'a> {
+    pub topic_selection: &'a Selection,
+    pub group_selection: &'a Selection,
+    /// The selected topics that exist on the source (for prefixed bindings).
+    pub topics: &'a [String],
+    /// The selected groups (for prefixed bindings).
+    pub groups: &'a [String],
+    /// Empty: every principal.
+    pub principals: &'a [String],
+}
+
+impl Scope<'_> {
+    /// Does this source binding govern a selected topic or group?
+    fn governs(&self, binding: &AclBinding) -> bool {
+        if !self.principals.is_empty() && !self.principals.contains(&binding.principal) {
+            return false;
+        }
+        let (selection, names) = match binding.resource.as_str() {
+            "TOPIC" => (self.topic_selection, self.topics),
+            "GROUP" => (self.group_selection, self.groups),
+            _ => return false,
+        };
+        let anything_selected = !selection.include.is_empty();
+        match binding.pattern.as_str() {
+            "LITERAL" if binding.name == "*" => anything_selected,
+            "LITERAL" => selection.matches(&binding.name),
+            "PREFIXED" => names.iter().any(|n| n.starts_with(&binding.name)),
+            _ => false,
+        }
+    }
+}
+
+/// The name a binding's resource has on the target: topics follow `mirror.topic_naming`
+/// (a prefix too: `src.ord` covers `src.orders`), groups keep theirs.
+fn target_name(binding: &AclBinding, rename: &dyn Fn(&str) -> String) -> String {
+    if binding.resource == "TOPIC" && binding.name != "*" {
+        rename(&binding.name)
+    } else {
+        binding.name.clone()
+    }
+}
+
+/// Kafka's implied operations: an ALLOW of READ, WRITE, DELETE or ALTER also allows
+/// DESCRIBE, and ALLOW ALTER_CONFIGS allows DESCRIBE_CONFIGS.
+fn operation_covers(granted: &str, wanted: &str, allow: bool) -> bool {
+    granted == wanted
+        || granted == "ALL"
+        || (allow
+            && ((wanted == "DESCRIBE" && matches!(granted, "READ" | "WRITE" | "DELETE" | "ALTER"))
+                || (wanted == "DESCRIBE_CONFIGS" && granted == "ALTER_CONFIGS")))
+}
+
+/// Does target binding `t` apply to everything source binding `s` (renamed `name`) applies to?
+fn pattern_covers(t: &AclBinding, s: &AclBinding, name: &str) -> bool {
+    match t.pattern.as_str() {
+        "LITERAL" if t.name == "*" => true,
+        "LITERAL" => s.pattern == "LITERAL" && t.name == name,
+        "PREFIXED" => name.starts_with(&t.name) && (s.pattern != "LITERAL" || name != "*"),
+        _ => false,
+    }
+}
+
+fn principal_covers(granted: &str, wanted: &str) -> bool {
+    granted == wanted
+        || granted
+            .strip_suffix(":*")
+            .is_some_and(|kind| wanted.split_once(':').is_some_and(|(k, _)| k == kind))
+}
+
+fn covers(t: &AclBinding, s: &AclBinding, name: &str) -> bool {
+    t.resource == s.resource
+        && t.permission == s.permission
+        && principal_covers(&t.principal, &s.principal)
+        && (t.host == s.host || t.host == "*")
+        && operation_covers(&t.operation, &s.operation, s.permission == "ALLOW")
+        && pattern_covers(t, s, name)
+}
+
+fn describe(b: &AclBinding) -> String {
+    format!(
+        "{} {} for {} from {} on {} {} {}",
+        b.permission, b.operation, b.principal, b.host, b.pattern, b.resource, b.name
+    )
+}
+
+/// Why a source binding is missing on the target, in MirrorMaker 2's terms when it copies.
+fn missing_reason(s: &AclBinding, name: &str, target: &[AclBinding], engine: Engine) -> String {
+    let on = format!("{} {name}", s.resource.to_lowercase());
+    if engine != Engine::Mirrormaker2 {
+        return format!("not in force on target: create {} on {on}", grant(s));
+    }
+    if s.resource == "GROUP" {
+        return format!(
+            "MirrorMaker 2 never copies group ACLs: create {} on target, or consumers of {name} fail with GROUP_AUTHORIZATION_FAILED",
+            grant(s)
+        );
+    }
+    if s.permission == "ALLOW" && s.operation == "WRITE" {
+        return format!(
+            "MirrorMaker 2 never copies ALLOW WRITE: create it on {on} on target before producers move"
+        );
+    }
+    if s.permission == "ALLOW" && s.operation == "ALL" {
+        let downgraded = AclBinding {
+            operation: "READ".into(),
+            ..s.clone()
+        };
+        if target.iter().any(|t| covers(t, &downgraded, name)) {
+            return format!(
+                "MirrorMaker 2 downgrades ALLOW ALL to READ: the target allows {} only READ on {on}; grant ALL (or WRITE) there before producers move",
+                s.principal
+            );
+        }
+    }
+    if s.pattern == "PREFIXED" {
+        return format!(
+            "MirrorMaker 2 copies literal topic ACLs only: create the prefixed {} on target",
+            grant(s)
+        );
+    }
+    format!(
+        "not on target: MirrorMaker 2 copies literal topic ACLs only with sync.topic.acls.enabled=true (every sync.topic.acls.interval.seconds); create {} on {on}",
+        grant(s)
+    )
+}
+
+fn grant(s: &AclBinding) -> String {
+    format!("{} {} for {}", s.permission, s.operation, s.principal)
+}
+
+pub fn evaluate(
+    source: &[AclBinding],
+    target: &[AclBinding],
+    scope: &Scope,
+    rename: &dyn Fn(&str) -> String,
+    engine: Engine,
+) -> Outcome {
+    let governing: Vec<&AclBinding> = source.iter().filter(|b| scope.governs(b)).collect();
+    if governing.is_empty() {
+        return Outcome::from_items(
+            Vec::new(),
+            format!(
+                "no source ACL binding applies to the selected topics and groups ({} binding(s) on source in all): nothing to copy",
+                source.len()
+            ),
+            "ACL bindings",
+        );
+    }
+    let items = governing
+        .iter()
+        .map(|s| {
+            let name = target_name(s, rename);
+            let exact = target.iter().find(|t| {
+                t.resource == s.resource
+                    && t.pattern == s.pattern
+                    && t.name == name
+                    && t.principal == s.principal
+                    && t.host == s.host
+                    && t.operation == s.operation
+                    && t.permission == s.permission
+            });
+            let covering = exact.or_else(|| target.iter().find(|t| covers(t, s, &name)));
+            let mut item = Item::new(ItemStatus::Pass)
+                .field("resource", s.resource.as_str())
+                .field("pattern", s.pattern.as_str())
+                .field("principal", s.principal.as_str())
+                .field("host", s.host.as_str())
+                .values(
+                    format!("{} {}", s.permission, s.operation),
+                    covering.map(|t| format!("{} {}", t.permission, t.operation)),
+                );
+            item = match s.resource.as_str() {
+                "GROUP" => item.group(&name),
+                _ => item.topic(&name).field("source_topic", s.name.as_str()),
+            };
+            match (exact, covering) {
+                (Some(_), _) => item,
+                (None, Some(t)) => item.reason(format!("covered by {}", describe(t))),
+                (None, None) => {
+                    item.status = ItemStatus::Fail;
+                    item.reason(missing_reason(s, &name, target, engine))
+                }
+            }
+        })
+        .collect();
+    Outcome::from_items(
+        items,
+        format!(
+            "{} source ACL binding(s) on the selected topics and groups are in force on target",
+            governing.len()
+        ),
+        "ACL bindings",
+    )
+}
+
+pub fn run(
+    spec: &CheckSpec,
+    runbook: &Runbook,
+    clusters: &Clusters,
+) -> Result<Outcome, KafkaError> {
+    let CheckSpec::AclsMatch {
+        topics,
+        groups,
+        principals,
+    } = spec
+    else {
+        unreachable!("acls_match::run takes an acls_match spec")
+    };
+    let (source_acls, target_acls) = clusters.both(|c| c.acls(), |c| c.acls());
+    let (source_acls, target_acls) = (source_acls?, target_acls?);
+    let topic_names = if topics.include.is_empty() {
+        Vec::new()
+    } else {
+        selection::topics(topics, &clusters.source.topics()?)
+    };
+    // Group names matter only to prefixed group bindings: list groups only for them.
+    let prefixed_groups = source_acls
+        .iter()
+        .any(|b| b.resource == "GROUP" && b.pattern == "PREFIXED");
+    let group_names = if prefixed_groups && !groups.include.is_empty() {
+        selection::groups(groups, &clusters.source)?
+    } else {
+        Vec::new()
+    };
+    let scope = Scope {
+        topic_selection: topics,
+        group_selection: groups,
+        topics: &topic_names,
+        groups: &group_names,
+        principals,
+    };
+    let rename = |topic: &str| runbook.mirror.target_topic(topic);
+    Ok(evaluate(
+        &source_acls,
+        &target_acls,
+        &scope,
+        &rename,
+        runbook.mirror.engine,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::selection::Pattern;
+
+    fn binding(text: &str) -> AclBinding {
+        // "ALLOW READ User:a * TOPIC LITERAL orders"
+        let f: Vec<&str> = text.split(' ').collect();
+        AclBinding {
+            permission: f[0].into(),
+            operation: f[1].into(),
+            principal: f[2].into(),
+            host: f[3].into(),
+            resource: f[4].into(),
+            pattern: f[5].into(),
+            name: f[6].into(),
+        }
+    }
+
+    fn selection(names: &[&str]) -> Selection {
+        Selection {
+            include: names.iter().map(|n| Pattern::new(n).unwrap()).collect(),
+            exclude: Vec::new(),
+        }
+    }
+
+    fn check(source: &[&str], target: &[&str], renamed: bool) -> Outcome {
+        let topics = selection(&["orders", "payments"]);
+        let groups = selection(&["billing"]);
+        let topic_names = vec!["orders".to_string(), "payments".to_string()];
+        let group_names = vec!["billing".to_string()];
+        let scope = Scope {
+            topic_selection: &topics,
+            group_selection: &groups,
+            topics: &topic_names,
+            groups: &group_names,
+            principals: &[],
+        };
+        let source: Vec<AclBinding> = source.iter().map(|t| binding(t)).collect();
+        let target: Vec<AclBinding> = target.iter().map(|t| binding(t)).collect();
+        let rename = |t: &str| {
+            if renamed {
+                format!("src.{t}")
+            } else {
+                t.to_string()
+            }
+        };
+        evaluate(&source, &target, &scope, &rename, Engine::Mirrormaker2)
+    }
+
+    fn reasons(outcome: &Outcome) -> Vec<String> {
+        outcome
+            .items
+            .iter()
+            .filter(|i| i.status == ItemStatus::Fail)
+            .map(|i| i.reason.clone().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn identical_bindings_pass() {
+        let acls = [
+            "ALLOW READ User:app * TOPIC LITERAL orders",
+            "ALLOW READ User:app * GROUP LITERAL billing",
+        ];
+        let outcome = check(&acls, &acls, false);
+        assert_eq!(outcome.status, super::super::Status::Pass);
+        assert_eq!(outcome.items.len(), 2);
+    }
+
+    #[test]
+    fn a_missing_group_acl_fails_naming_mirrormaker_2() {
+        // Seed 002: the service user could produce but not consume.
+        let outcome = check(
+            &[
+                "ALLOW READ User:app * TOPIC LITERAL orders",
+                "ALLOW READ User:app * GROUP LITERAL billing",
+            ],
+            &["ALLOW READ User:app * TOPIC LITERAL orders"],
+            false,
+        );
+        assert_eq!(outcome.status, super::super::Status::Fail);
+        let reasons = reasons(&outcome);
+        assert_eq!(reasons.len(), 1);
+        assert!(
+            reasons[0].contains("never copies group ACLs"),
+            "{reasons:?}"
+        );
+        assert!(reasons[0].contains("GROUP_AUTHORIZATION_FAILED"));
+    }
+
+    #[test]
+    fn write_is_never_copied_and_all_is_downgraded_to_read() {
+        let outcome = check(
+            &[
+                "ALLOW WRITE User:producer * TOPIC LITERAL orders",
+                "ALLOW ALL User:admin * TOPIC LITERAL payments",
+            ],
+            &["ALLOW READ User:admin * TOPIC LITERAL payments"],
+            false,
+        );
+        let reasons = reasons(&outcome);
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons
+            .iter()
+            .any(|r| r.contains("never copies ALLOW WRITE")));
+        assert!(reasons
+            .iter()
+            .any(|r| r.contains("downgrades ALLOW ALL to READ")));
+    }
+
+    #[test]
+    fn prefixed_bindings_are_compared_and_renamed_topics_followed() {
+        let outcome = check(
+            &[
+                "ALLOW READ User:app * TOPIC PREFIXED ord",
+                "ALLOW READ User:app * TOPIC LITERAL payments",
+            ],
+            &["ALLOW READ User:app * TOPIC LITERAL src.payments"],
+            true,
+        );
+        let reasons = reasons(&outcome);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(reasons[0].contains("literal topic ACLs only"));
+        let failed = outcome
+            .items
+            .iter()
+            .find(|i| i.status == ItemStatus::Fail)
+            .unwrap();
+        assert_eq!(failed.topic.as_deref(), Some("src.ord"));
+    }
+
+    #[test]
+    fn broader_target_bindings_cover_narrower_source_ones() {
+        let outcome = check(
+            &[
+                "ALLOW DESCRIBE User:app 10.0.0.1 TOPIC LITERAL orders",
+                "ALLOW READ User:app * TOPIC LITERAL payments",
+                "ALLOW READ User:app * GROUP LITERAL billing",
+            ],
+            &[
+                "ALLOW READ User:app * TOPIC PREFIXED ord",
+                "ALLOW ALL User:* * TOPIC LITERAL *",
+                "ALLOW READ User:app * GROUP PREFIXED bill",
+            ],
+            false,
+        );
+        assert_eq!(outcome.status, super::super::Status::Pass, "{outcome:?}");
+        assert!(outcome.items.iter().all(|i| i
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("covered by")));
+    }
+
+    #[test]
+    fn a_deny_is_not_covered_by_an_allow_and_unselected_resources_are_ignored() {
+        let outcome = check(
+            &[
+                "DENY READ User:intern * TOPIC LITERAL orders",
+                "ALLOW READ User:app * TOPIC LITERAL unrelated",
+                "ALLOW READ User:app * GROUP LITERAL other-group",
+                "ALLOW CREATE User:app * CLUSTER LITERAL kafka-cluster",
+            ],
+            &["ALLOW ALL User:intern * TOPIC LITERAL orders"],
+            false,
+        );
+        assert_eq!(outcome.items.len(), 1, "{outcome:?}");
+        assert_eq!(outcome.status, super::super::Status::Fail);
+    }
+
+    #[test]
+    fn no_governing_binding_passes_and_says_so() {
+        let outcome = check(
+            &["ALLOW READ User:app * TOPIC LITERAL unrelated"],
+            &[],
+            false,
+        );
+        assert_eq!(outcome.status, super::super::Status::Pass);
+        assert!(
+            outcome.summary.contains("nothing to copy"),
+            "{}",
+            outcome.summary
+        );
+    }
+
+    #[test]
+    fn a_principal_filter_limits_the_bindings() {
+        let topics = selection(&["orders"]);
+        let groups = selection(&[]);
+        let scope = Scope {
+            topic_selection: &topics,
+            group_selection: &groups,
+            topics: &["orders".to_string()],
+            groups: &[],
+            principals: &["User:app".to_string()],
+        };
+        let source = vec![
+            binding("ALLOW READ User:app * TOPIC LITERAL orders"),
+            binding("ALLOW READ User:other * TOPIC LITERAL orders"),
+        ];
+        let outcome = evaluate(&source, &[], &scope, &|t: &str| t.to_string(), Engine::None);
+        assert_eq!(outcome.items.len(), 1);
+        assert!(outcome.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("not in force on target"));
+    }
+}
