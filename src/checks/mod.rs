@@ -292,6 +292,44 @@ pub struct CheckState {
     pub lag: lag_zero::History,
 }
 
+/// Evaluate checks as one round, outcomes in the order given. Kafka checks are read-only
+/// and share the round's snapshot, so they run at the same time: a round takes as long as its
+/// slowest check (a dead cluster costs one request timeout, not one per check). `command`
+/// checks may have side effects: they run one after another, in order, on this thread.
+pub fn evaluate_round(
+    checks: &[Check],
+    states: &mut [CheckState],
+    runbook: &Runbook,
+    clusters: &Clusters,
+) -> Vec<Outcome> {
+    let is_command = |check: &Check| matches!(check.spec, CheckSpec::Command { .. });
+    let mut outcomes: Vec<Option<Outcome>> = checks.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let mut running = Vec::new();
+        let mut commands = Vec::new();
+        for ((index, check), state) in checks.iter().enumerate().zip(states.iter_mut()) {
+            if is_command(check) {
+                commands.push((index, check, state));
+            } else {
+                running.push((
+                    index,
+                    scope.spawn(move || evaluate(check, runbook, clusters, state)),
+                ));
+            }
+        }
+        for (index, check, state) in commands {
+            outcomes[index] = Some(evaluate(check, runbook, clusters, state));
+        }
+        for (index, handle) in running {
+            outcomes[index] = Some(handle.join().expect("a check thread panicked"));
+        }
+    });
+    outcomes
+        .into_iter()
+        .map(|o| o.expect("every check evaluated"))
+        .collect()
+}
+
 /// Evaluate one check once. Cluster errors become an `Error` outcome naming the cluster.
 pub fn evaluate(
     check: &Check,

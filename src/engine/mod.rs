@@ -733,9 +733,10 @@ impl Executor<'_> {
         }
         self.clusters.new_round();
         let mut all = true;
-        for check in unit.verifies {
-            let mut state = crate::checks::CheckState::default();
-            let outcome = crate::checks::evaluate(check, self.runbook, self.clusters, &mut state);
+        let mut states: Vec<_> = unit.verifies.iter().map(|_| Default::default()).collect();
+        let outcomes =
+            crate::checks::evaluate_round(unit.verifies, &mut states, self.runbook, self.clusters);
+        for (check, outcome) in unit.verifies.iter().zip(outcomes) {
             self.say(&format!(
                 "  {} {}: {}",
                 render::status_word(outcome.status),

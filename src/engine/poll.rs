@@ -146,11 +146,8 @@ impl Poller<'_> {
         loop {
             self.clusters.new_round();
             let elapsed = started.elapsed();
-            let outcomes: Vec<Outcome> = checks
-                .iter()
-                .zip(states.iter_mut())
-                .map(|(check, state)| checks::evaluate(check, self.runbook, self.clusters, state))
-                .collect();
+            let outcomes: Vec<Outcome> =
+                checks::evaluate_round(checks, &mut states, self.runbook, self.clusters);
             let lines: Vec<String> = checks
                 .iter()
                 .zip(&outcomes)

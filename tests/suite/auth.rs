@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::fixture::{self, numbered};
 use std::path::{Path, PathBuf};
 
-use crate::support::{write, Broker, Outcome, Test, Tls};
+use crate::support::{write, Broker, Test, Tls};
 
 /// A broker with the same data as every other one made here: 10 records in orders/0, and
 /// group billing caught up.
@@ -81,12 +81,26 @@ fn sasl_scram_works_and_a_wrong_password_is_a_named_error() {
         .run();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 
+    expect_source_error(
+        &path,
+        &[
+            ("SOURCE_PASSWORD", "not-the-password"),
+            ("TARGET_PASSWORD", "scram-pass-1"),
+        ],
+        "SASL authentication error",
+        "not-the-password",
+    );
+}
+
+/// `check --json` fails on the source cluster: exit 3 in bounded time, the first check's
+/// summary names the source and contains `words`, and `secret` is printed nowhere.
+fn expect_source_error(path: &Path, env: &[(&str, &str)], words: &str, secret: &str) {
     let started = Instant::now();
-    let out = Test::new()
-        .env("SOURCE_PASSWORD", "not-the-password")
-        .env("TARGET_PASSWORD", "scram-pass-1")
-        .args(["check", path.to_str().unwrap(), "--json"])
-        .run();
+    let mut test = Test::new();
+    for (key, value) in env {
+        test = test.env(key, value);
+    }
+    let out = test.args(["check", path.to_str().unwrap(), "--json"]).run();
     assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
     assert!(
         started.elapsed() < Duration::from_secs(40),
@@ -96,12 +110,9 @@ fn sasl_scram_works_and_a_wrong_password_is_a_named_error() {
     let first: Value = serde_json::from_str(out.stdout.lines().next().unwrap()).unwrap();
     let summary = first["summary"].as_str().unwrap();
     assert!(summary.starts_with("source cluster"), "{summary}");
-    assert!(summary.contains("SASL authentication error"), "{summary}");
+    assert!(summary.contains(words), "{summary}");
     for text in [&out.stdout, &out.stderr] {
-        assert!(
-            !text.contains("not-the-password"),
-            "the password leaked: {text}"
-        );
+        assert!(!text.contains(secret), "a secret leaked: {text}");
     }
 }
 
@@ -120,12 +131,6 @@ fn tls_runbook(dir: &Path, source: &str, target: &str) -> PathBuf {
         "version: 1\nname: tls\nclusters:\n  source: {source}\n  target: {target}\ndefaults:\n  topics: [orders]\n  request_timeout: 3s\n{CHECKS}"
     );
     write(dir, "tls.yaml", &text)
-}
-
-/// The first JSON line's summary: the error of the first check.
-fn first_summary(out: &Outcome) -> String {
-    let first: Value = serde_json::from_str(out.stdout.lines().next().unwrap()).unwrap();
-    first["summary"].as_str().unwrap().to_string()
 }
 
 #[test]
@@ -161,17 +166,11 @@ fn ssl_with_a_client_certificate_works_and_an_untrusted_broker_is_a_named_error(
         &mtls_cluster(&source.bootstrap, &untrusted, "SOURCE_KEY_PASSWORD"),
         &mtls_cluster(&target.bootstrap, &target_tls, "TARGET_KEY_PASSWORD"),
     );
-    let started = Instant::now();
-    let out = Test::new()
-        .env("SOURCE_KEY_PASSWORD", &password)
-        .env("TARGET_KEY_PASSWORD", &password)
-        .args(["check", path.to_str().unwrap(), "--json"])
-        .run();
-    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
-    assert!(started.elapsed() < Duration::from_secs(40));
-    let summary = first_summary(&out);
-    assert!(summary.starts_with("source cluster"), "{summary}");
-    assert!(summary.contains("certificate verify failed"), "{summary}");
+    let passwords = [
+        ("SOURCE_KEY_PASSWORD", password.as_str()),
+        ("TARGET_KEY_PASSWORD", password.as_str()),
+    ];
+    expect_source_error(&path, &passwords, "certificate verify failed", &password);
 
     // No client certificate: the broker (mutual TLS) refuses the handshake.
     let path = tls_runbook(
@@ -182,24 +181,11 @@ fn ssl_with_a_client_certificate_works_and_an_untrusted_broker_is_a_named_error(
         ),
         &mtls_cluster(&target.bootstrap, &target_tls, "TARGET_KEY_PASSWORD"),
     );
-    let started = Instant::now();
-    let out = Test::new()
-        .env("TARGET_KEY_PASSWORD", &password)
-        .args(["check", path.to_str().unwrap(), "--json"])
-        .run();
-    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
-    assert!(started.elapsed() < Duration::from_secs(40));
-    let summary = first_summary(&out);
-    assert!(summary.starts_with("source cluster"), "{summary}");
-    assert!(summary.contains("client certificate"), "{summary}");
-
-    for text in [&out.stdout, &out.stderr] {
-        assert!(!text.contains(&password), "the key password leaked: {text}");
-    }
+    expect_source_error(&path, &passwords, "client certificate", &password);
 }
 
 /// Seed 001's client-sasl-scram.properties, with the truststore as PEM: SASL_SSL with
-/// SCRAM-SHA-512 from a Java properties file, end to end.
+/// SCRAM-SHA-512 from a Java properties file, end to end (`check`, then `run`).
 #[test]
 fn sasl_ssl_scram_from_a_java_properties_file() {
     let source = broker_with_scram_user("src");
@@ -230,21 +216,13 @@ fn sasl_ssl_scram_from_a_java_properties_file() {
         .args(["check", path.to_str().unwrap(), "--json"])
         .run();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // And a whole run: cluster ids, polling, journal.
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", path.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
 
     properties("source.properties", &source_tls.ca, "not-the-password");
-    let started = Instant::now();
-    let out = Test::new()
-        .args(["check", path.to_str().unwrap(), "--json"])
-        .run();
-    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
-    assert!(started.elapsed() < Duration::from_secs(40));
-    let summary = first_summary(&out);
-    assert!(summary.starts_with("source cluster"), "{summary}");
-    assert!(summary.contains("SASL authentication error"), "{summary}");
-    for text in [&out.stdout, &out.stderr] {
-        assert!(
-            !text.contains("not-the-password"),
-            "the password leaked: {text}"
-        );
-    }
+    expect_source_error(&path, &[], "SASL authentication error", "not-the-password");
 }
