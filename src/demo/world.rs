@@ -116,6 +116,25 @@ impl World {
             target.create_topic(topic, count, 1)?;
         }
         target.create_topic(CHECKPOINTS, 1, 1)?;
+        // The platform team smoke-tested the new cluster: a few records per partition that
+        // the source never had. Target offsets therefore run ahead of the source's, as after
+        // a real migration, and only translation (the checkpoints) says where a group resumes.
+        let smoke = producer(&target.bootstrap_servers());
+        for (topic, count) in TOPICS {
+            for p in 0..count {
+                for _ in 0..=p {
+                    smoke
+                        .send(
+                            BaseRecord::to(topic)
+                                .partition(p)
+                                .key("smoke-test")
+                                .payload("{\"smoke\":true}"),
+                        )
+                        .map_err(|(e, _)| e)?;
+                }
+            }
+        }
+        smoke.flush(Duration::from_secs(10))?;
         // History the consumers have not read yet.
         let history = producer(&source.bootstrap_servers());
         for i in 0..HISTORY {
