@@ -334,8 +334,42 @@ fn offsets_translated_by_checkpoints_equal_and_content() {
     checkpoint(&s.target.bootstrap, "shipping", "orders", 0, 35, 35);
     fixture::commit(&s.target.bootstrap, "shipping", &[("orders", 0, 35)]);
     fixture::commit(&s.target.bootstrap, "billing", &[("orders", 1, 10)]);
+    // Anyone can write to the checkpoints topic: a truncated record and garbage are reported
+    // one item per record (partition, offset, why), and the rest still counts.
+    let (key, value) = Checkpoint {
+        group: "billing".into(),
+        topic: "orders".into(),
+        partition: 0,
+        upstream_offset: 40,
+        downstream_offset: 40,
+        metadata: String::new(),
+    }
+    .encode();
+    fixture::produce_bytes(
+        &s.target.bootstrap,
+        "old.checkpoints.internal",
+        0,
+        &[
+            (key[..key.len() - 3].to_vec(), value.clone()),
+            (b"not a checkpoint".to_vec(), value[..5].to_vec()),
+        ],
+    );
     let (code, lines) = s.check(MM2, check);
     assert_eq!((code, statuses(&lines)), (0, vec!["pass"]), "{lines:?}");
+    let skipped: Vec<&Value> = lines[0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("undecodable checkpoint record skipped"))
+        })
+        .collect();
+    assert_eq!(skipped.len(), 2, "{lines:?}");
+    assert!(skipped
+        .iter()
+        .all(|i| i["status"] == "info" && i["offset"].is_i64()));
 
     // The same positions hold by equal offsets and by content.
     let equal = "mirror:\n  engine: offset-preserving";
