@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::admin::AdminClient;
 use rdkafka::client::ClientContext;
@@ -30,17 +30,21 @@ pub struct KafkaError {
 /// say why ("Connect to ... failed: Connection refused", "SASL authentication error").
 #[derive(Clone, Default)]
 pub struct Context {
-    last_error: Arc<Mutex<Option<String>>>,
+    last_error: Arc<Mutex<Option<(Instant, String)>>>,
 }
 
 impl Context {
-    pub fn last_error(&self) -> Option<String> {
-        self.last_error.lock().ok()?.clone()
+    /// librdkafka's last complaint, if it came within `window`: an idle connection closed an
+    /// hour ago says nothing about the request that failed now.
+    pub fn last_error(&self, window: Duration) -> Option<String> {
+        let slot = self.last_error.lock().ok()?;
+        let (at, text) = slot.as_ref()?;
+        (at.elapsed() <= window).then(|| text.clone())
     }
 
     fn remember(&self, text: String) {
         if let Ok(mut slot) = self.last_error.lock() {
-            *slot = Some(text);
+            *slot = Some((Instant::now(), text));
         }
     }
 }
@@ -57,7 +61,7 @@ impl ClientContext for Context {
     fn error(&self, error: RdError, reason: &str) {
         // "1/1 brokers are down" says less than the failure that brought them down.
         let all_down = error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown);
-        if all_down && self.last_error().is_some() {
+        if all_down && self.last_error(Duration::from_secs(60)).is_some() {
             return;
         }
         self.remember(format!("{error}: {reason}"));
@@ -175,7 +179,12 @@ impl Connection {
         if lower.contains("not supported") || lower.contains("unsupported") {
             message = format!("not supported by this cluster: {message}");
         }
-        if let Some(last) = self.context.last_error() {
+        // The failed request waited at most its timeout (twice, with librdkafka's retries
+        // and the wait for the answer): older complaints are about something else.
+        if let Some(last) = self
+            .context
+            .last_error(self.timeout * 2 + Duration::from_secs(5))
+        {
             if !message.contains(&last) {
                 message = format!("{message} (last broker error: {last})");
             }
@@ -186,5 +195,28 @@ impl Connection {
             operation: operation.into(),
             message: self.secrets.redact(&message),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stale_complaint_is_not_blamed_on_a_new_failure() {
+        let context = Context::default();
+        assert_eq!(context.last_error(Duration::from_secs(60)), None);
+        context.remember("Disconnected (after 600000ms in state UP)".into());
+        assert!(context.last_error(Duration::from_secs(60)).is_some());
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(context.last_error(Duration::from_millis(1)), None);
+    }
+
+    #[test]
+    fn a_tls_hang_up_after_the_handshake_points_at_the_client_certificate() {
+        let line = "ssl://127.0.0.1:9094/bootstrap: Disconnected: SSL connection closed by peer (after 0ms in state APIVERSION_QUERY)";
+        assert!(with_hint(line).contains("ssl.certificate.location"));
+        let idle = "ssl://127.0.0.1:9094/1: Disconnected: SSL connection closed by peer (after 600000ms in state UP)";
+        assert_eq!(with_hint(idle), idle);
     }
 }
