@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{selection, Clusters, Item, ItemStatus, Outcome};
 use crate::kafka::{Connection, KafkaError, Record, TopicPartition};
-use crate::mm2::{decode_checkpoint, Checkpoint};
+use crate::mm2::decode_checkpoint;
 use crate::runbook::{CheckSpec, Runbook, TranslationMethod};
 
 /// Checkpoints decoded so far, newest per (group, target topic, partition). Kept between
@@ -14,7 +14,7 @@ use crate::runbook::{CheckSpec, Runbook, TranslationMethod};
 pub struct CheckpointCache {
     topic: String,
     next: HashMap<i32, i64>,
-    pub latest: HashMap<(String, String, i32), Checkpoint>,
+    pub latest: HashMap<(String, String, i32), Translation>,
     /// Records that do not decode, by offset: reported, never fatal.
     pub corrupt: Vec<(i32, i64, String)>,
     pub records_read: u64,
@@ -54,8 +54,12 @@ impl CheckpointCache {
                 }
                 match decode_checkpoint(key, value) {
                     Ok(cp) => {
+                        let translation = Translation {
+                            upstream_offset: cp.upstream_offset,
+                            downstream_offset: cp.downstream_offset,
+                        };
                         self.latest
-                            .insert((cp.group.clone(), cp.topic.clone(), cp.partition), cp);
+                            .insert((cp.group, cp.topic, cp.partition), translation);
                     }
                     Err(e) => self.corrupt.push((tp.1, record.offset, e.0)),
                 }
@@ -66,6 +70,21 @@ impl CheckpointCache {
         }
         Ok(true)
     }
+}
+
+/// What a checkpoint says: the source offset and its translation on the target. (The whole
+/// decoded record is not kept: 100,000 of them held three strings each.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Translation {
+    pub upstream_offset: i64,
+    pub downstream_offset: i64,
+}
+
+/// Digests of the records at committed-1 and committed on each side (method content only).
+#[derive(Debug, Clone, Default)]
+pub struct Neighbours {
+    pub source: (Option<[u8; 32]>, Option<[u8; 32]>),
+    pub target: (Option<[u8; 32]>, Option<[u8; 32]>),
 }
 
 /// One (group, source partition) with a committed source offset, and everything about it.
@@ -79,10 +98,9 @@ pub struct Position {
     pub source_end: i64,
     pub target_committed: Option<i64>,
     pub target_end: Option<i64>,
-    pub checkpoint: Option<Checkpoint>,
-    /// For method content: records at committed-1 and committed on each side.
-    pub source_records: (Option<Record>, Option<Record>),
-    pub target_records: (Option<Record>, Option<Record>),
+    pub checkpoint: Option<Translation>,
+    /// Method content only; boxed, so the other methods' positions stay small.
+    pub neighbours: Option<Box<Neighbours>>,
 }
 
 #[derive(Debug, Default)]
@@ -219,19 +237,16 @@ fn judge(p: &Position, method: TranslationMethod, exact: bool) -> Item {
             if u == 0 && t == 0 {
                 return base.reason("both at the start");
             }
-            let same = |a: &Option<Record>, b: &Option<Record>| match (a, b) {
-                (Some(a), Some(b)) => a.digest == b.digest,
-                (None, None) => true,
-                _ => false,
-            };
-            if !same(&p.source_records.0, &p.target_records.0) {
+            let none = Neighbours::default();
+            let n = p.neighbours.as_deref().unwrap_or(&none);
+            if n.source.0 != n.target.0 {
                 return fail(base, format!(
                     "the record before the committed offset differs (source offset {}, target offset {})",
                     u - 1,
                     t - 1
                 ));
             }
-            if !same(&p.source_records.1, &p.target_records.1) {
+            if n.source.1 != n.target.1 {
                 return fail(base, format!(
                     "the record at the committed offset differs (source offset {u}, target offset {t})"
                 ));
@@ -360,7 +375,7 @@ pub fn run(
                 checkpoint: cache
                     .latest
                     .get(&(group.clone(), target_topic.clone(), c.partition))
-                    .cloned(),
+                    .copied(),
                 ..Position::default()
             });
         }
@@ -432,16 +447,23 @@ fn read_neighbours(positions: &mut [Position], clusters: &Clusters) -> Result<()
         |c| c.read_ranges(&flatten(target_ranges)),
     );
     let (source, target) = (source?, target?);
-    let at = |records: Option<&Vec<Record>>, offset: i64| -> Option<Record> {
-        records?.iter().find(|r| r.offset == offset).cloned()
+    let at = |records: Option<&Vec<Record>>, offset: i64| -> Option<[u8; 32]> {
+        records?
+            .iter()
+            .find(|r| r.offset == offset)
+            .map(|r| r.digest)
     };
     for p in positions.iter_mut() {
         let s = source.get(&(p.source_topic.clone(), p.partition));
-        p.source_records = (at(s, p.source_committed - 1), at(s, p.source_committed));
+        let mut n = Neighbours {
+            source: (at(s, p.source_committed - 1), at(s, p.source_committed)),
+            ..Neighbours::default()
+        };
         if let Some(t) = p.target_committed {
             let r = target.get(&(p.target_topic.clone(), p.partition));
-            p.target_records = (at(r, t - 1), at(r, t));
+            n.target = (at(r, t - 1), at(r, t));
         }
+        p.neighbours = Some(Box::new(n));
     }
     Ok(())
 }
@@ -467,13 +489,9 @@ mod tests {
             source_end,
             target_committed: t,
             target_end: Some(target_end),
-            checkpoint: cp.map(|(up, down)| Checkpoint {
-                group: "billing".into(),
-                topic: "orders".into(),
-                partition: 0,
+            checkpoint: cp.map(|(up, down)| Translation {
                 upstream_offset: up,
                 downstream_offset: down,
-                metadata: String::new(),
             }),
             ..Position::default()
         }

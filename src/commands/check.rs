@@ -69,7 +69,8 @@ pub fn run(path: &Path, options: Options<'_>) -> Exit {
         .collect();
 
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Buffered: a JSON line is written item by item; flushed after each check.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let width = (!std::io::stdout().is_terminal()).then_some(crate::plan::render::DEFAULT_WIDTH);
     let (mut pass, mut fail, mut error) = (0, 0, 0);
     // Kafka checks are read-only: evaluate them all at once (they share one snapshot of each
@@ -111,9 +112,13 @@ pub fn run(path: &Path, options: Options<'_>) -> Exit {
                 Status::Fail => fail += 1,
                 Status::Error => error += 1,
             }
-            let text = if options.json {
-                format!("{}\n", render::json_line(step, phase, check, &outcome))
-            } else {
+            if options.json {
+                let redact = |text: &str| runbook.secrets.redact(text);
+                let _ = render::write_json_line(&mut out, step, phase, check, &outcome, &redact);
+                let _ = out.flush();
+                continue;
+            }
+            let text = {
                 let scope = crate::plan::describe::cluster_scope(&check.spec).unwrap_or("local");
                 let mut text = format!(
                     "{} {step} {phase} {} ({scope}): {}\n",
