@@ -115,10 +115,7 @@ impl Plan {
                     role,
                     bootstrap: cluster.bootstrap.shown.clone(),
                     expected_cluster_id: cluster.cluster_id.as_ref().map(|id| id.shown.clone()),
-                    properties_file: cluster
-                        .properties_file
-                        .as_ref()
-                        .map(|p| p.display().to_string()),
+                    properties_file: cluster.properties_file.as_ref().map(|p| p.shown.clone()),
                 }
             })
             .collect();

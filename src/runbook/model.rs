@@ -110,8 +110,9 @@ pub struct Cluster {
     pub role: Role,
     pub bootstrap: Setting,
     pub cluster_id: Option<Setting>,
-    /// The properties file, resolved against the runbook's directory.
-    pub properties_file: Option<PathBuf>,
+    /// The properties file, resolved against the runbook's directory: `value` is the path
+    /// read, `shown` the path as written (a `${VAR}` stays a reference).
+    pub properties_file: Option<Setting>,
     /// Client properties in librdkafka names: the file's, then the runbook's on top.
     pub properties: BTreeMap<String, Property>,
 }

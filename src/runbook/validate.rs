@@ -224,7 +224,11 @@ impl<'a> Validator<'a> {
             if let Some(setting) = self.setting(file, &file_path) {
                 let resolved = self.base_dir.join(&setting.value);
                 self.read_properties_file(&resolved, &file_path, &runbook_keys, &mut properties);
-                properties_file = Some(resolved);
+                properties_file = Some(Setting {
+                    value: resolved.display().to_string(),
+                    shown: self.base_dir.join(&setting.shown).display().to_string(),
+                    secret: setting.secret,
+                });
             }
         }
         for (key, value) in raw.properties {

@@ -231,6 +231,36 @@ fn validation_errors_mask_interpolated_values() {
     assert!(runbook.exists());
 }
 
+/// The plan names a properties file whose path is interpolated as written, not as `***`.
+#[test]
+fn the_plan_shows_an_interpolated_properties_path_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    write(
+        &dir.path().join("conf"),
+        &format!("{SECRET}.properties"),
+        "security.protocol=PLAINTEXT\n",
+    );
+    write(
+        dir.path(),
+        "plan.yaml",
+        "version: 1\nname: x\nclusters:\n  source:\n    bootstrap: 'a:1'\n    properties_file: conf/${CUTOVER_TEST_SECRET}.properties\n  target: { bootstrap: 'b:1' }\ntiers:\n  - name: t\n    steps:\n      - id: s\n        instructions: x\n",
+    );
+    let out = Test::new()
+        .current_dir(dir.path())
+        .env("CUTOVER_TEST_SECRET", SECRET)
+        .args(["plan", "plan.yaml"])
+        .run()
+        .expect_code(0);
+    assert!(
+        out.stdout
+            .contains("properties from ./conf/${CUTOVER_TEST_SECRET}.properties"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(SECRET) && !out.stderr.contains(SECRET));
+}
+
 /// A 1-character password would turn every `e` of the output into `***` if it were replaced
 /// everywhere: it is not printed where settings are shown, validation warns that it is not
 /// masked inside other text, and the rest of the output is intact.
