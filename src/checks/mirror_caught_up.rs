@@ -103,8 +103,7 @@ pub fn run(
     let CheckSpec::MirrorCaughtUp { topics } = spec else {
         unreachable!("mirror_caught_up::run takes a mirror_caught_up spec")
     };
-    let (source_topics, target_topics) = clusters.both(|c| c.topics(), |c| c.topics());
-    let (source_topics, target_topics) = (source_topics?, target_topics?);
+    let (source_topics, target_topics) = clusters.topics()?;
     let pairs = selection::Pairs::new(runbook, topics, &source_topics, &target_topics);
     let (source_partitions, target_partitions) =
         (pairs.source_partitions(), pairs.target_partitions());

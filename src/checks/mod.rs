@@ -19,7 +19,7 @@ pub mod topics_match;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::kafka::{Connection, KafkaError};
+use crate::kafka::{Connection, KafkaError, Topics};
 use crate::runbook::{Check, CheckSpec, Role, Runbook};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -274,6 +274,12 @@ impl Clusters {
             let source = on_source(&self.source);
             (source, target.join().expect("a query thread panicked"))
         })
+    }
+
+    /// Both clusters' topics and partition counts (this round's), asked at the same time.
+    pub fn topics(&self) -> Result<(Topics, Topics), KafkaError> {
+        let (source, target) = self.both(|c| c.topics(), |c| c.topics());
+        Ok((source?, target?))
     }
 
     pub fn get(&self, role: Role) -> &Connection {

@@ -149,8 +149,7 @@ pub fn run(
         unreachable!("tail_match::run takes a tail_match spec")
     };
     let n = i64::from(*records);
-    let (source_topics, target_topics) = clusters.both(|c| c.topics(), |c| c.topics());
-    let (source_topics, target_topics) = (source_topics?, target_topics?);
+    let (source_topics, target_topics) = clusters.topics()?;
     let pairs = selection::Pairs::new(runbook, topics, &source_topics, &target_topics);
     let (source_partitions, target_partitions) =
         (pairs.source_partitions(), pairs.target_partitions());

@@ -134,8 +134,7 @@ pub fn run(
     let CheckSpec::TopicsMatch { topics, configs } = spec else {
         unreachable!("topics_match::run takes a topics_match spec")
     };
-    let (source_topics, target_topics) = clusters.both(|c| c.topics(), |c| c.topics());
-    let (source_topics, target_topics) = (source_topics?, target_topics?);
+    let (source_topics, target_topics) = clusters.topics()?;
     let names = selection::topics(topics, &source_topics);
     let pairs = selection::mapped(runbook, &names);
     let present: Vec<String> = pairs

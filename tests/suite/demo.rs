@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::Test;
+use crate::support::{journal_events, Test};
 
 #[test]
 fn the_demo_runs_unattended_to_a_report_with_every_step_done() {
@@ -40,15 +40,8 @@ fn the_demo_runs_unattended_to_a_report_with_every_step_done() {
     );
     // The target was smoke-tested before the mirror ran: its offsets run ahead, so the groups
     // resume at translated offsets, not equal ones.
-    let journal = std::fs::read_dir(demo_dir.join(".cutover/runs"))
-        .unwrap()
-        .map(|e| e.unwrap().path().join("journal.jsonl"))
-        .next()
-        .unwrap();
-    let translated: Vec<(i64, i64)> = std::fs::read_to_string(journal)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let translated: Vec<(i64, i64)> = journal_events(&demo_dir)
+        .into_iter()
         .filter(|e| e["kind"] == "offsets_translated" && e["status"] == "pass")
         .flat_map(|e| e["items"].as_array().cloned().unwrap_or_default())
         .filter_map(|i| Some((i["source"].as_i64()?, i["target"].as_i64()?)))

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::fixture::{self, numbered};
-use crate::support::{appending_runbook, write, Broker, Test};
+use crate::support::{appending_runbook, assert_finished, journal_events, write, Broker, Test};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
@@ -23,17 +23,6 @@ fn journal_path(dir: &Path) -> PathBuf {
         .unwrap_or_default();
     assert_eq!(runs.len(), 1, "one run expected: {runs:?}");
     runs[0].join("journal.jsonl")
-}
-
-/// The journal's complete lines, parsed (a line being written is left out).
-fn events(dir: &Path) -> Vec<Value> {
-    if !dir.join(".cutover/runs").exists() {
-        return Vec::new();
-    }
-    read(&journal_path(dir))
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
 }
 
 fn checks(events: &[Value]) -> Vec<&Value> {
@@ -101,7 +90,7 @@ fn wait_for(
 ) -> Vec<Value> {
     let started = Instant::now();
     loop {
-        let events = events(dir);
+        let events = journal_events(dir);
         if done(&events) {
             return events;
         }
@@ -241,7 +230,7 @@ fn a_broker_killed_mid_poll_is_an_error_until_it_returns_then_the_check_passes()
     fixture::commit(&source.bootstrap, "billing", &[("orders", 0, 30)]);
     let code = run.wait(Duration::from_secs(40));
     assert_eq!(code, 0, "{}", run.stderr());
-    let all = events(dir);
+    let all = journal_events(dir);
     let last_check = *checks(&all).last().unwrap();
     assert_eq!(last_check["status"], "pass", "{last_check}");
     assert!(all
@@ -338,7 +327,7 @@ fn an_unreachable_bootstrap_is_exit_3_for_check_and_run_in_bounded_time() {
         "{}",
         out.stderr
     );
-    let all = events(dir);
+    let all = journal_events(dir);
     let polled = checks(&all);
     assert!(polled.len() >= 4, "{all:?}");
     assert!(polled.iter().all(|c| c["status"] == "error"), "{all:?}");
@@ -385,7 +374,7 @@ fn crashed_after_two_acted(dir: &Path) -> PathBuf {
         .args(["run", runbook.to_str().unwrap(), "--yes"])
         .run();
     assert_eq!(out.code, -1, "the test hook aborts the run: {}", out.stderr);
-    let all = events(dir);
+    let all = journal_events(dir);
     assert_eq!(all.len(), 11);
     let last = all.last().unwrap();
     assert_eq!(
@@ -444,23 +433,14 @@ fn a_torn_last_journal_line_is_ignored_with_a_warning_and_resume_completes() {
             number + 1
         );
     }
-    let all = events(dir);
+    let all = journal_events(dir);
     assert!(
         all.iter()
             .any(|e| e["event"] == "decision" && e["step"] == "two" && e["choice"] == "mark-done"),
         "{all:?}"
     );
     assert_eq!(all.last().unwrap()["event"], "run_finished");
-    let status = Test::new()
-        .current_dir(dir)
-        .args(["status"])
-        .run()
-        .expect_code(0);
-    assert!(
-        status.stdout.contains("state:   finished"),
-        "{}",
-        status.stdout
-    );
+    assert_finished(dir);
 }
 
 /// (b) Damage before the last line is not a crash artefact: resume refuses, naming the
@@ -620,7 +600,7 @@ fn actions_receive_runbook_values_only_as_environment_variables() {
             "the tier name ran as shell: {file}"
         );
     }
-    let all = events(dir);
+    let all = journal_events(dir);
     assert!(all
         .iter()
         .any(|e| e["event"] == "step_started" && e["tier"] == tier));

@@ -9,7 +9,7 @@ use cutover::runbook::{Role, Secrets};
 
 use crate::fixture::{self, numbered};
 use crate::kafka::cluster;
-use crate::support::{lines, Broker, Test};
+use crate::support::{journals, lines, Broker, Test};
 
 struct World {
     source: Broker,
@@ -59,23 +59,6 @@ fn runbook(w: &World) -> PathBuf {
     let path = w.dir.path().join("runbook.yaml");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn journals(dir: &Path) -> Vec<Vec<serde_json::Value>> {
-    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir.join(".cutover/runs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    runs.sort();
-    runs.iter()
-        .map(|run| {
-            std::fs::read_to_string(run.join("journal.jsonl"))
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect()
-        })
-        .collect()
 }
 
 #[test]

@@ -6,17 +6,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::fixture::{self, numbered};
-use crate::support::{appending_runbook, lines, write, Broker, Test};
-
-fn journal_events(dir: &Path) -> Vec<serde_json::Value> {
-    let runs = dir.join(".cutover/runs");
-    let mut all = Vec::new();
-    for run in std::fs::read_dir(runs).unwrap() {
-        let text = std::fs::read_to_string(run.unwrap().path().join("journal.jsonl")).unwrap();
-        all.extend(text.lines().filter_map(|l| serde_json::from_str(l).ok()));
-    }
-    all
-}
+use crate::support::{
+    appending_runbook, assert_finished, journal_events, lines, write, Broker, Test,
+};
 
 #[test]
 fn without_a_terminal_a_run_needs_yes_and_with_it_completes() {
@@ -38,16 +30,7 @@ fn without_a_terminal_a_run_needs_yes_and_with_it_completes() {
         .run()
         .expect_code(0);
     assert_eq!(lines(&dir.path().join("out.txt")), ["one", "two", "three"]);
-    let status = Test::new()
-        .current_dir(dir.path())
-        .args(["status"])
-        .run()
-        .expect_code(0);
-    assert!(
-        status.stdout.contains("state:   finished"),
-        "{}",
-        status.stdout
-    );
+    assert_finished(dir.path());
 }
 
 /// kill -9 after each journal event in turn, then `resume --yes` (deciding an in-doubt

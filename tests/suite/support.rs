@@ -190,6 +190,43 @@ impl Outcome {
     }
 }
 
+/// The journal of every run under `dir/.cutover`, oldest run first, complete lines parsed (a
+/// line being written is left out); none when no run started.
+pub fn journals(dir: &Path) -> Vec<Vec<serde_json::Value>> {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir.join(".cutover/runs"))
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    runs.sort();
+    runs.iter()
+        .map(|run| {
+            std::fs::read_to_string(run.join("journal.jsonl"))
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect()
+        })
+        .collect()
+}
+
+/// Every journal event of every run under `dir/.cutover`.
+pub fn journal_events(dir: &Path) -> Vec<serde_json::Value> {
+    journals(dir).into_iter().flatten().collect()
+}
+
+/// `cutover status` in `dir` says the newest run finished.
+pub fn assert_finished(dir: &Path) {
+    let status = Test::new()
+        .current_dir(dir)
+        .args(["status"])
+        .run()
+        .expect_code(0);
+    assert!(
+        status.stdout.contains("state:   finished"),
+        "{}",
+        status.stdout
+    );
+}
+
 /// Write `text` to `dir/name` and return the path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
