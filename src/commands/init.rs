@@ -35,10 +35,7 @@ pub fn run(args: Args<'_>) -> Exit {
     for w in &generated.warnings {
         match w.origin.line {
             Some(line) => eprintln!("{file}:{line}: warning: {}", w.message),
-            None => eprintln!(
-                "{file}: warning: {} (MirrorMaker 2's default)",
-                w.message
-            ),
+            None => eprintln!("{file}: warning: {} (MirrorMaker 2's default)", w.message),
         }
     }
     match args.output {

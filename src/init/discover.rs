@@ -62,7 +62,11 @@ pub fn discover(runbook: &Runbook, filters: &Filters<'_>) -> Result<Discovered, 
     } else {
         connection.fetch_committed(&groups)?
     };
-    Ok(select(&topics.keys().cloned().collect::<Vec<_>>(), &committed, filters))
+    Ok(select(
+        &topics.keys().cloned().collect::<Vec<_>>(),
+        &committed,
+        filters,
+    ))
 }
 
 /// The pure part: which topics and groups the filters select, given what the cluster has.
@@ -120,7 +124,9 @@ mod tests {
     use crate::kafka::Committed;
 
     fn compiled(value: &str) -> Compiled {
-        Filter::parse(value, Origin::line(1, "x")).compile("f").unwrap()
+        Filter::parse(value, Origin::line(1, "x"))
+            .compile("f")
+            .unwrap()
     }
 
     #[test]
@@ -140,13 +146,26 @@ mod tests {
             separator: ".".into(),
         };
         let topics: Vec<String> = [
-            "orders", "orders.eu", "orders.replica", "payments", "audit", "__consumer_offsets",
-            "orders-internal", "heartbeats", "orders.x.heartbeats",
+            "orders",
+            "orders.eu",
+            "orders.replica",
+            "payments",
+            "audit",
+            "__consumer_offsets",
+            "orders-internal",
+            "heartbeats",
+            "orders.x.heartbeats",
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let commit = |topic: &str| vec![Committed { topic: topic.into(), partition: 0, offset: 1 }];
+        let commit = |topic: &str| {
+            vec![Committed {
+                topic: topic.into(),
+                partition: 0,
+                offset: 1,
+            }]
+        };
         let committed = [
             ("billing", commit("orders")),
             ("batch-nightly", commit("payments")),

@@ -85,7 +85,10 @@ impl Filter {
                     .map_err(|e| {
                         let text = e.to_string();
                         let why = text.rsplit("error: ").next().unwrap_or(&text);
-                        format!("`{entry}` is beyond the runbook's regular expressions ({})", one_line(why))
+                        format!(
+                            "`{entry}` is beyond the runbook's regular expressions ({})",
+                            one_line(why)
+                        )
                     })
             })
             .collect();
@@ -104,6 +107,7 @@ impl Filter {
 }
 
 /// A compiled filter.
+#[derive(Debug)]
 pub struct Compiled {
     /// None: the list is empty and matches nothing.
     matcher: Option<fancy_regex::Regex>,
@@ -180,7 +184,9 @@ mod tests {
 
     #[test]
     fn a_bad_filter_is_an_error_at_its_line() {
-        let err = filter("orders, pay(ments").compile("mm2.properties").unwrap_err();
+        let err = filter("orders, pay(ments")
+            .compile("mm2.properties")
+            .unwrap_err();
         let text = err.to_string();
         assert!(
             text.starts_with("mm2.properties:7: error: topics: the regular expression `pay(ments` does not compile"),

@@ -53,7 +53,8 @@ pub fn generate(path: &Path, options: &Options) -> Result<Generated, InitError> 
             ));
         }
     }
-    let mut warnings = warnings::static_warnings(flow, interval, DRAIN_TIMEOUT_SECS);
+    let mut warnings =
+        warnings::static_warnings(flow, interval, DRAIN_TIMEOUT_SECS, options.discover);
     let separator = flow.source_policy.separator().to_string();
     let filters = Filters {
         topics: &compiled.topics,
@@ -152,7 +153,8 @@ fn topic_selection(
         found.is_some(),
         &mut include_comments,
     )?;
-    let never = "MirrorMaker 2 never replicates internal topics (ReplicationPolicy.isInternalTopic)";
+    let never =
+        "MirrorMaker 2 never replicates internal topics (ReplicationPolicy.isInternalTopic)";
     let heartbeats = "heartbeats are replicated under another name: never compared";
     let sep = regex::escape(separator);
     let written = c.topics_exclude.runbook.is_ok();
@@ -164,7 +166,11 @@ fn topic_selection(
             never,
             vec!["x.internal".to_string(), "x-internal".to_string()],
         ),
-        ("heartbeats".to_string(), heartbeats, vec!["heartbeats".to_string()]),
+        (
+            "heartbeats".to_string(),
+            heartbeats,
+            vec!["heartbeats".to_string()],
+        ),
         (
             format!(".*{sep}heartbeats"),
             heartbeats,

@@ -12,7 +12,8 @@ use super::Sourced;
 
 pub const DEFAULT_POLICY: &str = "org.apache.kafka.connect.mirror.DefaultReplicationPolicy";
 pub const IDENTITY_POLICY: &str = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy";
-pub const STRIMZI_IDENTITY_POLICY: &str = "io.strimzi.kafka.connect.mirror.IdentityReplicationPolicy";
+pub const STRIMZI_IDENTITY_POLICY: &str =
+    "io.strimzi.kafka.connect.mirror.IdentityReplicationPolicy";
 
 pub const CLASS: &str = "replication.policy.class";
 pub const SEPARATOR: &str = "replication.policy.separator";

@@ -81,7 +81,8 @@ pub fn read(file: &str, text: &str) -> Result<Setup, InitError> {
                     ))
                 }
             }
-            let alias = |a: &str| Sourced::new(a.to_string(), Origin::line(clusters_line, "clusters"));
+            let alias =
+                |a: &str| Sourced::new(a.to_string(), Origin::line(clusters_line, "clusters"));
             flows.push(config.flow(alias(source), alias(target), enabled.line)?);
         }
     }

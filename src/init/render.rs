@@ -202,7 +202,12 @@ fn mirror(o: &mut String, input: &Input<'_>) {
         cp.class.value.trim().rsplit('.').next().unwrap_or("")
     );
     if let Some(s) = &cp.separator {
-        let _ = write!(why, ", separator `{}` ({})", s.value, s.origin.describe(cited));
+        let _ = write!(
+            why,
+            ", separator `{}` ({})",
+            s.value,
+            s.origin.describe(cited)
+        );
     }
     if let Some(flag) = &cp.internal_separator {
         let _ = write!(
@@ -283,7 +288,10 @@ fn tiers(o: &mut String, input: &Input<'_>) {
     };
 
     let _ = writeln!(o, "tiers:");
-    let _ = writeln!(o, "  # Stop the workload on the source and let the consumers finish.");
+    let _ = writeln!(
+        o,
+        "  # Stop the workload on the source and let the consumers finish."
+    );
     let _ = writeln!(o, "  - name: source");
     let _ = writeln!(o, "    steps:");
     step(o, "stop-producers", &format!("Stop the producers on {source}"), &format!(
@@ -305,7 +313,10 @@ fn tiers(o: &mut String, input: &Input<'_>) {
     let _ = writeln!(o, "            cluster: source");
 
     let _ = writeln!(o);
-    let _ = writeln!(o, "  # Prove that {target} holds what {source} had, and that the groups are positioned.");
+    let _ = writeln!(
+        o,
+        "  # Prove that {target} holds what {source} had, and that the groups are positioned."
+    );
     let _ = writeln!(o, "  - name: mirror");
     let _ = writeln!(o, "    steps:");
     if !synced {
@@ -325,13 +336,22 @@ fn tiers(o: &mut String, input: &Input<'_>) {
     if synced {
         offsets_check(o);
     }
-    let _ = writeln!(o, "          # MirrorMaker 2 never copies min.insync.replicas and message.timestamp.type.");
+    let _ = writeln!(
+        o,
+        "          # MirrorMaker 2 never copies min.insync.replicas and message.timestamp.type."
+    );
     let _ = writeln!(o, "          - kind: topics_match");
-    let _ = writeln!(o, "            configs: [retention.ms, retention.bytes, cleanup.policy, max.message.bytes]");
+    let _ = writeln!(
+        o,
+        "            configs: [retention.ms, retention.bytes, cleanup.policy, max.message.bytes]"
+    );
     let _ = writeln!(o, "          - kind: acls_match");
 
     let _ = writeln!(o);
-    let _ = writeln!(o, "  # Move the workload to {target}: dam first, then producers, then consumers.");
+    let _ = writeln!(
+        o,
+        "  # Move the workload to {target}: dam first, then producers, then consumers."
+    );
     let _ = writeln!(o, "  - name: target");
     let _ = writeln!(o, "    steps:");
     step(o, "close-dam-on-target", &format!("Make sure no consumer runs on {target} yet"), &format!(
@@ -342,7 +362,11 @@ fn tiers(o: &mut String, input: &Input<'_>) {
     step(o, "move-producers", &format!("Start the producers on {target}"), &format!(
         "EDIT: point the producers at {target} and start them. From here on records are written to {target} only: MirrorMaker 2 copies {source}->{target}, so a rollback loses them unless a reverse mirror is set up first. On rollback (manual): stop them on {target} and start them on {source}."));
     let _ = writeln!(o, "        point_of_no_return: true");
-    let _ = writeln!(o, "        confirm: {}", quote(&format!("The producers write to {target} without errors?")));
+    let _ = writeln!(
+        o,
+        "        confirm: {}",
+        quote(&format!("The producers write to {target} without errors?"))
+    );
     let _ = writeln!(o, "        verifies:");
     let _ = writeln!(o, "          # Nothing writes to {source} any more.");
     let _ = writeln!(o, "          - kind: producers_quiet");

@@ -51,11 +51,7 @@ pub struct JavaSetting {
 /// Translate the Java client security settings of one cluster (`get` looks a key up after
 /// MirrorMaker 2's rules: `alias.key`, then the top-level `key`). `role` is SOURCE or TARGET,
 /// the prefix of the variables; `file` is the name comments cite.
-pub fn from_java(
-    role: &str,
-    file: &str,
-    get: &dyn Fn(&str) -> Option<JavaSetting>,
-) -> Translated {
+pub fn from_java(role: &str, file: &str, get: &dyn Fn(&str) -> Option<JavaSetting>) -> Translated {
     let mut out = Translated::default();
     let from = |s: &JavaSetting| s.origin.describe(file);
     if let Some(s) = get("security.protocol") {
@@ -111,7 +107,10 @@ pub fn from_java(
                     "ssl.keystore.password",
                     &format!("{role}_KEYSTORE_PASSWORD"),
                     &origin,
-                    format!("the password of the PKCS12 keystore {} ({origin}; not copied)", s.value.trim()),
+                    format!(
+                        "the password of the PKCS12 keystore {} ({origin}; not copied)",
+                        s.value.trim()
+                    ),
                 );
             }
             _ => {
@@ -201,7 +200,7 @@ fn jaas(out: &mut Translated, role: &str, file: &str, setting: &JavaSetting) {
 mod tests {
     use super::*;
 
-    fn settings(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<JavaSetting> + '_ {
+    fn settings<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<JavaSetting> + 'a {
         move |key: &str| {
             pairs
                 .iter()
@@ -225,7 +224,14 @@ mod tests {
             ),
         ]);
         let t = from_java("SOURCE", "mm2.properties", &get);
-        let find = |k: &str| t.properties.iter().find(|p| p.key == k).unwrap().value.clone();
+        let find = |k: &str| {
+            t.properties
+                .iter()
+                .find(|p| p.key == k)
+                .unwrap()
+                .value
+                .clone()
+        };
         assert_eq!(find("security.protocol"), "SASL_SSL");
         assert_eq!(find("sasl.username"), "mm2");
         assert_eq!(find("sasl.password"), "${SOURCE_PASSWORD}");

@@ -57,7 +57,12 @@ impl Reader<'_> {
     }
 
     /// A scalar field of `map` at `path.key`.
-    fn get(&self, map: &Mapping, path: &str, key: &str) -> Result<Option<Sourced<String>>, InitError> {
+    fn get(
+        &self,
+        map: &Mapping,
+        path: &str,
+        key: &str,
+    ) -> Result<Option<Sourced<String>>, InitError> {
         let full = format!("{path}.{key}");
         match map.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -68,7 +73,11 @@ impl Reader<'_> {
         }
     }
 
-    fn mapping<'v>(&self, value: Option<&'v Value>, path: &str) -> Result<Option<&'v Mapping>, InitError> {
+    fn mapping<'v>(
+        &self,
+        value: Option<&'v Value>,
+        path: &str,
+    ) -> Result<Option<&'v Mapping>, InitError> {
         match value {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Mapping(m)) => Ok(Some(m)),
@@ -116,14 +125,20 @@ impl Reader<'_> {
                 for (j, cluster) in clusters.iter().enumerate() {
                     if cluster.get("alias").and_then(Value::as_str) == Some(alias.value.as_str()) {
                         let path = format!("spec.clusters[{j}]");
-                        let m = self.mapping(Some(cluster), &path)?.cloned().unwrap_or_default();
+                        let m = self
+                            .mapping(Some(cluster), &path)?
+                            .cloned()
+                            .unwrap_or_default();
                         return Ok((m, path));
                     }
                 }
                 Err(InitError::at(
                     self.file,
                     alias.origin.line,
-                    format!("{}: no cluster with alias `{}` in spec.clusters", alias.origin.setting, alias.value),
+                    format!(
+                        "{}: no cluster with alias `{}` in spec.clusters",
+                        alias.origin.setting, alias.value
+                    ),
                 ))
             };
             for (i, mirror) in mirrors.iter().enumerate() {
@@ -137,7 +152,12 @@ impl Reader<'_> {
                 };
                 let (source, source_path) = find(&alias("sourceCluster")?)?;
                 let (target, target_path) = find(&alias("targetCluster")?)?;
-                flows.push(self.flow(m, &path, (&source, &source_path), (&target, &target_path))?);
+                flows.push(self.flow(
+                    m,
+                    &path,
+                    (&source, &source_path),
+                    (&target, &target_path),
+                )?);
             }
         } else {
             return Err(self.error(
@@ -148,17 +168,31 @@ impl Reader<'_> {
         Ok(Setup {
             format: format!("Strimzi KafkaMirrorMaker2 `{name}`"),
             flows,
-            line: Some(self.line(if spec.contains_key("mirrors") { "spec.mirrors" } else { "spec" })),
+            line: Some(self.line(if spec.contains_key("mirrors") {
+                "spec.mirrors"
+            } else {
+                "spec"
+            })),
         })
     }
 
-    fn filter(&self, m: &Mapping, path: &str, keys: &[&str], default: &[&str], setting: &str) -> Result<Filter, InitError> {
+    fn filter(
+        &self,
+        m: &Mapping,
+        path: &str,
+        keys: &[&str],
+        default: &[&str],
+        setting: &str,
+    ) -> Result<Filter, InitError> {
         for key in keys {
             if let Some(s) = self.get(m, path, key)? {
                 return Ok(Filter::parse(&s.value, s.origin));
             }
         }
-        Ok(Filter::default_of(default, Origin::default_of(format!("{path}.{}, {setting}", keys[0]))))
+        Ok(Filter::default_of(
+            default,
+            Origin::default_of(format!("{path}.{}, {setting}", keys[0])),
+        ))
     }
 
     fn flow(
@@ -175,7 +209,10 @@ impl Reader<'_> {
         let checkpoint_path = format!("{path}.checkpointConnector");
         let checkpoint_config_path = format!("{checkpoint_path}.config");
         let source_config = self
-            .mapping(mirror.get("sourceConnector"), &format!("{path}.sourceConnector"))?
+            .mapping(
+                mirror.get("sourceConnector"),
+                &format!("{path}.sourceConnector"),
+            )?
             .and_then(|c| c.get("config"))
             .and_then(Value::as_mapping)
             .cloned()
@@ -187,12 +224,14 @@ impl Reader<'_> {
             .cloned()
             .unwrap_or_default();
         let policy_of = |config: &Mapping, config_path: &str| -> Result<Policy, InitError> {
-            let class = self.get(config, config_path, policy::CLASS)?.unwrap_or_else(|| {
-                Sourced::new(
-                    policy::DEFAULT_POLICY.to_string(),
-                    Origin::default_of(format!("{config_path}.{}", policy::CLASS)),
-                )
-            });
+            let class = self
+                .get(config, config_path, policy::CLASS)?
+                .unwrap_or_else(|| {
+                    Sourced::new(
+                        policy::DEFAULT_POLICY.to_string(),
+                        Origin::default_of(format!("{config_path}.{}", policy::CLASS)),
+                    )
+                });
             let policy = Policy {
                 class,
                 separator: self.get(config, config_path, policy::SEPARATOR)?,
@@ -209,14 +248,20 @@ impl Reader<'_> {
             Ok(self
                 .get(&checkpoint_config, &checkpoint_config_path, key)?
                 .unwrap_or_else(|| {
-                    Sourced::new(default.to_string(), Origin::default_of(format!("{checkpoint_config_path}.{key}")))
+                    Sourced::new(
+                        default.to_string(),
+                        Origin::default_of(format!("{checkpoint_config_path}.{key}")),
+                    )
                 }))
         };
         let emit_checkpoints = if checkpoint.is_none() {
             // Strimzi deploys only the connectors the mirror lists.
             Sourced::new(
                 "false".to_string(),
-                Origin::line(self.line(path), format!("{path} has no checkpointConnector")),
+                Origin::line(
+                    self.line(path),
+                    format!("{path} has no checkpointConnector"),
+                ),
             )
         } else {
             setting("emit.checkpoints.enabled", "true")?
@@ -286,7 +331,12 @@ impl Reader<'_> {
         };
         if let Some(protocol) = protocol {
             let from = if sasl {
-                format!("{}:{} ({}.tls and authentication)", self.cited, self.line(&auth_path), path)
+                format!(
+                    "{}:{} ({}.tls and authentication)",
+                    self.cited,
+                    self.line(&auth_path),
+                    path
+                )
             } else {
                 format!("{}:{} ({tls_path})", self.cited, self.line(&tls_path))
             };
@@ -307,7 +357,13 @@ impl Reader<'_> {
         })
     }
 
-    fn trusted_certificates(&self, role: &str, tls: &Mapping, path: &str, out: &mut Translated) -> Result<(), InitError> {
+    fn trusted_certificates(
+        &self,
+        role: &str,
+        tls: &Mapping,
+        path: &str,
+        out: &mut Translated,
+    ) -> Result<(), InitError> {
         let certs_path = format!("{path}.trustedCertificates");
         let Some(Value::Sequence(certs)) = tls.get("trustedCertificates") else {
             return Ok(());
@@ -316,8 +372,14 @@ impl Reader<'_> {
         for (i, cert) in certs.iter().enumerate() {
             let p = format!("{certs_path}[{i}]");
             let m = self.mapping(Some(cert), &p)?.cloned().unwrap_or_default();
-            let secret = self.get(&m, &p, "secretName")?.map(|s| s.value).unwrap_or_else(|| "?".into());
-            let which = match (self.get(&m, &p, "certificate")?, self.get(&m, &p, "pattern")?) {
+            let secret = self
+                .get(&m, &p, "secretName")?
+                .map(|s| s.value)
+                .unwrap_or_else(|| "?".into());
+            let which = match (
+                self.get(&m, &p, "certificate")?,
+                self.get(&m, &p, "pattern")?,
+            ) {
                 (Some(c), _) => format!("key `{}`", c.value),
                 (None, Some(pattern)) => format!("the keys matching `{}`", pattern.value),
                 (None, None) => "its certificates".into(),
@@ -332,9 +394,16 @@ impl Reader<'_> {
             .iter()
             .map(|(secret, which)| format!("Kubernetes secret `{secret}`, {which}"))
             .collect();
-        let comment = format!("from {}:{line} ({certs_path}): {}", self.cited, names.join("; "));
+        let comment = format!(
+            "from {}:{line} ({certs_path}): {}",
+            self.cited,
+            names.join("; ")
+        );
         let (secret, which) = &sources[0];
-        let extract = match which.strip_prefix("key `").and_then(|k| k.strip_suffix('`')) {
+        let extract = match which
+            .strip_prefix("key `")
+            .and_then(|k| k.strip_suffix('`'))
+        {
             Some(key) => format!(
                 "kubectl get secret {secret} -o jsonpath='{{.data.{}}}' | base64 -d > {}-ca.crt",
                 key.replace('.', "\\."),
@@ -345,8 +414,8 @@ impl Reader<'_> {
                     .strip_prefix("the keys matching `")
                     .and_then(|k| k.strip_suffix('`'))
                     .unwrap_or("*.crt");
-                let regex = format!("^{}$", regex::escape(glob).replace("\\*", ".*"))
-                    .replace('\\', "\\\\");
+                let regex =
+                    format!("^{}$", regex::escape(glob).replace("\\*", ".*")).replace('\\', "\\\\");
                 format!(
                     "kubectl get secret {secret} -o json | jq -r '.data | to_entries[] | select(.key | test(\"{regex}\")) | .value | @base64d' > {}-ca.crt",
                     role.to_lowercase()
@@ -384,14 +453,23 @@ impl Reader<'_> {
             "plain" => "PLAIN",
             "tls" => {
                 let p = format!("{path}.certificateAndKey");
-                let m = self.mapping(auth.get("certificateAndKey"), &p)?.cloned().unwrap_or_default();
-                let secret = self.get(&m, &p, "secretName")?.map(|s| s.value).unwrap_or_else(|| "?".into());
+                let m = self
+                    .mapping(auth.get("certificateAndKey"), &p)?
+                    .cloned()
+                    .unwrap_or_default();
+                let secret = self
+                    .get(&m, &p, "secretName")?
+                    .map(|s| s.value)
+                    .unwrap_or_else(|| "?".into());
                 let line = self.line(&p);
                 for (field, key, default) in [
                     ("certificate", "ssl.certificate.location", "user.crt"),
                     ("key", "ssl.key.location", "user.key"),
                 ] {
-                    let item = self.get(&m, &p, field)?.map(|s| s.value).unwrap_or_else(|| default.into());
+                    let item = self
+                        .get(&m, &p, field)?
+                        .map(|s| s.value)
+                        .unwrap_or_else(|| default.into());
                     let var = format!("{role}_{}", key.replace('.', "_").to_uppercase());
                     out.secret(
                         key,
@@ -419,20 +497,50 @@ impl Reader<'_> {
                 return Ok(false);
             }
         };
-        out.set("sasl.mechanism", mechanism, format!("from {}:{} ({})", self.cited, kind.origin.line.unwrap_or(0), kind.origin.setting));
+        out.set(
+            "sasl.mechanism",
+            mechanism,
+            format!(
+                "from {}:{} ({})",
+                self.cited,
+                kind.origin.line.unwrap_or(0),
+                kind.origin.setting
+            ),
+        );
         match self.get(auth, path, "username")? {
-            Some(user) => out.set("sasl.username", user.value.clone(), user.origin.describe(&self.cited)),
+            Some(user) => out.set(
+                "sasl.username",
+                user.value.clone(),
+                user.origin.describe(&self.cited),
+            ),
             None => {
-                return Err(self.error(path, format!("{path}: {} authentication without a username", kind.value)))
+                return Err(self.error(
+                    path,
+                    format!("{path}: {} authentication without a username", kind.value),
+                ))
             }
         }
         let p = format!("{path}.passwordSecret");
         let m = self
             .mapping(auth.get("passwordSecret"), &p)?
             .cloned()
-            .ok_or_else(|| self.error(path, format!("{path}: {} authentication without a passwordSecret", kind.value)))?;
-        let secret = self.get(&m, &p, "secretName")?.map(|s| s.value).unwrap_or_else(|| "?".into());
-        let key = self.get(&m, &p, "password")?.map(|s| s.value).unwrap_or_else(|| "password".into());
+            .ok_or_else(|| {
+                self.error(
+                    path,
+                    format!(
+                        "{path}: {} authentication without a passwordSecret",
+                        kind.value
+                    ),
+                )
+            })?;
+        let secret = self
+            .get(&m, &p, "secretName")?
+            .map(|s| s.value)
+            .unwrap_or_else(|| "?".into());
+        let key = self
+            .get(&m, &p, "password")?
+            .map(|s| s.value)
+            .unwrap_or_else(|| "password".into());
         let line = self.line(&p);
         out.secret(
             "sasl.password",

@@ -24,8 +24,14 @@ pub fn checkpoint_interval(flow: &Flow, file: &str) -> Result<u64, InitError> {
 }
 
 /// The warnings of a flow, before any cluster is asked. `drain_timeout` is the timeout of
-/// the generated drain step, in seconds.
-pub fn static_warnings(flow: &Flow, interval: u64, drain_timeout: u64) -> Vec<Warning> {
+/// the generated drain step, in seconds. With `discovering`, the group filter is judged
+/// against the real groups instead (discover::left_out_warning).
+pub fn static_warnings(
+    flow: &Flow,
+    interval: u64,
+    drain_timeout: u64,
+    discovering: bool,
+) -> Vec<Warning> {
     let mut out = flow.notes.clone();
     let sync = &flow.sync_group_offsets;
     if !is_true(&sync.value) {
@@ -61,7 +67,7 @@ pub fn static_warnings(flow: &Flow, interval: u64, drain_timeout: u64) -> Vec<Wa
         && flow
             .groups_exclude
             .is(&super::filters::GROUPS_EXCLUDE_DEFAULT);
-    if !default_groups {
+    if !default_groups && !discovering {
         let origin = if flow.groups.is(&[".*"]) {
             flow.groups_exclude.origin.clone()
         } else {
