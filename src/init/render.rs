@@ -259,6 +259,11 @@ fn minutes(secs: u64) -> String {
     format!("{}m", secs.div_ceil(60))
 }
 
+// When the runbook model gains `allow_empty` (selecting checks, `defaults`) and `absent_ok`
+// (group_inactive), they belong here: `absent_ok: true` on close-dam-on-target's
+// group_inactive on target (a group with nothing to translate is absent there), and
+// `allow_empty: true` on acls_match (a source without ACLs on the selection) and, under
+// --discover when a filter matched nothing, in `defaults`.
 fn tiers(o: &mut String, input: &Input<'_>) {
     let flow = input.flow;
     let source = &flow.source.alias.value;

@@ -44,8 +44,9 @@ fn scalar(value: &Value) -> Option<String> {
 }
 
 impl Reader<'_> {
+    /// The line of the key naming `path` (a mapping's value starts on the next line).
     fn line(&self, path: &str) -> usize {
-        self.locations.value(path).line
+        self.locations.key(path).line
     }
 
     fn error(&self, path: &str, message: impl Into<String>) -> InitError {
@@ -553,5 +554,57 @@ impl Reader<'_> {
             ),
         );
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup(text: &str) -> Result<Setup, InitError> {
+        let value: Value = serde_yaml_ng::from_str(text).unwrap();
+        read("mm2.yaml", text, &value)
+    }
+
+    const HEAD: &str = "kind: KafkaMirrorMaker2\nmetadata:\n  name: m\nspec:\n  clusters:\n    - alias: a\n      bootstrapServers: a:9092\n    - alias: b\n      bootstrapServers: b:9092\n  mirrors:\n    - sourceCluster: a\n      targetCluster: b\n";
+
+    #[test]
+    fn a_mirror_without_checkpoint_connector_has_no_checkpoints() {
+        let s = setup(&format!("{HEAD}      sourceConnector: {{}}\n")).unwrap();
+        let flow = &s.flows[0];
+        assert_eq!(flow.emit_checkpoints.value, "false");
+        assert_eq!(flow.emit_checkpoints.origin.line, Some(11));
+        assert!(flow.per_connector_policy);
+    }
+
+    #[test]
+    fn connector_settings_keep_their_lines() {
+        let s = setup(&format!(
+            "{HEAD}      checkpointConnector:\n        config:\n          sync.group.offsets.enabled: true\n          emit.checkpoints.interval.seconds: 5\n      topicsPattern: \"a.*, b\"\n"
+        ))
+        .unwrap();
+        let flow = &s.flows[0];
+        assert_eq!(flow.sync_group_offsets.value, "true");
+        assert_eq!(flow.sync_group_offsets.origin.line, Some(15));
+        assert_eq!(flow.checkpoint_interval.value, "5");
+        assert_eq!(flow.topics.entries, vec!["a.*", "b"]);
+        assert_eq!(flow.topics.origin.line, Some(17));
+        assert_eq!(flow.source.alias.value, "a");
+        assert_eq!(flow.target.bootstrap.value, "b:9092");
+    }
+
+    #[test]
+    fn scram_without_password_secret_is_an_error_at_its_line() {
+        let text = HEAD.replace(
+            "      bootstrapServers: a:9092\n",
+            "      bootstrapServers: a:9092\n      authentication:\n        type: scram-sha-512\n        username: u\n",
+        );
+        let err = setup(&text).unwrap_err();
+        assert_eq!(err.line, Some(8));
+        assert!(
+            err.message.contains("without a passwordSecret"),
+            "{}",
+            err.message
+        );
     }
 }

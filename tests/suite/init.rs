@@ -179,7 +179,7 @@ fn a_password_secret_becomes_a_variable_naming_the_kubernetes_secret_and_key() {
         .run()
         .expect_code(0);
     assert!(out.stdout.contains(
-        "      sasl.password: '${SOURCE_PASSWORD}'  # from strimzi-v1beta2-tls-scram.yaml:21 (spec.clusters[0].authentication.passwordSecret): Kubernetes secret `mm2-reader`, key `password`\n"
+        "      sasl.password: '${SOURCE_PASSWORD}'  # from strimzi-v1beta2-tls-scram.yaml:20 (spec.clusters[0].authentication.passwordSecret): Kubernetes secret `mm2-reader`, key `password`\n"
     ), "{}", out.stdout);
     // The header says how to set it.
     assert!(out
