@@ -134,7 +134,15 @@ pub fn from_java(role: &str, file: &str, get: &dyn Fn(&str) -> Option<JavaSettin
             }
         }
     }
-    if let Some(s) = get("ssl.key.password") {
+    // A JKS keystore is converted with `-nodes`: its PEM key has no password.
+    let converted_key = get("ssl.keystore.location").is_some()
+        && !matches!(
+            get("ssl.keystore.type")
+                .map(|t| t.value.trim().to_uppercase())
+                .as_deref(),
+            Some("PEM") | Some("PKCS12")
+        );
+    if let Some(s) = get("ssl.key.password").filter(|_| !converted_key) {
         out.secret(
             "ssl.key.password",
             &format!("{role}_KEY_PASSWORD"),
@@ -258,6 +266,30 @@ mod tests {
         let t = from_java("SOURCE", "f", &get);
         assert_eq!(t.properties[0].value, "/etc/kafka/ca.pem");
         assert!(t.variables.is_empty());
+    }
+
+    #[test]
+    fn a_jks_keystore_becomes_pem_locations_without_a_key_password() {
+        let get = settings(&[
+            ("ssl.keystore.location", "/etc/kafka/ks.jks"),
+            ("ssl.key.password", "key-pw"),
+        ]);
+        let t = from_java("SOURCE", "f", &get);
+        let keys: Vec<&str> = t.properties.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, vec!["ssl.certificate.location", "ssl.key.location"]);
+        // A PEM keystore keeps its key password, as a variable.
+        let get = settings(&[
+            ("ssl.keystore.location", "/etc/kafka/ks.pem"),
+            ("ssl.keystore.type", "PEM"),
+            ("ssl.key.password", "key-pw"),
+        ]);
+        let t = from_java("SOURCE", "f", &get);
+        let password = t
+            .properties
+            .iter()
+            .find(|p| p.key == "ssl.key.password")
+            .unwrap();
+        assert_eq!(password.value, "${SOURCE_KEY_PASSWORD}");
     }
 
     #[test]

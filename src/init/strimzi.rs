@@ -324,6 +324,18 @@ impl Reader<'_> {
         if let Some(auth) = self.mapping(cluster.get("authentication"), &auth_path)? {
             sasl = self.authentication(role, auth, &auth_path, &mut out, notes)?;
         }
+        // The one ssl.* setting Strimzi lets a cluster's `config` carry.
+        let config_path = format!("{path}.config");
+        if let Some(config) = self.mapping(cluster.get("config"), &config_path)? {
+            let key = "ssl.endpoint.identification.algorithm";
+            if let Some(s) = self.get(config, &config_path, key)? {
+                let value = match s.value.trim() {
+                    "" => "none".to_string(),
+                    other => other.to_lowercase(),
+                };
+                out.set(key, value, s.origin.describe(&self.cited));
+            }
+        }
         let protocol = match (tls.is_some(), sasl) {
             (true, true) => Some("SASL_SSL"),
             (false, true) => Some("SASL_PLAINTEXT"),
@@ -591,6 +603,31 @@ mod tests {
         assert_eq!(flow.topics.origin.line, Some(17));
         assert_eq!(flow.source.alias.value, "a");
         assert_eq!(flow.target.bootstrap.value, "b:9092");
+    }
+
+    #[test]
+    fn endpoint_identification_comes_from_the_cluster_config() {
+        let text = HEAD.replace(
+            "      bootstrapServers: b:9092\n",
+            "      bootstrapServers: b:9092\n      tls: {}\n      config:\n        ssl.endpoint.identification.algorithm: \"\"\n",
+        );
+        let s = setup(&text).unwrap();
+        let props: Vec<(String, String)> = s.flows[0]
+            .target
+            .properties
+            .iter()
+            .map(|p| (p.key.clone(), p.value.clone()))
+            .collect();
+        assert_eq!(
+            props,
+            vec![
+                ("security.protocol".into(), "SSL".into()),
+                (
+                    "ssl.endpoint.identification.algorithm".into(),
+                    "none".into()
+                )
+            ]
+        );
     }
 
     #[test]
