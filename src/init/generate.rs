@@ -61,7 +61,15 @@ pub fn generate(path: &Path, options: &Options) -> Result<Generated, InitError> 
         topics_exclude: &compiled.topics_exclude,
         groups: &compiled.groups,
         groups_exclude: &compiled.groups_exclude,
-        groups_origin: flow.groups.origin.clone(),
+        // The setting that narrows the groups: the include list when it is set, else the
+        // exclude list.
+        groups_origin: if flow.groups.origin.line.is_some()
+            || flow.groups_exclude.origin.line.is_none()
+        {
+            flow.groups.origin.clone()
+        } else {
+            flow.groups_exclude.origin.clone()
+        },
         separator: separator.clone(),
     };
 

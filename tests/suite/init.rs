@@ -448,6 +448,37 @@ fn discover_writes_the_topics_and_groups_the_filters_select() {
 }
 
 #[test]
+fn discover_with_nothing_matching_keeps_the_filter_and_says_so() {
+    let broker = Broker::start("init-discover-none");
+    fixture::create_topic(&broker.bootstrap, "unrelated", 1, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "mm2.properties",
+        &format!(
+            "clusters = src, dst\nsrc.bootstrap.servers = {}\ndst.bootstrap.servers = 127.0.0.1:9\nsrc->dst.enabled = true\nsrc->dst.topics = orders.*\nsync.group.offsets.enabled = true\n",
+            broker.bootstrap
+        ),
+    );
+    let out = Test::new()
+        .args(["init", "--from", &file, "--discover"])
+        .run()
+        .expect_code(0);
+    assert!(out.stdout.contains("  # --discover: none of the 1 topics on src matches the topic filter at generation time;"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("  topics:\n    - 'orders.*'\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("  # --discover: no group on src (0 listed) matches the group filter"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn discover_against_an_unreachable_source_fails_closed() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "mm2.properties", "clusters = a, b\na.bootstrap.servers = 127.0.0.1:9\nb.bootstrap.servers = 127.0.0.1:9\na->b.enabled = true\nsync.group.offsets.enabled = true\n");
