@@ -156,11 +156,28 @@ impl Config<'_> {
                 )
             })?;
         let get = |key: &str| self.cluster_setting(&alias.value, key);
-        let translated = security::from_java(role, self.cited, &get);
+        let mut translated = security::from_java(role, self.cited, &get);
         notes.extend(translated.warnings);
+        // A config provider reference (`${file:/path:key}`) is resolved by Kafka, not by
+        // cutover: the operator sets the resolved address as a variable.
+        let mut value = bootstrap.value.trim().to_string();
+        if value.contains("${") {
+            let name = format!("{role}_BOOTSTRAP");
+            translated.variables.insert(
+                0,
+                super::model::Variable {
+                    name: name.clone(),
+                    description: format!(
+                        "the bootstrap servers that {value} resolves to (a Kafka config provider reference, {})",
+                        bootstrap.origin.describe(self.cited)
+                    ),
+                },
+            );
+            value = format!("${{{name}}}");
+        }
         Ok(Endpoint {
             alias,
-            bootstrap: Sourced::new(bootstrap.value.trim().to_string(), bootstrap.origin),
+            bootstrap: Sourced::new(value, bootstrap.origin),
             properties: translated.properties,
             variables: translated.variables,
         })
@@ -207,5 +224,61 @@ impl Config<'_> {
             target,
             notes,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "clusters = a, b\nb.bootstrap.servers = b:9092\na->b.enabled = true\n";
+
+    #[test]
+    fn flow_settings_override_top_level_ones() {
+        let text = format!(
+            "{BASE}a.bootstrap.servers = a:9092\nsync.group.offsets.enabled = false\na->b.sync.group.offsets.enabled = true\ntopics.exclude = x.*\n"
+        );
+        let s = read("mm2.properties", &text).unwrap();
+        let flow = &s.flows[0];
+        assert_eq!(flow.sync_group_offsets.value, "true");
+        assert_eq!(
+            flow.sync_group_offsets.origin,
+            Origin::line(6, "a->b.sync.group.offsets.enabled")
+        );
+        assert_eq!(flow.topics_exclude.entries, vec!["x.*"]);
+        assert_eq!(
+            flow.groups_exclude.origin,
+            Origin::default_of("groups.exclude")
+        );
+        assert_eq!(flow.checkpoint_interval.value, "60");
+    }
+
+    #[test]
+    fn a_config_provider_bootstrap_becomes_a_variable() {
+        let text = format!("{BASE}a.bootstrap.servers = ${{file:/etc/mm2/a.properties:servers}}\n");
+        let s = read("mm2.properties", &text).unwrap();
+        let source = &s.flows[0].source;
+        assert_eq!(source.bootstrap.value, "${SOURCE_BOOTSTRAP}");
+        assert_eq!(source.variables[0].name, "SOURCE_BOOTSTRAP");
+        assert!(source.variables[0]
+            .description
+            .contains("${file:/etc/mm2/a.properties:servers}"));
+    }
+
+    #[test]
+    fn a_cluster_without_bootstrap_is_an_error_at_the_flow() {
+        let err = read("mm2.properties", BASE).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(
+            err.message.contains("cluster `a` has no bootstrap servers"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_non_boolean_enabled_is_an_error() {
+        let err = read("mm2.properties", "clusters = a, b\na->b.enabled = yes\n").unwrap_err();
+        assert_eq!(err.line, Some(2));
     }
 }
