@@ -493,3 +493,41 @@ fn discover_against_an_unreachable_source_fails_closed() {
         out.stderr
     );
 }
+
+/// Every generated value says where it came from: each setting under `clusters` and `mirror`
+/// and each exclude pattern has its comment on its line; include lists have theirs above.
+#[test]
+fn every_generated_value_carries_its_origin() {
+    for (_, _, golden, ..) in CASES {
+        let text = std::fs::read_to_string(repo_root().join(DIR).join(golden)).unwrap();
+        let body: Vec<&str> = text
+            .lines()
+            .skip_while(|l| *l != "clusters:")
+            .take_while(|l| *l != "tiers:")
+            .collect();
+        let mut previous = "";
+        let mut in_include = false;
+        let mut checked = 0;
+        for line in body {
+            let trimmed = line.trim_start();
+            if trimmed == "topics:" || trimmed == "groups:" {
+                assert!(
+                    previous.trim_start().starts_with('#'),
+                    "{golden}: no comment above {line}"
+                );
+                in_include = true;
+            } else if trimmed.ends_with(':') || trimmed.starts_with('#') || trimmed.is_empty() {
+                in_include = false;
+            } else if !in_include
+                && !trimmed.starts_with("engine:")
+                && !trimmed.starts_with("timeout:")
+                && !trimmed.starts_with("poll_interval:")
+            {
+                assert!(line.contains("  # "), "{golden}: no origin on `{line}`");
+                checked += 1;
+            }
+            previous = line;
+        }
+        assert!(checked >= 10, "{golden}: only {checked} values seen");
+    }
+}
