@@ -31,6 +31,25 @@ pub enum Command {
         /// The runbook file
         runbook: PathBuf,
     },
+    /// Generate a runbook from a MirrorMaker 2 properties file or a Strimzi KafkaMirrorMaker2
+    #[command(after_help = EXIT_CODES_HELP)]
+    Init {
+        /// The MirrorMaker 2 configuration (properties file or KafkaMirrorMaker2 YAML)
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The replication flow, when several are enabled
+        #[arg(long, value_name = "SOURCE->TARGET")]
+        flow: Option<String>,
+        /// Write the runbook to this file instead of stdout
+        #[arg(long, short = 'o', value_name = "RUNBOOK")]
+        output: Option<PathBuf>,
+        /// Overwrite the -o file if it exists
+        #[arg(long)]
+        force: bool,
+        /// Connect to the source (read-only) and write the topics and groups the filters select
+        #[arg(long)]
+        discover: bool,
+    },
     /// Run the checks of the named steps once against both clusters
     #[command(after_help = EXIT_CODES_HELP)]
     Check {
@@ -236,6 +255,18 @@ pub fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Validate { runbook } => commands::validate::run(&runbook),
+        Command::Init {
+            from,
+            flow,
+            output,
+            force,
+            discover,
+        } => commands::init::run(commands::init::Args {
+            from: &from,
+            output: output.as_deref(),
+            force,
+            options: crate::init::Options { flow, discover },
+        }),
         Command::Plan { runbook, format } => commands::plan::run(&runbook, format),
         Command::Run {
             runbook,

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod demo;
 pub mod engine;
 pub mod exit_code;
+pub mod init;
 pub mod kafka;
 pub mod mm2;
 pub mod plan;

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod init;
 pub mod plan;
 pub mod report;
 pub mod resume;

@@ -7,6 +7,7 @@ mod demo;
 mod docs;
 mod faults;
 mod fixture;
+mod init;
 mod kafka;
 mod plan;
 mod proptests;

@@ -1,0 +1,73 @@
+//! `cutover init --from FILE [--flow SOURCE->TARGET] [-o RUNBOOK] [--force] [--discover]`
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::exit_code::Exit;
+use crate::init::{self, Options};
+
+pub struct Args<'a> {
+    pub from: &'a Path,
+    pub output: Option<&'a Path>,
+    pub force: bool,
+    pub options: Options,
+}
+
+pub fn run(args: Args<'_>) -> Exit {
+    // Refuse before any work (and before --discover connects anywhere).
+    if let Some(output) = args.output {
+        if !args.force && output.exists() {
+            eprintln!(
+                "error: {} exists: cutover init does not overwrite it without --force",
+                output.display()
+            );
+            return Exit::Invalid;
+        }
+    }
+    let generated = match init::generate(args.from, &args.options) {
+        Ok(generated) => generated,
+        Err(error) => {
+            eprintln!("{error}");
+            return Exit::Invalid;
+        }
+    };
+    let file = args.from.display();
+    for w in &generated.warnings {
+        match w.origin.line {
+            Some(line) => eprintln!("{file}:{line}: warning: {}", w.message),
+            None => eprintln!("{file}: warning: {} (MirrorMaker 2's default)", w.message),
+        }
+    }
+    match args.output {
+        None => {
+            let _ = std::io::stdout().write_all(generated.text.as_bytes());
+            Exit::Done
+        }
+        Some(output) => {
+            let written = if args.force {
+                std::fs::write(output, &generated.text)
+            } else {
+                // create_new: a file that appeared since the check above is still not overwritten.
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(output)
+                    .and_then(|mut f| f.write_all(generated.text.as_bytes()))
+            };
+            match written {
+                Ok(()) => {
+                    eprintln!(
+                        "{}: written from {file}; set its variables, then `cutover validate {}`",
+                        output.display(),
+                        output.display()
+                    );
+                    Exit::Done
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", output.display());
+                    Exit::Invalid
+                }
+            }
+        }
+    }
+}
