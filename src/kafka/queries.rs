@@ -238,6 +238,62 @@ impl Connection {
             .collect())
     }
 
+    /// The last data record of each partition (None: the log holds no data record, only
+    /// transaction markers, or nothing), with its end offset. Reads the last `depth` offsets,
+    /// then, for partitions whose tail held only markers, further back in doubling steps
+    /// until a data record or the log start. Each step is one batched read; a step that makes
+    /// no progress within the request timeout is an error (`read_ranges`).
+    pub fn last_data_records(
+        &self,
+        partitions: &[TopicPartition],
+        depth: i64,
+    ) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, KafkaError> {
+        let ends = self.end_offsets(partitions)?;
+        let mut out: HashMap<TopicPartition, (i64, Option<Record>)> = HashMap::new();
+        // Each pending partition with the offset its next (older) range ends at.
+        let mut pending: Vec<(TopicPartition, i64)> = Vec::new();
+        for tp in partitions {
+            out.insert(tp.clone(), (ends[tp], None));
+            if ends[tp] > 0 {
+                pending.push((tp.clone(), ends[tp]));
+            }
+        }
+        let mut starts: Option<HashMap<TopicPartition, i64>> = None;
+        let mut depth = depth.max(1);
+        while !pending.is_empty() {
+            let ranges: Vec<(TopicPartition, i64, i64)> = pending
+                .iter()
+                .map(|(tp, upper)| {
+                    let floor = starts.as_ref().map_or(0, |s| s[tp]);
+                    (tp.clone(), (upper - depth).max(floor).max(0), *upper)
+                })
+                .collect();
+            let mut read = self.read_ranges(&ranges)?;
+            let mut next = Vec::new();
+            for (tp, from, _) in ranges {
+                let records = read.remove(&tp).unwrap_or_default();
+                if let Some(last) = records.into_iter().last() {
+                    out.get_mut(&tp).expect("every partition").1 = Some(last);
+                } else if from > 0 {
+                    next.push((tp, from));
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            // Markers only so far: find where each log starts, then read further back.
+            if starts.is_none() {
+                let wanted: Vec<TopicPartition> = next.iter().map(|(tp, _)| tp.clone()).collect();
+                starts = Some(self.start_offsets(&wanted)?);
+            }
+            let known = starts.as_ref().expect("start offsets");
+            next.retain(|(tp, from)| known.get(tp).is_some_and(|start| from > start));
+            pending = next;
+            depth = depth.saturating_mul(2);
+        }
+        Ok(out)
+    }
+
     /// Records in `[start, end)` of each partition, read with one consumer assigned to all of
     /// them. Every range must be read to its end before the deadline, or it is an error.
     pub fn read_ranges(
