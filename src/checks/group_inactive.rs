@@ -164,8 +164,33 @@ pub fn judge(listed: &GroupListing, described: &Result<GroupDescription, String>
 pub fn evaluate(facts: &Facts, allow_empty: bool) -> Outcome {
     let on = facts.cluster.map_or("the cluster", Role::name);
     let mut items = facts.selected.excluded_items("group");
-    // Literal names absent from the listing are absent: information when absent_ok.
-    let absent: Vec<&String> = facts.selected.missing.iter().collect();
+    // Literal names absent from the listing are absent, unless their describe shows
+    // activity (tansu's memory engine lists no group that has members): evidence of
+    // activity fails whatever the listing says.
+    let mut absent: Vec<&String> = Vec::new();
+    let mut compared = 0;
+    for group in &facts.selected.missing {
+        let described = facts.described.iter().find(|(g, _)| g == group);
+        if let Some((_, Ok(d))) = described {
+            if !d.members.is_empty() || ACTIVE_STATES.contains(&d.state.as_str()) {
+                let unlisted = GroupListing {
+                    group: group.clone(),
+                    state: "Unknown".into(),
+                    group_type: "Unknown".into(),
+                };
+                compared += 1;
+                items.extend(judge(&unlisted, &Ok(d.clone())).into_iter().map(|mut i| {
+                    i.reason = i
+                        .reason
+                        .map(|r| format!("{r} (absent from {on}'s group listing)"));
+                    i
+                }));
+                continue;
+            }
+        }
+        absent.push(group);
+    }
+    // Absent: information when absent_ok, else a failure.
     for group in &absent {
         items.push(if facts.absent_ok {
             Item::new(ItemStatus::Info).group(group).reason(format!(
@@ -177,7 +202,6 @@ pub fn evaluate(facts: &Facts, allow_empty: bool) -> Outcome {
             ))
         });
     }
-    let mut compared = 0;
     for listed in &facts.listed {
         let described = facts
             .described
@@ -237,7 +261,11 @@ pub fn run(
         .into_iter()
         .filter(|l| names.contains(&l.group))
         .collect();
-    let described = connection.describe_groups(&names)?;
+    // Absent literal names are described too: a describe that shows members overrules a
+    // listing that missed the group.
+    let mut asked = names.clone();
+    asked.extend(selected.missing.iter().cloned());
+    let described = connection.describe_groups(&asked)?;
     // librdkafka reports an unreachable cluster per group ("Local: Timed out"): when no group
     // could be described, the cluster did not answer, and the error names it and says why.
     if let [(group, Err(first)), rest @ ..] = described.as_slice() {
@@ -495,6 +523,35 @@ mod tests {
             "{}",
             outcome.summary
         );
+    }
+
+    #[test]
+    fn activity_in_a_describe_fails_even_when_the_listing_missed_the_group() {
+        // tansu 0.6.0's memory engine does not list a group whose member is still in it, and
+        // describes it Stable with no members.
+        let f = facts(
+            &["billing"],
+            vec![],
+            vec![("billing", description("billing", "Stable", "Classic", 0))],
+            Role::Source,
+        );
+        let outcome = evaluate(&f, false);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(outcome.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("Stable"));
+        // Absent and described Dead (what Kafka answers for an unknown group): absent.
+        let f = facts(
+            &["billing"],
+            vec![],
+            vec![("billing", description("billing", "Dead", "Classic", 0))],
+            Role::Target,
+        );
+        let outcome = evaluate(&f, true);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert_eq!(outcome.items[0].status, ItemStatus::Info);
     }
 
     #[test]
