@@ -66,17 +66,14 @@ pub fn evaluate(
             None => item,
         };
         let verdict = match (&p.source_last, &p.target_last) {
-            _ if behind.is_some_and(|n| n > 0) => Err(format!(
-                "target is {} record(s) behind (offsets are preserved, so the ends must be equal)",
-                behind.unwrap_or_default()
-            )),
-            _ if behind.is_some_and(|n| n < 0) => Err(format!(
-                "target end is {} offset(s) beyond the source end (offsets are preserved, so the ends must be equal)",
-                -behind.unwrap_or_default()
-            )),
-            (None, None) => Ok("no data records on either side (read back to the log start)"),
-            (Some(_), None) => Err("target partition is empty".to_string()),
-            (None, Some(_)) => Err("source partition is empty but the target is not".to_string()),
+            (None, None) => Ok("no data record on either side (read back to the log start)"),
+            (Some(_), None) => Err(
+                "the target partition has no data record (read back to the log start)".to_string(),
+            ),
+            (None, Some(_)) => Err(
+                "the source partition has no data record (read back to the log start) but the target has"
+                    .to_string(),
+            ),
             (Some(s), Some(t)) if same_record(s, t) => Ok("same last record"),
             (Some(s), Some(t)) => Err(format!(
                 "last records differ (source offset {}, target offset {}){}",
@@ -88,6 +85,17 @@ pub fn evaluate(
                         ": offsets differ between clusters, so how far behind is unknown".into(),
                 }
             )),
+        };
+        // Offsets are preserved: the ends must be equal too, whatever the last records say.
+        let verdict = match (verdict, behind) {
+            (Ok(_), Some(n)) if n > 0 => Err(format!(
+                "target is {n} record(s) behind (offsets are preserved, so the ends must be equal)"
+            )),
+            (Ok(_), Some(n)) if n < 0 => Err(format!(
+                "target end is {} offset(s) beyond the source end (offsets are preserved, so the ends must be equal)",
+                -n
+            )),
+            (verdict, _) => verdict,
         };
         match verdict {
             Ok(reason) => {
@@ -228,7 +236,7 @@ mod tests {
             .reason
             .as_deref()
             .unwrap()
-            .contains("no data records"));
+            .contains("no data record on either side"));
     }
 
     #[test]

@@ -210,9 +210,14 @@ impl Outcome {
                 format!("{failures} of {counted} {noun} failed"),
             )
         } else if counted == 0 {
+            let why = if items.is_empty() {
+                format!("no {noun} to check")
+            } else {
+                format!("all {} item(s) are information only", items.len())
+            };
             (
                 Status::Fail,
-                format!("nothing was compared: no {noun} to check, so nothing is proven"),
+                format!("nothing was compared ({why}), so nothing is proven"),
             )
         } else {
             (Status::Pass, pass.into())

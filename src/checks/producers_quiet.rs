@@ -27,7 +27,10 @@ pub fn evaluate(
     allow_empty: bool,
 ) -> Outcome {
     let window = humantime::format_duration(window);
-    let mut items = selected.items("topic", "the cluster");
+    let on = described
+        .rsplit_once(" on ")
+        .map_or("the cluster", |(_, on)| on);
+    let mut items = selected.items("topic", on);
     if before.topics.is_empty() && after.topics.is_empty() {
         let literal = !items.is_empty();
         return selection::empty(described, literal, items, allow_empty)

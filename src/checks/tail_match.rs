@@ -159,7 +159,7 @@ pub fn evaluate(
     }
     let count = tails.len();
     let mut pass = format!(
-        "compared {total_compared} record(s), the last {records} of each of {count} partition(s): identical on both clusters"
+        "compared {total_compared} record(s), up to the last {records} of each of {count} partition(s): identical on both clusters"
     );
     if total_duplicates > 0 {
         pass.push_str(&format!(" ({total_duplicates} duplicate(s) on target)"));
