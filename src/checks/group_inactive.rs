@@ -7,9 +7,12 @@
 //! (`rdkafka_admin.c`, `rd_kafka_admin_describe_consumer_group_do_fallback_to_classic`), and
 //! names only the classic states: KIP-848's Assigning and Reconciling come back "Unknown"
 //! (`rdkafka.c`, `rd_kafka_consumer_group_state_names`). DescribeGroups v0-5 answers a
-//! `consumer`-type group, and an absent one, with state Dead, no members and no error
-//! (Kafka `GroupCoordinatorService.describeGroups`). So a member count of zero is not, alone,
-//! evidence, and Dead from a describe is no evidence at all.
+//! `consumer`-type group (and a share, a streams or an absent one) with state Dead, no members
+//! and no error: Kafka 4.x `group-coordinator/.../GroupMetadataManager.describeGroups` catches
+//! the GroupIdNotFoundException of a group that is not classic and, below request version 6,
+//! answers `setGroupState(DEAD)` without an error code (librdkafka 2.12 asks DescribeGroups v4
+//! at most: `rdkafka_request.c`, `rd_kafka_DescribeGroupsRequest`). So a member count of zero
+//! is not, alone, evidence, and Dead from a describe is no evidence at all.
 
 use super::selection::{self, Resolved};
 use super::{Clusters, Item, ItemStatus, Outcome};
@@ -400,8 +403,10 @@ mod tests {
     #[test]
     fn dead_without_error_from_a_describe_is_not_evidence() {
         // Kafka 4.x: DescribeGroups v0-5 of a KIP-848 `consumer` group answers Dead, no
-        // members, no error (GroupCoordinatorService.describeGroups, Kafka 4.0); librdkafka
-        // falls back to it when ConsumerGroupDescribe says GROUP_ID_NOT_FOUND.
+        // members, no error (GroupMetadataManager.describeGroups: GroupIdNotFoundException
+        // "Group billing is not a classic group" becomes setGroupState(DEAD) below v6);
+        // librdkafka falls back to DescribeGroups when ConsumerGroupDescribe answers
+        // GROUP_ID_NOT_FOUND (rd_kafka_admin_describe_consumer_group_do_fallback_to_classic).
         let (outcome, items) = one(
             listing("billing", "Stable", "Consumer"),
             description("billing", "Dead", "Classic", 0),
@@ -491,8 +496,8 @@ mod tests {
 
     #[test]
     fn an_absent_group_fails_on_source_and_is_information_on_target() {
-        // ListGroups does not list a group that does not exist; DescribeGroups would answer
-        // Dead for it without error (Kafka GroupMetadataManager: an unknown group is Dead).
+        // ListGroups does not list a group that does not exist; DescribeGroups v0-5 answers
+        // Dead for it without error (GroupMetadataManager.describeGroups, Kafka 4.x).
         let source = facts(&["billing"], vec![], vec![], Role::Source);
         let outcome = evaluate(&source, false);
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
