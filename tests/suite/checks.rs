@@ -141,6 +141,47 @@ fn producers_quiet_fails_while_a_producer_writes_every_few_seconds() {
     assert!(lines[0]["items"][0]["moved"].as_i64().unwrap() >= 1);
 }
 
+/// A topic deleted during the window used to drop out of the second snapshot unnoticed: only
+/// topics present at the end were compared, and the deleted one's partitions were skipped.
+#[test]
+fn producers_quiet_fails_when_a_topic_is_deleted_during_the_window() {
+    let s = Scenario::new();
+    fixture::create_topic(&s.source.bootstrap, "orders", 1, &[]);
+    fixture::create_topic(&s.source.bootstrap, "orders.eu", 1, &[]);
+    fixture::produce(&s.source.bootstrap, "orders", 0, &numbered(0..3));
+    let bootstrap = s.source.bootstrap.clone();
+    let deleter = std::thread::spawn(move || {
+        use rdkafka::admin::{AdminClient, AdminOptions};
+        use rdkafka::client::DefaultClientContext;
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let admin: AdminClient<DefaultClientContext> =
+            fixture::config(&bootstrap).create().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let deleted = runtime
+            .block_on(admin.delete_topics(
+                &["orders.eu"],
+                &AdminOptions::new().request_timeout(Some(fixture::TIMEOUT)),
+            ))
+            .unwrap();
+        assert!(deleted.iter().all(Result::is_ok), "{deleted:?}");
+    });
+    let quiet =
+        "          - kind: producers_quiet\n            cluster: source\n            window: 4s\n";
+    let (code, lines) = s.check("", quiet);
+    deleter.join().unwrap();
+    assert_eq!((code, statuses(&lines)), (1, vec!["fail"]), "{lines:?}");
+    let reasons = failing_reasons(&lines[0]);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("disappeared during the 4s window")),
+        "{reasons:?}"
+    );
+}
+
 #[test]
 fn mirror_caught_up_and_tail_match_on_identical_clusters_then_each_failure() {
     let s = Scenario::new();
