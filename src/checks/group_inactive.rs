@@ -123,6 +123,11 @@ pub fn judge(listed: &GroupListing, described: &Result<GroupDescription, String>
             ItemStatus::Error,
             "answers contradict: listed Empty, described Stable with no members",
         ),
+        "Stable" if listed_state == "Stable" => with(
+            base,
+            ItemStatus::Error,
+            "answers contradict: listed and described Stable, but the describe lists no members (a Stable group has members): cannot tell who is in it",
+        ),
         s if ACTIVE_STATES.contains(&s) => with(
             base,
             ItemStatus::Fail,
@@ -479,9 +484,16 @@ mod tests {
         );
         assert_eq!(outcome.status, Status::Error, "{outcome:?}");
         assert!(items[0].reason.as_deref().unwrap().contains("contradict"));
-        // Described Stable with no members (tansu's memory engine): someone is in it.
+        // Listed and described Stable, no members: the answers do not add up, an error.
         let (outcome, _) = one(
             listing("billing", "Stable", "Classic"),
+            description("billing", "Stable", "Classic", 0),
+        );
+        assert_eq!(outcome.status, Status::Error);
+        // Described Stable with no members, the listing saying nothing (tansu 0.6.0 lists
+        // Unknown): someone is in it, a failure.
+        let (outcome, _) = one(
+            listing("billing", "Unknown", "Unknown"),
             description("billing", "Stable", "Classic", 0),
         );
         assert_eq!(outcome.status, Status::Fail);
