@@ -5,7 +5,8 @@
 //! WRITE, and downgrades ALLOW ALL to READ; group ACLs are never copied. The gaps are
 //! predictable, and seed 002 met one: a service user could produce but not consume.
 
-use super::{selection, Clusters, Item, ItemStatus, Outcome};
+use super::selection::{self, Resolved};
+use super::{Clusters, Item, ItemStatus, Outcome};
 use crate::kafka::{AclBinding, KafkaError};
 use crate::runbook::{CheckSpec, Engine, Runbook, Selection};
 
@@ -17,8 +18,13 @@ pub struct Scope<'a> {
     pub topics: &'a [String],
     /// The selected groups (for prefixed bindings).
     pub groups: &'a [String],
-    /// Empty: every principal.
+    /// Empty: every principal. Each is a literal name: one with no binding on the source
+    /// fails (a typo, or a cluster without an authorizer).
     pub principals: &'a [String],
+    /// The topic selection resolved on the source (literal topics that do not exist fail).
+    pub resolved_topics: &'a Resolved,
+    /// An empty result passes only with this (and only when nothing was named literally).
+    pub allow_empty: bool,
 }
 
 impl Scope<'_> {
@@ -88,6 +94,30 @@ fn covers(t: &AclBinding, s: &AclBinding, name: &str) -> bool {
         && pattern_covers(t, s, name)
 }
 
+/// Does target DENY binding `t` take away some of what source ALLOW binding `s` (renamed
+/// `name`) allows? Kafka's authorizer evaluates DENY first: any matching DENY wins over any
+/// ALLOW (`AclAuthorizer`/`StandardAuthorizer`: "deny takes precedence"). It matches when the
+/// principal (or `User:*`), host (or `*`) and operation (or `ALL`) match and its pattern
+/// overlaps the names the source binding governs.
+fn denies(t: &AclBinding, s: &AclBinding, name: &str) -> bool {
+    let overlaps = match (t.pattern.as_str(), s.pattern.as_str()) {
+        ("LITERAL", _) if t.name == "*" => true,
+        (_, "LITERAL") if name == "*" => true,
+        ("LITERAL", "LITERAL") => t.name == name,
+        ("LITERAL", "PREFIXED") => t.name.starts_with(name),
+        ("PREFIXED", "LITERAL") => name.starts_with(&t.name),
+        ("PREFIXED", "PREFIXED") => name.starts_with(&t.name) || t.name.starts_with(name),
+        _ => false,
+    };
+    t.permission == "DENY"
+        && s.permission == "ALLOW"
+        && t.resource == s.resource
+        && principal_covers(&t.principal, &s.principal)
+        && (t.host == s.host || t.host == "*" || s.host == "*")
+        && (t.operation == s.operation || t.operation == "ALL" || s.operation == "ALL")
+        && overlaps
+}
+
 fn describe(b: &AclBinding) -> String {
     format!(
         "{} {} for {} from {} on {} {} {}",
@@ -148,17 +178,41 @@ pub fn evaluate(
     engine: Engine,
 ) -> Outcome {
     let governing: Vec<&AclBinding> = source.iter().filter(|b| scope.governs(b)).collect();
-    if governing.is_empty() {
-        return Outcome::from_items(
-            Vec::new(),
-            format!(
-                "no source ACL binding applies to the selected topics and groups ({} binding(s) on source in all): nothing to copy",
-                source.len()
-            ),
-            "ACL bindings",
-        );
+    let mut items = scope.resolved_topics.items("topic", "source");
+    for principal in scope.principals {
+        if !source.iter().any(|b| &b.principal == principal) {
+            items.push(
+                Item::new(ItemStatus::Fail)
+                    .field("principal", principal.as_str())
+                    .reason(format!(
+                        "no ACL binding names {principal} on source: typo, or no authorizer?"
+                    )),
+            );
+        }
     }
-    let items = governing
+    if governing.is_empty() {
+        let literal = !items.is_empty()
+            || !scope.principals.is_empty()
+            || !scope.topic_selection.literals().is_empty()
+            || !scope.group_selection.literals().is_empty();
+        let described = format!(
+            "no source ACL binding applies to the selected topics and groups{} ({} binding(s) on source in all)",
+            if scope.principals.is_empty() {
+                String::new()
+            } else {
+                format!(" for {}", scope.principals.join(", "))
+            },
+            source.len()
+        );
+        if !literal && scope.allow_empty {
+            return selection::empty(&described, false, items, true)
+                .note("nothing to copy")
+                .note(&scope.resolved_topics.idle_note());
+        }
+        return selection::empty(&described, literal, items, scope.allow_empty)
+            .note(&scope.resolved_topics.idle_note());
+    }
+    let compared: Vec<Item> = governing
         .iter()
         .map(|s| {
             let name = target_name(s, rename);
@@ -185,6 +239,28 @@ pub fn evaluate(
                 "GROUP" => item.group(&name),
                 _ => item.topic(&name).field("source_topic", s.name.as_str()),
             };
+            // A DENY the source has too is not new: the source lived with it.
+            let on_source = |t: &AclBinding| {
+                source.iter().any(|b| {
+                    b.permission == "DENY"
+                        && b.resource == t.resource
+                        && b.pattern == t.pattern
+                        && target_name(b, rename) == t.name
+                        && b.principal == t.principal
+                        && b.host == t.host
+                        && b.operation == t.operation
+                })
+            };
+            if let Some(deny) = target
+                .iter()
+                .find(|t| covering.is_some() && denies(t, s, &name) && !on_source(t))
+            {
+                item.status = ItemStatus::Fail;
+                return item.reason(format!(
+                    "{} on target overrides it: DENY wins over ALLOW in Kafka's authorizer",
+                    describe(deny)
+                ));
+            }
             match (exact, covering) {
                 (Some(_), _) => item,
                 (None, Some(t)) => item.reason(format!("covered by {}", describe(t))),
@@ -195,20 +271,23 @@ pub fn evaluate(
             }
         })
         .collect();
+    items.extend(compared);
     Outcome::from_items(
         items,
         format!(
-            "{} source ACL binding(s) on the selected topics and groups are in force on target",
+            "compared {} source ACL binding(s) on the selected topics and groups: each in force on target",
             governing.len()
         ),
         "ACL bindings",
     )
+    .note(&scope.resolved_topics.idle_note())
 }
 
 pub fn run(
     spec: &CheckSpec,
     runbook: &Runbook,
     clusters: &Clusters,
+    allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::AclsMatch {
         topics,
@@ -220,17 +299,18 @@ pub fn run(
     };
     let (source_acls, target_acls) = clusters.both(|c| c.acls(), |c| c.acls());
     let (source_acls, target_acls) = (source_acls?, target_acls?);
-    let topic_names = if topics.include.is_empty() {
-        Vec::new()
+    let resolved_topics = if topics.include.is_empty() {
+        Resolved::default()
     } else {
-        selection::topics(topics, &clusters.source.topics()?)
+        selection::resolve_topics(topics, &clusters.source.topics()?)
     };
+    let topic_names = resolved_topics.list();
     // Group names matter only to prefixed group bindings: list groups only for them.
     let prefixed_groups = source_acls
         .iter()
         .any(|b| b.resource == "GROUP" && b.pattern == "PREFIXED");
     let group_names = if prefixed_groups && !groups.include.is_empty() {
-        selection::groups(groups, &clusters.source)?
+        selection::groups(groups, &clusters.source)?.list()
     } else {
         Vec::new()
     };
@@ -240,6 +320,8 @@ pub fn run(
         topics: &topic_names,
         groups: &group_names,
         principals,
+        resolved_topics: &resolved_topics,
+        allow_empty,
     };
     let rename = |topic: &str| runbook.mirror.target_topic(topic);
     Ok(evaluate(
@@ -288,6 +370,8 @@ mod tests {
             topics: &topic_names,
             groups: &group_names,
             principals: &[],
+            resolved_topics: &Resolved::default(),
+            allow_empty: false,
         };
         let source: Vec<AclBinding> = source.iter().map(|t| binding(t)).collect();
         let target: Vec<AclBinding> = target.iter().map(|t| binding(t)).collect();
@@ -423,18 +507,127 @@ mod tests {
     }
 
     #[test]
-    fn no_governing_binding_passes_and_says_so() {
+    fn no_governing_binding_fails_for_literal_selections_and_passes_only_with_allow_empty() {
+        // Literal topics (orders, payments) and nothing governs them: nothing matched.
         let outcome = check(
             &["ALLOW READ User:app * TOPIC LITERAL unrelated"],
             &[],
             false,
         );
-        assert_eq!(outcome.status, super::super::Status::Pass);
+        assert_eq!(outcome.status, super::super::Status::Fail);
         assert!(
-            outcome.summary.contains("nothing to copy"),
+            outcome.summary.starts_with("nothing matched"),
             "{}",
             outcome.summary
         );
+        // A pattern selection: a pass only with allow_empty, and it says so.
+        let topics = selection(&["ord.*"]);
+        let groups = selection(&[]);
+        let source = vec![binding("ALLOW READ User:app * TOPIC LITERAL unrelated")];
+        for allow_empty in [false, true] {
+            let scope = Scope {
+                topic_selection: &topics,
+                group_selection: &groups,
+                topics: &["orders".to_string()],
+                groups: &[],
+                principals: &[],
+                resolved_topics: &Resolved::default(),
+                allow_empty,
+            };
+            let outcome = evaluate(&source, &[], &scope, &|t: &str| t.to_string(), Engine::None);
+            if allow_empty {
+                assert_eq!(outcome.status, super::super::Status::Pass);
+                assert!(
+                    outcome.summary.contains("nothing to copy"),
+                    "{}",
+                    outcome.summary
+                );
+                assert!(
+                    outcome.summary.contains("selection was empty"),
+                    "{}",
+                    outcome.summary
+                );
+            } else {
+                assert_eq!(outcome.status, super::super::Status::Fail, "{outcome:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_literal_principal_without_a_binding_on_source_fails() {
+        let topics = selection(&["orders"]);
+        let groups = selection(&[]);
+        let principals = ["User:alice".to_string(), "User:app".to_string()];
+        let scope = Scope {
+            topic_selection: &topics,
+            group_selection: &groups,
+            topics: &["orders".to_string()],
+            groups: &[],
+            principals: &principals,
+            resolved_topics: &Resolved::default(),
+            allow_empty: true,
+        };
+        let acls = vec![binding("ALLOW READ User:app * TOPIC LITERAL orders")];
+        let outcome = evaluate(&acls, &acls, &scope, &|t: &str| t.to_string(), Engine::None);
+        assert_eq!(outcome.status, super::super::Status::Fail, "{outcome:?}");
+        assert_eq!(
+            reasons(&outcome),
+            ["no ACL binding names User:alice on source: typo, or no authorizer?"]
+        );
+        // Only the typo, nothing else: still a fail, never "nothing to copy".
+        let only = ["User:alice".to_string()];
+        let scope = Scope {
+            principals: &only,
+            ..scope
+        };
+        let outcome = evaluate(&acls, &acls, &scope, &|t: &str| t.to_string(), Engine::None);
+        assert_eq!(outcome.status, super::super::Status::Fail, "{outcome:?}");
+        assert!(
+            !outcome.summary.contains("nothing to copy"),
+            "{}",
+            outcome.summary
+        );
+    }
+
+    #[test]
+    fn a_target_deny_overriding_the_allow_fails() {
+        let outcome = check(
+            &["ALLOW READ User:app * TOPIC LITERAL orders"],
+            &[
+                "ALLOW READ User:app * TOPIC LITERAL orders",
+                "DENY ALL User:* * TOPIC PREFIXED ord",
+            ],
+            false,
+        );
+        assert_eq!(outcome.status, super::super::Status::Fail, "{outcome:?}");
+        assert!(
+            reasons(&outcome)[0].contains("DENY wins over ALLOW"),
+            "{outcome:?}"
+        );
+        // A DENY for another host, operation or principal does not override it.
+        let outcome = check(
+            &["ALLOW READ User:app * TOPIC LITERAL orders"],
+            &[
+                "ALLOW READ User:app * TOPIC LITERAL orders",
+                "DENY WRITE User:app * TOPIC LITERAL orders",
+                "DENY READ User:intern * TOPIC LITERAL orders",
+            ],
+            false,
+        );
+        assert_eq!(outcome.status, super::super::Status::Pass, "{outcome:?}");
+        // A DENY the source has too is not new.
+        let outcome = check(
+            &[
+                "ALLOW READ User:app * TOPIC LITERAL orders",
+                "DENY READ User:app 10.0.0.9 TOPIC LITERAL orders",
+            ],
+            &[
+                "ALLOW READ User:app * TOPIC LITERAL orders",
+                "DENY READ User:app 10.0.0.9 TOPIC LITERAL orders",
+            ],
+            false,
+        );
+        assert_eq!(outcome.status, super::super::Status::Pass, "{outcome:?}");
     }
 
     #[test]
@@ -447,6 +640,8 @@ mod tests {
             topics: &["orders".to_string()],
             groups: &[],
             principals: &["User:app".to_string()],
+            resolved_topics: &Resolved::default(),
+            allow_empty: false,
         };
         let source = vec![
             binding("ALLOW READ User:app * TOPIC LITERAL orders"),

@@ -3,21 +3,33 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
+use super::selection::{self, Origin, Resolved};
 use super::Clusters;
-use super::{selection, Item, ItemStatus, Outcome, Progress};
+use super::{Item, ItemStatus, Outcome, Progress};
 use crate::kafka::{Committed, KafkaError, TopicPartition};
 use crate::runbook::{CheckSpec, Role, Selection};
 
 /// What lag_zero needs from one cluster.
 #[derive(Debug, Default, Clone)]
 pub struct Facts {
-    /// Every selected group, with its commits (empty: no such group, or never committed).
+    /// Every selected group, with its commits on selected topics the cluster has (empty: no
+    /// such group, never committed, or commits on other topics only).
     pub committed: BTreeMap<String, Vec<Committed>>,
     pub partition_counts: BTreeMap<String, i32>,
     pub start: HashMap<TopicPartition, i64>,
     pub end: HashMap<TopicPartition, i64>,
-    /// The groups were named literally (a missing one is likely a typo).
-    pub literal: bool,
+    /// How each group was selected (absent: literal, the strict reading).
+    pub origins: BTreeMap<String, Origin>,
+    /// Commits of each group on any topic (absent: as many as `committed` holds).
+    pub all_commits: BTreeMap<String, usize>,
+    /// (group, topic): commits on a selected topic the cluster does not have.
+    pub vanished: Vec<(String, String)>,
+    /// The selections resolved, for literal names that matched nothing and idle patterns.
+    pub groups: Resolved,
+    pub topics: Resolved,
+    /// The group and topic selections in words, for reasons and an empty result.
+    pub groups_described: String,
+    pub topics_described: String,
 }
 
 /// Total lag per group over the previous polls, for drain rate and STOP detection.
@@ -43,12 +55,28 @@ pub fn gather(
     clusters: &Clusters,
 ) -> Result<Facts, KafkaError> {
     let connection = clusters.get(cluster);
-    let names = selection::groups(groups, connection)?;
+    let resolved_groups = selection::groups(groups, connection)?;
+    let names = resolved_groups.list();
     let metadata = connection.topics()?;
-    let selected = selection::partitions(&selection::topics(topics, &metadata), &metadata);
+    let resolved_topics = selection::resolve_topics(topics, &metadata);
+    let selected = selection::partitions(&resolved_topics.list(), &metadata);
     let mut committed = connection.committed_on(&names, &selected)?;
-    for commits in committed.values_mut() {
+    let all_commits = committed
+        .iter()
+        .map(|(g, commits)| (g.clone(), commits.len()))
+        .collect();
+    let mut vanished = Vec::new();
+    for (group, commits) in committed.iter_mut() {
         commits.retain(|c| topics.matches(&c.topic));
+        let mut gone: Vec<String> = commits
+            .iter()
+            .filter(|c| !metadata.contains_key(&c.topic))
+            .map(|c| c.topic.clone())
+            .collect();
+        gone.sort();
+        gone.dedup();
+        vanished.extend(gone.into_iter().map(|t| (group.clone(), t)));
+        commits.retain(|c| metadata.contains_key(&c.topic));
     }
     let read: Vec<String> = {
         let mut read: Vec<String> = committed
@@ -89,28 +117,87 @@ pub fn gather(
             .collect(),
         start,
         end,
-        literal: groups.literal_names().is_some(),
+        origins: resolved_groups.names.iter().cloned().collect(),
+        all_commits,
+        vanished,
+        groups_described: groups.describe(),
+        topics_described: topics.describe(),
+        groups: resolved_groups,
+        topics: resolved_topics,
     })
 }
 
 /// The verdict: lag of every (group, partition) at most `max_lag`.
-pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role) -> Outcome {
-    let mut items = Vec::new();
+pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -> Outcome {
+    let on = cluster.name();
+    let mut items = facts.topics.items("topic", on);
+    items.extend(facts.groups.excluded_items("group"));
     let mut total: i64 = 0;
-    if facts.committed.is_empty() {
-        return Outcome::fail(
-            format!("no group on {cluster} matches the selection"),
-            Vec::new(),
-        );
-    }
-    for (group, commits) in &facts.committed {
-        if commits.is_empty() {
+    let mut compared = 0usize;
+    let mut compared_groups = 0usize;
+    let mut compared_topics = std::collections::BTreeSet::new();
+    let mut idle_groups = 0usize;
+    let mut groups: Vec<&String> = facts.committed.keys().chain(facts.origins.keys()).collect();
+    groups.sort();
+    groups.dedup();
+    let no_commits: Vec<Committed> = Vec::new();
+    for group in groups {
+        let commits = facts.committed.get(group).unwrap_or(&no_commits);
+        let literal =
+            facts.origins.get(group).copied().unwrap_or(Origin::Literal) == Origin::Literal;
+        let vanished: Vec<&String> = facts
+            .vanished
+            .iter()
+            .filter(|(g, _)| g == group)
+            .map(|(_, t)| t)
+            .collect();
+        if commits.is_empty() && vanished.is_empty() {
+            let any = facts
+                .all_commits
+                .get(group)
+                .copied()
+                .unwrap_or(commits.len());
+            let (status, reason) = match (literal, any) {
+                (true, 0) => (
+                    ItemStatus::Fail,
+                    "no such group or no commits (likely a typo)".to_string(),
+                ),
+                (true, _) => (
+                    ItemStatus::Fail,
+                    format!(
+                        "the group has commits, but none on the selected topics ({})",
+                        facts.topics_described
+                    ),
+                ),
+                (false, 0) => (
+                    ItemStatus::Info,
+                    "matched by a pattern but has no commits: not compared".to_string(),
+                ),
+                (false, _) => (
+                    ItemStatus::Info,
+                    "matched by a pattern; its commits are on other topics only: not compared"
+                        .to_string(),
+                ),
+            };
+            if status == ItemStatus::Info {
+                idle_groups += 1;
+            }
+            let mut item = Item::new(status).group(group).reason(reason);
+            item.status = status;
+            items.push(item);
+            continue;
+        }
+        compared_groups += 1;
+        for topic in vanished {
+            compared += 1;
             items.push(
                 Item::new(ItemStatus::Fail)
                     .group(group)
-                    .reason("no such group or no commits on the selected topics (likely a typo)"),
+                    .topic(topic)
+                    .reason(format!(
+                        "the group has commits on {topic}, which does not exist on {on} (deleted?): its lag cannot be known"
+                    )),
             );
-            continue;
         }
         let by_partition: HashMap<(&str, i32), i64> = commits
             .iter()
@@ -120,6 +207,7 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role) -> Outcome {
         topics.sort();
         topics.dedup();
         for topic in topics {
+            compared_topics.insert(topic.to_string());
             for partition in 0..facts.partition_counts.get(topic).copied().unwrap_or(0) {
                 let key = (topic.to_string(), partition);
                 let end = facts.end[&key];
@@ -127,6 +215,7 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role) -> Outcome {
                 let from = committed.unwrap_or_else(|| facts.start.get(&key).copied().unwrap_or(0));
                 let lag = end - from;
                 total += lag.max(0);
+                compared += 1;
                 let mut item = Item::new(if lag < 0 || lag as u64 > max_lag {
                     ItemStatus::Fail
                 } else {
@@ -151,14 +240,40 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role) -> Outcome {
             }
         }
     }
-    let groups = facts.committed.len();
-    let pass =
-        format!("lag of {groups} group(s) on {cluster} is at most {max_lag} on every partition");
+    let mut notes = Vec::new();
+    if idle_groups > 0 {
+        notes.push(format!(
+            "{idle_groups} group(s) matched with nothing to compare on the selected topics"
+        ));
+    }
+    for note in [facts.groups.idle_note(), facts.topics.idle_note()] {
+        if !note.is_empty() {
+            notes.push(note);
+        }
+    }
+    let note = notes.join("; ");
+    if compared == 0 {
+        let literal = items.iter().any(|i| i.status == ItemStatus::Fail);
+        let described = format!(
+            "groups {} with commits on topics {} on {on}",
+            facts.groups_described, facts.topics_described
+        );
+        return selection::empty(&described, literal, items, allow_empty)
+            .note(&note)
+            .with_progress(Progress {
+                remaining: Some(0),
+                ..Progress::default()
+            });
+    }
+    let pass = format!(
+        "compared {compared} partition(s) of {} topic(s) for {compared_groups} group(s) on {on}: lag at most {max_lag} on each",
+        compared_topics.len()
+    );
     let mut outcome = Outcome::from_items(items, pass, "group partitions");
     if outcome.status == super::Status::Fail {
         outcome.summary = format!("{}; total lag {total}", outcome.summary);
     }
-    outcome.with_progress(Progress {
+    outcome.note(&note).with_progress(Progress {
         remaining: Some(total),
         ..Progress::default()
     })
@@ -199,6 +314,7 @@ pub fn run(
     spec: &CheckSpec,
     clusters: &Clusters,
     history: &mut History,
+    allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::LagZero {
         cluster,
@@ -210,7 +326,7 @@ pub fn run(
         unreachable!("lag_zero::run takes a lag_zero spec")
     };
     let facts = gather(*cluster, groups, topics, clusters)?;
-    let mut outcome = evaluate(&facts, *max_lag, *cluster);
+    let mut outcome = evaluate(&facts, *max_lag, *cluster, allow_empty);
     annotate(&mut outcome, history);
     Ok(outcome)
 }
@@ -248,7 +364,7 @@ mod tests {
             &[("billing", "orders", 0, 30), ("billing", "orders", 1, 5)],
             &[("orders", 0, 30), ("orders", 1, 5)],
         );
-        let outcome = evaluate(&f, 0, Role::Source);
+        let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
         assert_eq!(outcome.progress.remaining, Some(0));
     }
@@ -259,7 +375,7 @@ mod tests {
             &[("billing", "orders", 0, 27), ("billing", "orders", 1, 5)],
             &[("orders", 0, 30), ("orders", 1, 5)],
         );
-        let outcome = evaluate(&f, 0, Role::Source);
+        let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Fail);
         let failing = &outcome.items[0];
         assert_eq!(
@@ -267,7 +383,7 @@ mod tests {
             (Some(0), Some(3))
         );
         assert_eq!(outcome.progress.remaining, Some(3));
-        assert_eq!(evaluate(&f, 3, Role::Source).status, Status::Pass);
+        assert_eq!(evaluate(&f, 3, Role::Source, false).status, Status::Pass);
     }
 
     #[test]
@@ -276,7 +392,7 @@ mod tests {
             &[("billing", "orders", 0, 30)],
             &[("orders", 0, 30), ("orders", 1, 4)],
         );
-        let outcome = evaluate(&f, 0, Role::Source);
+        let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Fail);
         assert_eq!(outcome.items[0].extra["lag"].as_i64(), Some(4));
         assert!(outcome.items[0].extra["committed"].is_null());
@@ -286,7 +402,7 @@ mod tests {
     fn a_group_without_commits_is_likely_a_typo() {
         let mut f = facts(&[("billing", "orders", 0, 30)], &[("orders", 0, 30)]);
         f.committed.insert("biling".into(), Vec::new());
-        let outcome = evaluate(&f, 0, Role::Source);
+        let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Fail);
         assert!(outcome.items[0]
             .reason
@@ -296,12 +412,95 @@ mod tests {
     }
 
     #[test]
+    fn a_mixed_selection_decides_per_name() {
+        // groups: [billing, "ship.*"]: billing is literal, shipping and shipping-eu are
+        // pattern matches. shipping consumes other topics only; shipping-eu never committed.
+        let mut f = facts(&[("billing", "orders", 0, 30)], &[("orders", 0, 30)]);
+        f.origins = BTreeMap::from([
+            ("billing".to_string(), Origin::Literal),
+            ("shipping".to_string(), Origin::Pattern),
+            ("shipping-eu".to_string(), Origin::Pattern),
+        ]);
+        f.committed.insert("shipping".into(), Vec::new());
+        f.all_commits.insert("shipping".into(), 4);
+        f.committed.insert("shipping-eu".into(), Vec::new());
+        f.all_commits.insert("shipping-eu".into(), 0);
+        let outcome = evaluate(&f, 0, Role::Source, false);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        let info: Vec<&str> = outcome
+            .items
+            .iter()
+            .filter(|i| i.status == ItemStatus::Info)
+            .map(|i| i.group.as_deref().unwrap())
+            .collect();
+        assert_eq!(info, ["shipping", "shipping-eu"]);
+        assert!(
+            outcome
+                .summary
+                .contains("compared 1 partition(s) of 1 topic(s) for 1 group(s)"),
+            "{}",
+            outcome.summary
+        );
+        assert!(outcome
+            .summary
+            .contains("2 group(s) matched with nothing to compare"));
+        // The literal billing with commits on other topics only: a failure naming it.
+        f.committed.insert("billing".into(), Vec::new());
+        f.all_commits.insert("billing".into(), 2);
+        let outcome = evaluate(&f, 0, Role::Source, false);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(outcome.items[0].group.as_deref(), Some("billing"));
+        assert!(
+            outcome.summary.starts_with("nothing matched"),
+            "{}",
+            outcome.summary
+        );
+    }
+
+    #[test]
+    fn only_pattern_groups_without_relevant_commits_pass_only_with_allow_empty() {
+        let mut f = Facts::default();
+        f.origins.insert("shipping".into(), Origin::Pattern);
+        f.committed.insert("shipping".into(), Vec::new());
+        f.all_commits.insert("shipping".into(), 3);
+        assert_eq!(evaluate(&f, 0, Role::Source, false).status, Status::Fail);
+        let allowed = evaluate(&f, 0, Role::Source, true);
+        assert_eq!(allowed.status, Status::Pass);
+        assert!(
+            allowed.summary.contains("selection was empty"),
+            "{}",
+            allowed.summary
+        );
+        // Nothing selected at all: the same rule.
+        assert_eq!(
+            evaluate(&Facts::default(), 0, Role::Source, false).status,
+            Status::Fail
+        );
+    }
+
+    #[test]
+    fn commits_on_a_topic_the_cluster_no_longer_has_fail() {
+        // Before: such commits yielded no item, and the check passed with nothing compared.
+        let mut f = Facts::default();
+        f.committed.insert("billing".into(), Vec::new());
+        f.all_commits.insert("billing".into(), 1);
+        f.vanished.push(("billing".into(), "orders".into()));
+        let outcome = evaluate(&f, 0, Role::Source, true);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(outcome.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("does not exist on source"));
+    }
+
+    #[test]
     fn stop_is_flagged_when_commits_stall_with_lag() {
         let f = facts(&[("billing", "orders", 0, 10)], &[("orders", 0, 30)]);
         let mut history = History::default();
-        let mut last = evaluate(&f, 0, Role::Source);
+        let mut last = evaluate(&f, 0, Role::Source, false);
         for _ in 0..4 {
-            last = evaluate(&f, 0, Role::Source);
+            last = evaluate(&f, 0, Role::Source, false);
             annotate(&mut last, &mut history);
         }
         assert_eq!(last.items[0].extra["state"], "STOP");

@@ -1,11 +1,13 @@
 //! `mirror_caught_up`: every selected source partition's last record is also the target
 //! partition's last record.
 
-use super::{selection, Clusters, Item, ItemStatus, Outcome, Progress};
+use super::selection::{self, Resolved};
+use super::{Clusters, Item, ItemStatus, Outcome, Progress};
 use crate::kafka::{KafkaError, Record};
 use crate::runbook::{CheckSpec, Engine, Runbook};
 
-/// How far back to look for the last data record (transaction markers take offsets too).
+/// How far back to look first for the last data record (transaction markers take offsets
+/// too); a tail of markers only is read further back, in doubling steps, to the log start.
 const LOOKBACK: i64 = 8;
 
 #[derive(Debug, Clone)]
@@ -16,6 +18,7 @@ pub struct Partition {
     pub source_end: i64,
     /// None: the partition does not exist on target.
     pub target_end: Option<i64>,
+    /// The last data record (None: none down to the log start).
     pub source_last: Option<Record>,
     pub target_last: Option<Record>,
 }
@@ -30,8 +33,17 @@ pub fn evaluate(
     partitions: &[Partition],
     missing_topics: &[String],
     offsets_preserved: bool,
+    selected: &Resolved,
+    allow_empty: bool,
 ) -> Outcome {
-    let mut items = Item::missing_topics(missing_topics);
+    let mut items = selected.items("topic", "source");
+    if partitions.is_empty() && missing_topics.is_empty() {
+        let literal = !items.is_empty();
+        let described = "no selected topic exists on source".to_string();
+        return selection::empty(&described, literal, items, allow_empty)
+            .note(&selected.idle_note());
+    }
+    items.extend(Item::missing_topics(missing_topics));
     let mut caught_up = 0u64;
     for p in partitions {
         let item = Item::new(ItemStatus::Pass)
@@ -54,9 +66,14 @@ pub fn evaluate(
             None => item,
         };
         let verdict = match (&p.source_last, &p.target_last) {
-            (None, None) => Ok("both empty"),
-            (Some(_), None) => Err("target partition is empty".to_string()),
-            (None, Some(_)) => Err("source partition is empty but the target is not".to_string()),
+            (None, None) => Ok("no data record on either side (read back to the log start)"),
+            (Some(_), None) => Err(
+                "the target partition has no data record (read back to the log start)".to_string(),
+            ),
+            (None, Some(_)) => Err(
+                "the source partition has no data record (read back to the log start) but the target has"
+                    .to_string(),
+            ),
             (Some(s), Some(t)) if same_record(s, t) => Ok("same last record"),
             (Some(s), Some(t)) => Err(format!(
                 "last records differ (source offset {}, target offset {}){}",
@@ -69,6 +86,17 @@ pub fn evaluate(
                 }
             )),
         };
+        // Offsets are preserved: the ends must be equal too, whatever the last records say.
+        let verdict = match (verdict, behind) {
+            (Ok(_), Some(n)) if n > 0 => Err(format!(
+                "target is {n} record(s) behind (offsets are preserved, so the ends must be equal)"
+            )),
+            (Ok(_), Some(n)) if n < 0 => Err(format!(
+                "target end is {} offset(s) beyond the source end (offsets are preserved, so the ends must be equal)",
+                -n
+            )),
+            (verdict, _) => verdict,
+        };
         match verdict {
             Ok(reason) => {
                 caught_up += 1;
@@ -78,16 +106,17 @@ pub fn evaluate(
         }
     }
     let total = partitions.len() as u64;
+    let topics: std::collections::BTreeSet<&str> =
+        partitions.iter().map(|p| p.source_topic.as_str()).collect();
     let outcome = Outcome::from_items(
         items,
-        format!("{total} partition(s) end with the same record on both clusters"),
+        format!(
+            "compared the last record of {total} partition(s) of {} topic(s): the same on both clusters",
+            topics.len()
+        ),
         "partitions",
-    );
-    let outcome = if total == 0 && missing_topics.is_empty() {
-        Outcome::fail("no topic matches the selection", Vec::new())
-    } else {
-        outcome
-    };
+    )
+    .note(&selected.idle_note());
     outcome.with_progress(Progress {
         done: Some(caught_up),
         total: Some(total),
@@ -99,24 +128,26 @@ pub fn run(
     spec: &CheckSpec,
     runbook: &Runbook,
     clusters: &Clusters,
+    allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::MirrorCaughtUp { topics } = spec else {
         unreachable!("mirror_caught_up::run takes a mirror_caught_up spec")
     };
     let (source_topics, target_topics) = clusters.topics()?;
+    let selected = selection::resolve_topics(topics, &source_topics);
     let pairs = selection::Pairs::new(runbook, topics, &source_topics, &target_topics);
     let (source_partitions, target_partitions) =
         (pairs.source_partitions(), pairs.target_partitions());
     let (source, target) = clusters.both(
-        |c| c.read_tails(&source_partitions, LOOKBACK),
-        |c| c.read_tails(&target_partitions, LOOKBACK),
+        |c| c.last_data_records(&source_partitions, LOOKBACK),
+        |c| c.last_data_records(&target_partitions, LOOKBACK),
     );
     let (mut source, mut target) = (source?, target?);
     let partitions: Vec<Partition> = pairs
         .pairs
         .iter()
         .map(|(s, t)| {
-            let (source_end, mut source_records) = source.remove(s).unwrap_or_default();
+            let (source_end, source_last) = source.remove(s).unwrap_or_default();
             let target_side = t.as_ref().and_then(|t| target.remove(t));
             Partition {
                 source_topic: s.0.clone(),
@@ -124,8 +155,8 @@ pub fn run(
                 partition: s.1,
                 source_end,
                 target_end: target_side.as_ref().map(|t| t.0),
-                source_last: source_records.pop(),
-                target_last: target_side.and_then(|mut t| t.1.pop()),
+                source_last,
+                target_last: target_side.and_then(|t| t.1),
             }
         })
         .collect();
@@ -134,5 +165,100 @@ pub fn run(
         &partitions,
         &missing,
         runbook.mirror.engine == Engine::OffsetPreserving,
+        &selected,
+        allow_empty,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+
+    fn record(offset: i64, content: &str) -> Record {
+        use sha2::{Digest, Sha256};
+        Record {
+            offset,
+            timestamp: Some(1),
+            log_append_time: false,
+            digest: Sha256::digest(content.as_bytes()).into(),
+            key: None,
+            value: Some(content.as_bytes().to_vec()),
+        }
+    }
+
+    fn partition(source_end: i64, target_end: i64, last: Option<&str>) -> Partition {
+        Partition {
+            source_topic: "orders".into(),
+            target_topic: "orders".into(),
+            partition: 0,
+            source_end,
+            target_end: Some(target_end),
+            source_last: last.map(|c| record(source_end - 1, c)),
+            target_last: last.map(|c| record(target_end - 1, c)),
+        }
+    }
+
+    #[test]
+    fn offset_preserving_fails_when_the_target_is_behind() {
+        // The same last data record, but the source has more offsets (e.g. records after
+        // the last one the target has are markers, or a record the mirror has not copied
+        // is hidden by a marker run): with preserved offsets the ends must be equal.
+        let p = partition(12, 10, Some("a"));
+        let outcome = evaluate(
+            std::slice::from_ref(&p),
+            &[],
+            true,
+            &Resolved::default(),
+            false,
+        );
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(outcome.items[0].extra["records_behind"], 2);
+        // Other engines: offsets differ between clusters, the ends say nothing.
+        let outcome = evaluate(&[p], &[], false, &Resolved::default(), false);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(outcome
+            .summary
+            .starts_with("compared the last record of 1 partition"));
+    }
+
+    #[test]
+    fn no_data_records_on_either_side_is_said_so() {
+        let outcome = evaluate(
+            &[partition(5, 5, None)],
+            &[],
+            true,
+            &Resolved::default(),
+            false,
+        );
+        assert_eq!(outcome.status, Status::Pass);
+        assert!(outcome.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no data record on either side"));
+    }
+
+    #[test]
+    fn an_empty_selection_fails_unless_allowed() {
+        assert_eq!(
+            evaluate(&[], &[], false, &Resolved::default(), false).status,
+            Status::Fail
+        );
+        assert_eq!(
+            evaluate(&[], &[], false, &Resolved::default(), true).status,
+            Status::Pass
+        );
+        let typo = Resolved {
+            missing: vec!["ordres".into()],
+            ..Resolved::default()
+        };
+        let outcome = evaluate(&[], &[], false, &typo, true);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(outcome.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("ordres"));
+    }
 }

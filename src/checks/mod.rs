@@ -173,7 +173,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Pass when no item failed or errored; the summary says how many of how many.
+    /// Pass when no item failed or errored and at least one item was compared; the summary
+    /// says how many of how many. The evidence rule (docs/checks.md): `info` items are not
+    /// compared, so items that are all `info` (or none at all) are a fail, never a pass. A
+    /// check whose selection may be empty decides that case itself first, with
+    /// `selection::empty`.
     pub fn from_items(mut items: Vec<Item>, pass: impl Into<String>, noun: &str) -> Outcome {
         items.sort_by(|a, b| {
             (a.status, &a.group, &a.topic, a.partition).cmp(&(
@@ -205,6 +209,16 @@ impl Outcome {
                 Status::Fail,
                 format!("{failures} of {counted} {noun} failed"),
             )
+        } else if counted == 0 {
+            let why = if items.is_empty() {
+                format!("no {noun} to check")
+            } else {
+                format!("all {} item(s) are information only", items.len())
+            };
+            (
+                Status::Fail,
+                format!("nothing was compared ({why}), so nothing is proven"),
+            )
         } else {
             (Status::Pass, pass.into())
         };
@@ -214,6 +228,22 @@ impl Outcome {
             items,
             progress: Progress::default(),
         }
+    }
+
+    /// Add what was compared (or left out) to the summary: "...; 2 patterns matched nothing".
+    pub fn note(mut self, note: &str) -> Outcome {
+        if !note.is_empty() {
+            self.summary = format!("{}; {note}", self.summary);
+        }
+        self
+    }
+
+    /// Items that were actually compared (not `info`).
+    pub fn compared(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| i.status != ItemStatus::Info)
+            .count()
     }
 
     pub fn error(summary: impl Into<String>) -> Outcome {
@@ -343,17 +373,30 @@ pub fn evaluate(
     clusters: &Clusters,
     state: &mut CheckState,
 ) -> Outcome {
+    let allow_empty = check.allow_empty;
     let result = match &check.spec {
-        CheckSpec::LagZero { .. } => lag_zero::run(&check.spec, clusters, &mut state.lag),
-        CheckSpec::GroupInactive { .. } => group_inactive::run(&check.spec, clusters),
-        CheckSpec::ProducersQuiet { .. } => producers_quiet::run(&check.spec, clusters),
-        CheckSpec::MirrorCaughtUp { .. } => mirror_caught_up::run(&check.spec, runbook, clusters),
-        CheckSpec::OffsetsTranslated { .. } => {
-            offsets_translated::run(&check.spec, runbook, clusters, &mut state.checkpoints)
+        CheckSpec::LagZero { .. } => {
+            lag_zero::run(&check.spec, clusters, &mut state.lag, allow_empty)
         }
-        CheckSpec::TopicsMatch { .. } => topics_match::run(&check.spec, runbook, clusters),
-        CheckSpec::TailMatch { .. } => tail_match::run(&check.spec, runbook, clusters),
-        CheckSpec::AclsMatch { .. } => acls_match::run(&check.spec, runbook, clusters),
+        CheckSpec::GroupInactive { .. } => group_inactive::run(&check.spec, clusters, allow_empty),
+        CheckSpec::ProducersQuiet { .. } => {
+            producers_quiet::run(&check.spec, clusters, allow_empty)
+        }
+        CheckSpec::MirrorCaughtUp { .. } => {
+            mirror_caught_up::run(&check.spec, runbook, clusters, allow_empty)
+        }
+        CheckSpec::OffsetsTranslated { .. } => offsets_translated::run(
+            &check.spec,
+            runbook,
+            clusters,
+            &mut state.checkpoints,
+            allow_empty,
+        ),
+        CheckSpec::TopicsMatch { .. } => {
+            topics_match::run(&check.spec, runbook, clusters, allow_empty)
+        }
+        CheckSpec::TailMatch { .. } => tail_match::run(&check.spec, runbook, clusters, allow_empty),
+        CheckSpec::AclsMatch { .. } => acls_match::run(&check.spec, runbook, clusters, allow_empty),
         CheckSpec::Command { run, expect_exit } => {
             Ok(command::run(run, *expect_exit, check.timeout))
         }

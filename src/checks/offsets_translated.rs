@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{selection, Clusters, Item, ItemStatus, Outcome};
+use super::selection::{self, Origin, Resolved};
+use super::{Clusters, Item, ItemStatus, Outcome};
 use crate::kafka::{Connection, KafkaError, Record, TopicPartition};
 use crate::mm2::decode_checkpoint;
 use crate::runbook::{CheckSpec, Runbook, TranslationMethod};
@@ -106,26 +107,70 @@ pub struct Position {
 #[derive(Debug, Default)]
 pub struct Facts {
     pub positions: Vec<Position>,
-    /// Selected groups with no commit on the selected source topics.
-    pub without_commits: Vec<String>,
+    /// Selected groups with no commit on the selected source topics: how each was selected
+    /// and how many commits it has on any topic.
+    pub without_commits: Vec<(String, Origin, usize)>,
+    /// (group, topic): source commits on a selected topic the source does not have.
+    pub vanished: Vec<(String, String)>,
+    /// The selections resolved (literal names that matched nothing, idle patterns).
+    pub groups: Resolved,
+    pub topics: Resolved,
+    /// The selection in words, for an empty result.
+    pub described: String,
     pub missing_target_topics: Vec<String>,
     pub checkpoints_topic: Option<(String, bool)>,
     pub corrupt: Vec<(i32, i64, String)>,
 }
 
-pub fn evaluate(facts: &Facts, method: TranslationMethod, exact: bool) -> Outcome {
-    let mut items = Vec::new();
+pub fn evaluate(
+    facts: &Facts,
+    method: TranslationMethod,
+    exact: bool,
+    allow_empty: bool,
+) -> Outcome {
+    let mut items = facts.topics.items("topic", "source");
+    items.extend(facts.groups.excluded_items("group"));
     if let Some((topic, false)) = &facts.checkpoints_topic {
         return Outcome::fail(
             format!("checkpoints topic {topic} does not exist on target (is MM2's checkpoint connector running, and is mirror.source_alias right?)"),
             Vec::new(),
         );
     }
-    for group in &facts.without_commits {
+    let mut idle_groups = 0;
+    for (group, origin, all) in &facts.without_commits {
+        let (status, reason) = match (origin, all) {
+            (Origin::Literal, 0) => (
+                ItemStatus::Fail,
+                "no commits on source (no such group? likely a typo)",
+            ),
+            (Origin::Literal, _) => (
+                ItemStatus::Fail,
+                "the group has commits on source, but none on the selected topics",
+            ),
+            (Origin::Pattern, 0) => (
+                ItemStatus::Info,
+                "matched by a pattern but has no commits on source: not compared",
+            ),
+            (Origin::Pattern, _) => (
+                ItemStatus::Info,
+                "matched by a pattern; its commits are on other topics only: not compared",
+            ),
+        };
+        if status == ItemStatus::Info {
+            idle_groups += 1;
+        }
+        let mut item = Item::new(status).group(group).reason(reason);
+        item.status = status;
+        items.push(item);
+    }
+    for (group, topic) in &facts.vanished {
         items.push(
             Item::new(ItemStatus::Fail)
                 .group(group)
-                .reason("no commits on the selected source topics (no such group? likely a typo)"),
+                .topic(topic)
+                .reason(format!(
+                    "the group has commits on {topic}, which does not exist on source (deleted?): where it resumes cannot be known"
+                )),
         );
     }
     for topic in &facts.missing_target_topics {
@@ -147,15 +192,39 @@ pub fn evaluate(facts: &Facts, method: TranslationMethod, exact: bool) -> Outcom
         items.push(judge(p, method, exact));
     }
     let positions = facts.positions.len();
-    let mut outcome = Outcome::from_items(
-        items,
-        format!("{positions} group partition(s) resume on target where they stopped on source"),
-        "group partitions",
-    );
-    if facts.positions.is_empty() && outcome.status == super::Status::Pass {
-        outcome = Outcome::fail("no group has commits on the selected topics", outcome.items);
+    let mut notes = Vec::new();
+    if idle_groups > 0 {
+        notes.push(format!(
+            "{idle_groups} group(s) matched with nothing to compare on the selected topics"
+        ));
     }
-    outcome
+    for note in [facts.groups.idle_note(), facts.topics.idle_note()] {
+        if !note.is_empty() {
+            notes.push(note);
+        }
+    }
+    let note = notes.join("; ");
+    if positions == 0 && facts.vanished.is_empty() && facts.missing_target_topics.is_empty() {
+        let literal = items.iter().any(|i| i.status == ItemStatus::Fail);
+        let described = if facts.described.is_empty() {
+            "no selected group has commits on the selected topics".to_string()
+        } else {
+            facts.described.clone()
+        };
+        return selection::empty(&described, literal, items, allow_empty).note(&note);
+    }
+    let groups: std::collections::BTreeSet<&str> =
+        facts.positions.iter().map(|p| p.group.as_str()).collect();
+    Outcome::from_items(
+        items,
+        format!(
+            "compared {positions} committed position(s) of {} group(s) ({}): each resumes on target where it stopped on source",
+            groups.len(),
+            method.name()
+        ),
+        "group partitions",
+    )
+    .note(&note)
 }
 
 fn judge(p: &Position, method: TranslationMethod, exact: bool) -> Item {
@@ -239,6 +308,29 @@ fn judge(p: &Position, method: TranslationMethod, exact: bool) -> Item {
             }
             let none = Neighbours::default();
             let n = p.neighbours.as_deref().unwrap_or(&none);
+            // Compaction, retention or transaction markers can leave no record at a position
+            // on either side: then nothing was compared there.
+            let before_missing = n.source.0.is_none() && n.target.0.is_none();
+            let at_missing = n.source.1.is_none() && n.target.1.is_none();
+            if before_missing && at_missing {
+                let at_ends = u == p.source_end && p.target_end == Some(t);
+                if at_ends {
+                    return base.reason(
+                        "at the log end on both sides: the group has consumed everything on each",
+                    );
+                }
+                let mut item = base.reason(format!(
+                    "no record at or just before the committed offsets on either side ({}[{}] source offsets {}-{u}, {}[{}] target offsets {}-{t}): compaction, retention or transaction markers; nothing to compare",
+                    p.source_topic,
+                    p.partition,
+                    u - 1,
+                    p.target_topic,
+                    p.partition,
+                    t - 1
+                ));
+                item.status = ItemStatus::Error;
+                return item;
+            }
             if n.source.0 != n.target.0 {
                 return fail(base, format!(
                     "the record before the committed offset differs (source offset {}, target offset {})",
@@ -261,6 +353,7 @@ pub fn run(
     runbook: &Runbook,
     clusters: &Clusters,
     cache: &mut CheckpointCache,
+    allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::OffsetsTranslated {
         groups,
@@ -274,7 +367,8 @@ pub fn run(
     let source = &clusters.source;
     let mut facts = Facts::default();
 
-    let names = selection::groups(groups, source)?;
+    let resolved_groups = selection::groups(groups, source)?;
+    let names = resolved_groups.list();
     // Everything each side needs, both sides at once: topics, commits, and on the target
     // the checkpoints read since the last poll.
     let checkpoints_topic = (*method == TranslationMethod::Checkpoints).then(|| {
@@ -311,8 +405,27 @@ pub fn run(
         facts.checkpoints_topic = Some((topic, exists));
         facts.corrupt = cache.corrupt.clone();
     }
-    for commits in committed.values_mut() {
-        commits.retain(|c| topics.matches(&c.topic) && source_topics.contains_key(&c.topic));
+    facts.topics = selection::resolve_topics(topics, &source_topics);
+    facts.described = format!(
+        "groups {} with commits on topics {} on source",
+        groups.describe(),
+        topics.describe()
+    );
+    let mut all_commits: BTreeMap<String, usize> = BTreeMap::new();
+    for (group, commits) in committed.iter_mut() {
+        all_commits.insert(group.clone(), commits.len());
+        commits.retain(|c| topics.matches(&c.topic));
+        let mut gone: Vec<String> = commits
+            .iter()
+            .filter(|c| !source_topics.contains_key(&c.topic))
+            .map(|c| c.topic.clone())
+            .collect();
+        gone.sort();
+        gone.dedup();
+        facts
+            .vanished
+            .extend(gone.into_iter().map(|t| (group.clone(), t)));
+        commits.retain(|c| source_topics.contains_key(&c.topic));
     }
     let target_offset: HashMap<(&str, &str, i32), i64> = target_committed
         .iter()
@@ -325,8 +438,11 @@ pub fn run(
     let mut source_partitions = Vec::new();
     let mut target_partitions = Vec::new();
     for (group, commits) in &committed {
-        if commits.is_empty() {
-            facts.without_commits.push(group.clone());
+        let vanished = facts.vanished.iter().any(|(g, _)| g == group);
+        if commits.is_empty() && !vanished {
+            let origin = resolved_groups.origin(group).unwrap_or(Origin::Literal);
+            let all = all_commits.get(group).copied().unwrap_or(0);
+            facts.without_commits.push((group.clone(), origin, all));
         }
         for c in commits {
             let target_topic = runbook.mirror.target_topic(&c.topic);
@@ -384,7 +500,8 @@ pub fn run(
     if *method == TranslationMethod::Content {
         read_neighbours(&mut facts.positions, clusters)?;
     }
-    Ok(evaluate(&facts, *method, *exact))
+    facts.groups = resolved_groups;
+    Ok(evaluate(&facts, *method, *exact, allow_empty))
 }
 
 /// Whether a target topic is the mirror of a selected source topic.
@@ -505,6 +622,7 @@ mod tests {
             },
             TranslationMethod::Checkpoints,
             exact,
+            false,
         )
     }
 
@@ -550,8 +668,115 @@ mod tests {
             ..Facts::default()
         };
         assert_eq!(
-            evaluate(&facts, TranslationMethod::Equal, true).status,
+            evaluate(&facts, TranslationMethod::Equal, true, false).status,
             Status::Fail
         );
+    }
+
+    fn content(p: Position) -> Outcome {
+        evaluate(
+            &Facts {
+                positions: vec![p],
+                ..Facts::default()
+            },
+            TranslationMethod::Content,
+            true,
+            false,
+        )
+    }
+
+    fn digest(c: u8) -> Option<[u8; 32]> {
+        Some([c; 32])
+    }
+
+    #[test]
+    fn content_with_no_record_on_either_side_is_an_error_naming_the_offsets() {
+        // Compaction or transaction markers: no record at U-1/U on source nor T-1/T on
+        // target. This used to pass (None == None).
+        let mut p = position(100, 120, Some(40), 60, None);
+        p.neighbours = Some(Box::default());
+        let outcome = content(p);
+        assert_eq!(outcome.status, Status::Error, "{outcome:?}");
+        let reason = outcome.items[0].reason.clone().unwrap();
+        assert!(
+            reason.contains("orders[0] source offsets 99-100"),
+            "{reason}"
+        );
+        assert!(reason.contains("target offsets 39-40"), "{reason}");
+    }
+
+    #[test]
+    fn content_at_the_log_end_on_both_sides_passes_and_says_so() {
+        let mut p = position(100, 100, Some(40), 40, None);
+        p.neighbours = Some(Box::default());
+        let outcome = content(p);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(outcome.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("log end on both sides"));
+    }
+
+    #[test]
+    fn content_compares_what_exists() {
+        let mut p = position(100, 120, Some(40), 60, None);
+        p.neighbours = Some(Box::new(Neighbours {
+            source: (digest(1), digest(2)),
+            target: (digest(1), digest(2)),
+        }));
+        assert_eq!(content(p.clone()).status, Status::Pass);
+        p.neighbours = Some(Box::new(Neighbours {
+            source: (digest(1), digest(2)),
+            target: (None, digest(2)),
+        }));
+        assert_eq!(content(p).status, Status::Fail);
+    }
+
+    #[test]
+    fn pattern_groups_without_relevant_commits_are_information_and_literal_ones_fail() {
+        let facts = Facts {
+            positions: vec![position(100, 100, Some(42), 42, Some((100, 42)))],
+            without_commits: vec![
+                ("analytics".into(), Origin::Pattern, 7),
+                ("idle".into(), Origin::Pattern, 0),
+            ],
+            ..Facts::default()
+        };
+        let outcome = evaluate(&facts, TranslationMethod::Checkpoints, true, false);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(outcome
+            .summary
+            .contains("2 group(s) matched with nothing to compare"));
+        let facts = Facts {
+            without_commits: vec![("biling".into(), Origin::Literal, 0)],
+            ..Facts::default()
+        };
+        let outcome = evaluate(&facts, TranslationMethod::Checkpoints, true, true);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(outcome.summary.starts_with("nothing matched"));
+        // Only pattern groups with nothing relevant: a pass only with allow_empty.
+        let facts = Facts {
+            without_commits: vec![("analytics".into(), Origin::Pattern, 7)],
+            ..Facts::default()
+        };
+        assert_eq!(
+            evaluate(&facts, TranslationMethod::Checkpoints, true, false).status,
+            Status::Fail
+        );
+        assert_eq!(
+            evaluate(&facts, TranslationMethod::Checkpoints, true, true).status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn commits_on_a_topic_missing_from_source_fail() {
+        let facts = Facts {
+            vanished: vec![("billing".into(), "orders".into())],
+            ..Facts::default()
+        };
+        let outcome = evaluate(&facts, TranslationMethod::Equal, true, true);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
     }
 }

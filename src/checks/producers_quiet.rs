@@ -3,9 +3,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use super::{selection, Clusters, Item, ItemStatus, Outcome};
+use super::selection::{self, Resolved};
+use super::{Clusters, Item, ItemStatus, Outcome};
 use crate::kafka::{KafkaError, TopicPartition, Topics};
 use crate::runbook::CheckSpec;
+use serde_json::Value;
 
 /// Selected topics and their end offsets at one moment.
 #[derive(Debug, Clone, Default)]
@@ -14,12 +16,50 @@ pub struct Snapshot {
     pub end: HashMap<TopicPartition, i64>,
 }
 
-pub fn evaluate(before: &Snapshot, after: &Snapshot, window: Duration) -> Outcome {
+/// The verdict over two moments. `selected` is the selection resolved at the first moment
+/// (literal topics that do not exist fail); `described` is the selection in words.
+pub fn evaluate(
+    before: &Snapshot,
+    after: &Snapshot,
+    window: Duration,
+    selected: &Resolved,
+    described: &str,
+    allow_empty: bool,
+) -> Outcome {
     let window = humantime::format_duration(window);
+    let on = described
+        .rsplit_once(" on ")
+        .map_or("the cluster", |(_, on)| on);
+    let mut items = selected.items("topic", on);
     if before.topics.is_empty() && after.topics.is_empty() {
-        return Outcome::fail("no topic matches the selection", Vec::new());
+        let literal = !items.is_empty();
+        return selection::empty(described, literal, items, allow_empty)
+            .note(&selected.idle_note());
     }
-    let mut items = Vec::new();
+    for (topic, count) in &before.topics {
+        if !after.topics.contains_key(topic) {
+            items.push(
+                Item::new(ItemStatus::Fail)
+                    .topic(topic)
+                    .values(*count, Value::Null)
+                    .reason(format!(
+                        "topic disappeared during the {window} window (deleted?)"
+                    )),
+            );
+        }
+    }
+    for ((topic, partition), start) in before.end.iter().collect::<BTreeMap<_, _>>() {
+        if after.topics.contains_key(topic) && !after.end.contains_key(&(topic.clone(), *partition))
+        {
+            items.push(
+                Item::new(ItemStatus::Fail)
+                    .topic(topic)
+                    .partition(*partition)
+                    .field("before", *start)
+                    .reason(format!("partition disappeared during the {window} window")),
+            );
+        }
+    }
     for (topic, count) in &after.topics {
         match before.topics.get(topic) {
             None => items.push(
@@ -63,12 +103,20 @@ pub fn evaluate(before: &Snapshot, after: &Snapshot, window: Duration) -> Outcom
     let partitions = after.end.len();
     Outcome::from_items(
         items,
-        format!("no new records on {partitions} partition(s) for {window}"),
+        format!(
+            "compared the end offsets of {partitions} partition(s) of {} topic(s) {window} apart: no new records",
+            after.topics.len()
+        ),
         "partitions",
     )
+    .note(&selected.idle_note())
 }
 
-pub fn run(spec: &CheckSpec, clusters: &Clusters) -> Result<Outcome, KafkaError> {
+pub fn run(
+    spec: &CheckSpec,
+    clusters: &Clusters,
+    allow_empty: bool,
+) -> Result<Outcome, KafkaError> {
     let CheckSpec::ProducersQuiet {
         cluster,
         topics,
@@ -78,17 +126,21 @@ pub fn run(spec: &CheckSpec, clusters: &Clusters) -> Result<Outcome, KafkaError>
         unreachable!("producers_quiet::run takes a producers_quiet spec")
     };
     let connection = clusters.get(*cluster);
-    let snapshot = || -> Result<Snapshot, KafkaError> {
+    let snapshot = || -> Result<(Snapshot, Topics), KafkaError> {
         // Two moments, so never this round's snapshot.
         let all = connection.fetch_topics()?;
         let names = selection::topics(topics, &all);
         let partitions = selection::partitions(&names, &all);
-        Ok(Snapshot {
-            end: connection.fetch_end_offsets(&partitions)?,
-            topics: names.into_iter().map(|t| (t.clone(), all[&t])).collect(),
-        })
+        Ok((
+            Snapshot {
+                end: connection.fetch_end_offsets(&partitions)?,
+                topics: names.into_iter().map(|t| (t.clone(), all[&t])).collect(),
+            },
+            all,
+        ))
     };
-    let before = snapshot()?;
+    let (before, all_before) = snapshot()?;
+    let selected = selection::resolve_topics(topics, &all_before);
     // Sleep in slices so Ctrl-C ends a long window promptly (the result is then an error).
     let until = std::time::Instant::now() + *window;
     while std::time::Instant::now() < until {
@@ -97,8 +149,15 @@ pub fn run(spec: &CheckSpec, clusters: &Clusters) -> Result<Outcome, KafkaError>
         }
         std::thread::sleep((until - std::time::Instant::now()).min(Duration::from_millis(100)));
     }
-    let after = snapshot()?;
-    Ok(evaluate(&before, &after, *window))
+    let (after, _) = snapshot()?;
+    Ok(evaluate(
+        &before,
+        &after,
+        *window,
+        &selected,
+        &format!("topics {} on {cluster}", topics.describe()),
+        allow_empty,
+    ))
 }
 
 #[cfg(test)]
@@ -114,6 +173,17 @@ mod tests {
             s.end.insert((topic.to_string(), *partition), *end);
         }
         s
+    }
+
+    fn evaluate(before: &Snapshot, after: &Snapshot, window: Duration) -> Outcome {
+        super::evaluate(
+            before,
+            after,
+            window,
+            &Resolved::default(),
+            "topics orders",
+            false,
+        )
     }
 
     #[test]
@@ -134,5 +204,67 @@ mod tests {
         let before = snapshot(&[("orders", 0, 10)]);
         let after = snapshot(&[("orders", 0, 10), ("orders.new", 0, 0)]);
         assert_eq!(evaluate(&before, &after, w).status, Status::Fail);
+    }
+
+    #[test]
+    fn a_topic_deleted_or_shrunk_during_the_window_fails() {
+        let w = Duration::from_secs(30);
+        let before = snapshot(&[("orders", 0, 10), ("payments", 0, 4)]);
+        let after = snapshot(&[("orders", 0, 10)]);
+        let outcome = evaluate(&before, &after, w);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(outcome.items[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("disappeared"));
+        // Recreated with fewer partitions: the count changed and partition 1 is gone.
+        let before = snapshot(&[("orders", 0, 10), ("orders", 1, 4)]);
+        let after = snapshot(&[("orders", 0, 10)]);
+        let outcome = evaluate(&before, &after, w);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        let reasons: Vec<&str> = outcome
+            .items
+            .iter()
+            .filter_map(|i| i.reason.as_deref())
+            .collect();
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("partition count changed from 2 to 1")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.contains("partition disappeared")),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn an_empty_selection_fails_unless_allowed_and_a_missing_literal_topic_fails() {
+        let w = Duration::from_secs(30);
+        let empty = Snapshot::default();
+        assert_eq!(evaluate(&empty, &empty, w).status, Status::Fail);
+        let allowed = super::evaluate(
+            &empty,
+            &empty,
+            w,
+            &Resolved::default(),
+            "topics matching x.*",
+            true,
+        );
+        assert_eq!(allowed.status, Status::Pass);
+        assert!(allowed.summary.contains("selection was empty"));
+        let named = Resolved {
+            missing: vec!["orders".into()],
+            ..Resolved::default()
+        };
+        let outcome = super::evaluate(&empty, &empty, w, &named, "topics orders", true);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.summary.starts_with("nothing matched"),
+            "{}",
+            outcome.summary
+        );
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 
 use super::mirror_caught_up::same_record;
-use super::{selection, Clusters, Item, ItemStatus, Outcome};
+use super::selection::{self, Resolved};
+use super::{Clusters, Item, ItemStatus, Outcome};
 use crate::kafka::{KafkaError, Record};
 use crate::runbook::{CheckSpec, Runbook};
 
@@ -86,9 +87,27 @@ pub struct PartitionTails {
     pub target: Option<Vec<Record>>,
 }
 
-pub fn evaluate(tails: &[PartitionTails], missing_topics: &[String], records: u32) -> Outcome {
-    let mut items = Item::missing_topics(missing_topics);
+pub fn evaluate(
+    tails: &[PartitionTails],
+    missing_topics: &[String],
+    records: u32,
+    selected: &Resolved,
+    allow_empty: bool,
+) -> Outcome {
+    let mut items = selected.items("topic", "source");
+    if tails.is_empty() && missing_topics.is_empty() {
+        let literal = !items.is_empty();
+        return selection::empty(
+            "no selected topic exists on source",
+            literal,
+            items,
+            allow_empty,
+        )
+        .note(&selected.idle_note());
+    }
+    items.extend(Item::missing_topics(missing_topics));
     let mut total_duplicates = 0;
+    let mut total_compared = 0;
     for tail in tails {
         let item = Item::new(ItemStatus::Pass)
             .topic(&tail.target_topic)
@@ -102,10 +121,21 @@ pub fn evaluate(tails: &[PartitionTails], missing_topics: &[String], records: u3
         };
         match align(&tail.source, target) {
             Alignment::Match {
+                compared: 0,
+                duplicates: 0,
+            } => {
+                let mut item = item.values(0, 0).reason(format!(
+                    "no data records in the last {records} offsets on either side: not compared"
+                ));
+                item.status = ItemStatus::Info;
+                items.push(item);
+            }
+            Alignment::Match {
                 compared,
                 duplicates,
             } => {
                 total_duplicates += duplicates;
+                total_compared += compared;
                 let mut item = item
                     .values(compared as i64, target.len() as i64)
                     .field("duplicates", duplicates);
@@ -129,27 +159,26 @@ pub fn evaluate(tails: &[PartitionTails], missing_topics: &[String], records: u3
     }
     let count = tails.len();
     let mut pass = format!(
-        "the last {records} records of {count} partition(s) are identical on both clusters"
+        "compared {total_compared} record(s), up to the last {records} of each of {count} partition(s): identical on both clusters"
     );
     if total_duplicates > 0 {
         pass.push_str(&format!(" ({total_duplicates} duplicate(s) on target)"));
     }
-    if count == 0 && missing_topics.is_empty() {
-        return Outcome::fail("no topic matches the selection", Vec::new());
-    }
-    Outcome::from_items(items, pass, "partitions")
+    Outcome::from_items(items, pass, "partitions").note(&selected.idle_note())
 }
 
 pub fn run(
     spec: &CheckSpec,
     runbook: &Runbook,
     clusters: &Clusters,
+    allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::TailMatch { topics, records } = spec else {
         unreachable!("tail_match::run takes a tail_match spec")
     };
     let n = i64::from(*records);
     let (source_topics, target_topics) = clusters.topics()?;
+    let selected = selection::resolve_topics(topics, &source_topics);
     let pairs = selection::Pairs::new(runbook, topics, &source_topics, &target_topics);
     let (source_partitions, target_partitions) =
         (pairs.source_partitions(), pairs.target_partitions());
@@ -177,7 +206,7 @@ pub fn run(
         })
         .collect();
     let missing = pairs.missing_topics;
-    Ok(evaluate(&tails, &missing, *records))
+    Ok(evaluate(&tails, &missing, *records, &selected, allow_empty))
 }
 
 #[cfg(test)]

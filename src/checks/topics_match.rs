@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{selection, Clusters, Item, ItemStatus, Outcome};
+use super::selection::{self, Resolved};
+use super::{Clusters, Item, ItemStatus, Outcome};
 use crate::kafka::KafkaError;
 use crate::runbook::{CheckSpec, Engine, Runbook};
 
@@ -51,11 +52,25 @@ fn equal(name: &str, a: &Option<String>, b: &Option<String>) -> bool {
     }
 }
 
-pub fn evaluate(topics: &[TopicFacts], configs: &[String], engine: Engine) -> Outcome {
+pub fn evaluate(
+    topics: &[TopicFacts],
+    configs: &[String],
+    engine: Engine,
+    selected: &Resolved,
+    allow_empty: bool,
+) -> Outcome {
+    let mut items = selected.items("topic", "source");
     if topics.is_empty() {
-        return Outcome::fail("no topic matches the selection", Vec::new());
+        let literal = !items.is_empty();
+        return selection::empty(
+            "no selected topic exists on source",
+            literal,
+            items,
+            allow_empty,
+        )
+        .note(&selected.idle_note());
     }
-    let mut items = Vec::new();
+    let mut unreported: BTreeSet<&str> = BTreeSet::new();
     for t in topics {
         let base = || {
             Item::new(ItemStatus::Pass)
@@ -87,6 +102,18 @@ pub fn evaluate(topics: &[TopicFacts], configs: &[String], engine: Engine) -> Ou
             let mut item = base()
                 .field("config", name.as_str())
                 .values(s.clone(), g.clone());
+            let reported =
+                t.source_configs.contains_key(name) || t.target_configs.contains_key(name);
+            if !reported {
+                // Neither cluster has the config at all: "absent" equals "absent" proves
+                // nothing (a broker too old for it, or a vendor name it does not know).
+                unreported.insert(name.as_str());
+                items.push(
+                    item.reason(format!("neither cluster reports {name}: not compared"))
+                        .with_status(ItemStatus::Info),
+                );
+                continue;
+            }
             if !equal(name, &s, &g) {
                 item.status = ItemStatus::Fail;
                 let mut reason = format!("{name} differs");
@@ -109,14 +136,26 @@ pub fn evaluate(topics: &[TopicFacts], configs: &[String], engine: Engine) -> Ou
                 .with_status(ItemStatus::Info),
         );
     }
+    let mut note = selected.idle_note();
+    if !unreported.is_empty() {
+        let names: Vec<&str> = unreported.into_iter().collect();
+        let text = format!("not reported by either cluster: {}", names.join(", "));
+        note = if note.is_empty() {
+            text
+        } else {
+            format!("{note}; {text}")
+        };
+    }
     Outcome::from_items(
         items,
         format!(
-            "{} topic(s) exist on target with the same partitions and configs",
+            "compared partition counts and {} config(s) of {} topic(s): the same on target",
+            configs.len(),
             topics.len()
         ),
         "topic properties",
     )
+    .note(&note)
 }
 
 impl Item {
@@ -130,11 +169,13 @@ pub fn run(
     spec: &CheckSpec,
     runbook: &Runbook,
     clusters: &Clusters,
+    allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::TopicsMatch { topics, configs } = spec else {
         unreachable!("topics_match::run takes a topics_match spec")
     };
     let (source_topics, target_topics) = clusters.topics()?;
+    let selected = selection::resolve_topics(topics, &source_topics);
     let names = selection::topics(topics, &source_topics);
     let pairs = selection::mapped(runbook, &names);
     let present: Vec<String> = pairs
@@ -159,7 +200,13 @@ pub fn run(
             target_topic: t,
         })
         .collect();
-    Ok(evaluate(&facts, configs, runbook.mirror.engine))
+    Ok(evaluate(
+        &facts,
+        configs,
+        runbook.mirror.engine,
+        &selected,
+        allow_empty,
+    ))
 }
 
 #[cfg(test)]
@@ -184,6 +231,10 @@ mod tests {
             source_replication: 3,
             target_replication: 2,
         }
+    }
+
+    fn evaluate(topics: &[TopicFacts], configs: &[String], engine: Engine) -> Outcome {
+        super::evaluate(topics, configs, engine, &Resolved::default(), false)
     }
 
     fn names() -> Vec<String> {
@@ -233,5 +284,45 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("never copies"));
+    }
+
+    #[test]
+    fn a_config_neither_cluster_reports_is_not_compared() {
+        // `retention.msx` (a typo validation now rejects) or a vendor name in configs_extra
+        // the brokers do not know: absent on both sides used to pass as "equal".
+        let outcome = evaluate(
+            &[topic(Some(3), "1000", "compact,delete")],
+            &["confluent.placement.constraints".into()],
+            Engine::None,
+        );
+        let info = outcome
+            .items
+            .iter()
+            .find(|i| i.extra["config"] == "confluent.placement.constraints")
+            .unwrap();
+        assert_eq!(info.status, ItemStatus::Info);
+        assert!(
+            outcome.summary.contains("not reported by either cluster"),
+            "{}",
+            outcome.summary
+        );
+    }
+
+    #[test]
+    fn an_empty_selection_fails_unless_allowed_and_a_typo_fails() {
+        assert_eq!(evaluate(&[], &names(), Engine::None).status, Status::Fail);
+        let allowed = super::evaluate(&[], &names(), Engine::None, &Resolved::default(), true);
+        assert_eq!(allowed.status, Status::Pass);
+        let typo = Resolved {
+            missing: vec!["ordres".into()],
+            ..Resolved::default()
+        };
+        let outcome = super::evaluate(&[], &names(), Engine::None, &typo, true);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.summary.starts_with("nothing matched"),
+            "{}",
+            outcome.summary
+        );
     }
 }

@@ -222,8 +222,12 @@ pub fn list_offsets(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupListing {
     pub group: String,
-    /// librdkafka's name for the state: Stable, Empty, Dead, PreparingRebalance, ...
+    /// librdkafka's name for the state: Stable, Empty, Dead, PreparingRebalance, ...;
+    /// "Unknown" when the broker's ListGroups (before v4) reports none, and for states
+    /// librdkafka has no name for (KIP-848's Assigning and Reconciling).
     pub state: String,
+    /// "Classic" or "Consumer" (KIP-848) from ListGroups v5 and later; "Unknown" before.
+    pub group_type: String,
 }
 
 /// Every consumer group of the cluster. Errors from some brokers fail the whole call: a
@@ -264,6 +268,9 @@ pub fn list_consumer_groups(handle: Handle, timeout: Duration) -> Result<Vec<Gro
                 state: text(rd::rd_kafka_consumer_group_state_name(
                     rd::rd_kafka_ConsumerGroupListing_state(listing),
                 )),
+                group_type: text(rd::rd_kafka_consumer_group_type_name(
+                    rd::rd_kafka_ConsumerGroupListing_type(listing),
+                )),
             });
         }
         Ok(out)
@@ -281,6 +288,9 @@ pub struct Member {
 pub struct GroupDescription {
     pub group: String,
     pub state: String,
+    /// "Consumer" when ConsumerGroupDescribe answered (KIP-848), "Classic" when librdkafka
+    /// fell back to DescribeGroups.
+    pub group_type: String,
     pub members: Vec<Member>,
 }
 
@@ -341,11 +351,15 @@ pub fn describe_consumer_groups(
             let state = text(rd::rd_kafka_consumer_group_state_name(
                 rd::rd_kafka_ConsumerGroupDescription_state(d),
             ));
+            let group_type = text(rd::rd_kafka_consumer_group_type_name(
+                rd::rd_kafka_ConsumerGroupDescription_type(d),
+            ));
             out.push((
                 group.clone(),
                 Ok(GroupDescription {
                     group,
                     state,
+                    group_type,
                     members,
                 }),
             ));

@@ -238,6 +238,26 @@ impl Connection {
             .collect())
     }
 
+    /// The last data record of each partition (None: the log holds no data record, only
+    /// transaction markers, or nothing), with its end offset. Reads the last `depth` offsets,
+    /// then, for partitions whose tail held only markers, further back in doubling steps
+    /// until a data record or the log start. Each step is one batched read; a step that makes
+    /// no progress within the request timeout is an error (`read_ranges`).
+    pub fn last_data_records(
+        &self,
+        partitions: &[TopicPartition],
+        depth: i64,
+    ) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, KafkaError> {
+        let ends = self.end_offsets(partitions)?;
+        last_data_records(
+            partitions,
+            &ends,
+            depth,
+            |ranges| self.read_ranges(ranges),
+            |wanted| self.start_offsets(wanted),
+        )
+    }
+
     /// Records in `[start, end)` of each partition, read with one consumer assigned to all of
     /// them. Every range must be read to its end before the deadline, or it is an error.
     pub fn read_ranges(
@@ -341,6 +361,62 @@ impl Connection {
     }
 }
 
+/// The widening search of [`Connection::last_data_records`], over any reader (unit-tested
+/// over a simulated log: tansu 0.6.0 has no EndTxn, so no broker here writes markers).
+pub fn last_data_records<E>(
+    partitions: &[TopicPartition],
+    ends: &HashMap<TopicPartition, i64>,
+    depth: i64,
+    mut read: impl FnMut(
+        &[(TopicPartition, i64, i64)],
+    ) -> Result<HashMap<TopicPartition, Vec<Record>>, E>,
+    mut start_offsets: impl FnMut(&[TopicPartition]) -> Result<HashMap<TopicPartition, i64>, E>,
+) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, E> {
+    let mut out: HashMap<TopicPartition, (i64, Option<Record>)> = HashMap::new();
+    // Each pending partition with the offset its next (older) range ends at.
+    let mut pending: Vec<(TopicPartition, i64)> = Vec::new();
+    for tp in partitions {
+        out.insert(tp.clone(), (ends[tp], None));
+        if ends[tp] > 0 {
+            pending.push((tp.clone(), ends[tp]));
+        }
+    }
+    let mut starts: Option<HashMap<TopicPartition, i64>> = None;
+    let mut depth = depth.max(1);
+    while !pending.is_empty() {
+        let ranges: Vec<(TopicPartition, i64, i64)> = pending
+            .iter()
+            .map(|(tp, upper)| {
+                let floor = starts.as_ref().map_or(0, |s| s[tp]);
+                (tp.clone(), (upper - depth).max(floor).max(0), *upper)
+            })
+            .collect();
+        let mut records = read(&ranges)?;
+        let mut next = Vec::new();
+        for (tp, from, _) in ranges {
+            let found = records.remove(&tp).unwrap_or_default();
+            if let Some(last) = found.into_iter().last() {
+                out.get_mut(&tp).expect("every partition").1 = Some(last);
+            } else if from > 0 {
+                next.push((tp, from));
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        // Markers only so far: find where each log starts, then read further back.
+        if starts.is_none() {
+            let wanted: Vec<TopicPartition> = next.iter().map(|(tp, _)| tp.clone()).collect();
+            starts = Some(start_offsets(&wanted)?);
+        }
+        let known = starts.as_ref().expect("start offsets");
+        next.retain(|(tp, from)| known.get(tp).is_some_and(|start| from > start));
+        pending = next;
+        depth = depth.saturating_mul(2);
+    }
+    Ok(out)
+}
+
 /// A record as the checks compare it: where it is, when, and a digest of its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -402,4 +478,72 @@ fn with_deadline<F: std::future::Future>(future: F, limit: Duration) -> Option<F
     runtime
         .block_on(async { tokio::time::timeout(limit + Duration::from_secs(2), future).await })
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(offset: i64) -> Record {
+        Record {
+            offset,
+            timestamp: None,
+            log_append_time: false,
+            digest: [0; 32],
+            key: None,
+            value: Some(vec![1]),
+        }
+    }
+
+    /// A simulated log: data records at `data` offsets (the rest markers or aborted
+    /// records), starting at `start`, ending at `end`. Returns what was found and the ranges
+    /// read.
+    fn search(data: &[i64], start: i64, end: i64) -> (Option<i64>, Vec<(i64, i64)>) {
+        let tp: TopicPartition = ("orders".into(), 0);
+        let ends = HashMap::from([(tp.clone(), end)]);
+        let mut reads = Vec::new();
+        let found = last_data_records::<()>(
+            std::slice::from_ref(&tp),
+            &ends,
+            8,
+            |ranges| {
+                let mut out = HashMap::new();
+                for (tp, from, to) in ranges {
+                    reads.push((*from, *to));
+                    let records = data
+                        .iter()
+                        .filter(|o| **o >= (*from).max(start) && **o < *to)
+                        .map(|o| record(*o))
+                        .collect();
+                    out.insert(tp.clone(), records);
+                }
+                Ok(out)
+            },
+            |wanted| Ok(wanted.iter().map(|tp| (tp.clone(), start)).collect()),
+        )
+        .unwrap();
+        (found[&tp].1.as_ref().map(|r| r.offset), reads)
+    }
+
+    #[test]
+    fn a_data_record_in_the_first_look_back_is_found_in_one_read() {
+        assert_eq!(search(&[0, 1, 2, 97], 0, 100), (Some(97), vec![(92, 100)]));
+    }
+
+    #[test]
+    fn a_markers_only_tail_is_read_further_back_in_widening_steps() {
+        // 3 data records, then 40 offsets of aborted records and markers.
+        let (found, reads) = search(&[0, 1, 2], 0, 43);
+        assert_eq!(found, Some(2));
+        assert_eq!(reads, [(35, 43), (19, 35), (0, 19)]);
+    }
+
+    #[test]
+    fn no_data_record_down_to_the_log_start_is_none() {
+        let (found, reads) = search(&[], 10, 30);
+        assert_eq!(found, None);
+        assert_eq!(reads.last(), Some(&(10, 22)));
+        // An empty log needs no read at all.
+        assert_eq!(search(&[], 0, 0), (None, vec![]));
+    }
 }

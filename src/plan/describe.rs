@@ -63,8 +63,19 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
                 topics(t)
             )
         }
-        CheckSpec::GroupInactive { cluster, groups: g } => {
-            format!("groups {} on {cluster} exist and have no members", groups(g))
+        CheckSpec::GroupInactive {
+            cluster,
+            groups: g,
+            absent_ok,
+        } => {
+            if *absent_ok {
+                format!(
+                    "groups {} on {cluster} have no members where they exist (absent ones are accepted: absent_ok)",
+                    groups(g)
+                )
+            } else {
+                format!("groups {} on {cluster} exist and have no members", groups(g))
+            }
         }
         CheckSpec::ProducersQuiet {
             cluster,
@@ -141,5 +152,10 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
             format!("`{run}` exits {expect_exit}")
         }
     };
-    format!("{text} (timeout {})", duration(check.timeout))
+    let empty = if check.allow_empty {
+        "; an empty selection passes (allow_empty)"
+    } else {
+        ""
+    };
+    format!("{text}{empty} (timeout {})", duration(check.timeout))
 }

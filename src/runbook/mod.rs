@@ -10,6 +10,7 @@ pub mod properties;
 pub mod raw;
 pub mod secrets;
 pub mod selection;
+pub mod topic_configs;
 pub mod validate;
 
 use std::path::Path;

@@ -196,6 +196,8 @@ pub struct Defaults {
     pub timeout: Duration,
     pub request_timeout: Duration,
     pub run_timeout: Duration,
+    /// `allow_empty` for every selecting check that does not set it.
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +233,9 @@ impl Step {
 #[derive(Debug, Clone)]
 pub struct Check {
     pub spec: CheckSpec,
+    /// An empty selection (only patterns, matching nothing) passes, and says so. Without
+    /// it, a check with nothing to compare fails (docs/checks.md, the evidence rule).
+    pub allow_empty: bool,
     pub timeout: Duration,
     pub poll_interval: Duration,
     pub position: Position,
@@ -327,6 +332,9 @@ pub enum CheckSpec {
     GroupInactive {
         cluster: Role,
         groups: Selection,
+        /// A selected group absent from the cluster's listing is information, not a
+        /// failure (default: true on target, false on source).
+        absent_ok: bool,
     },
     ProducersQuiet {
         cluster: Role,
@@ -344,6 +352,8 @@ pub enum CheckSpec {
     },
     TopicsMatch {
         topics: Selection,
+        /// Kafka topic-level config names (validated against `topic_configs::KNOWN`), then
+        /// the runbook's `configs_extra` (custom names, not validated).
         configs: Vec<String>,
     },
     TailMatch {

@@ -71,6 +71,7 @@ pub struct RawDefaults {
     pub timeout: Option<String>,
     pub request_timeout: Option<String>,
     pub run_timeout: Option<String>,
+    pub allow_empty: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,6 +118,9 @@ pub struct RawCheck {
     pub method: Option<String>,
     pub exact: Option<bool>,
     pub configs: Option<Vec<String>>,
+    pub configs_extra: Option<Vec<String>>,
+    pub allow_empty: Option<bool>,
+    pub absent_ok: Option<bool>,
     pub principals: Option<Vec<String>>,
     pub records: Option<u32>,
     pub run: Option<String>,
@@ -142,6 +146,9 @@ impl RawCheck {
         note(self.method.is_some(), "method");
         note(self.exact.is_some(), "exact");
         note(self.configs.is_some(), "configs");
+        note(self.configs_extra.is_some(), "configs_extra");
+        note(self.allow_empty.is_some(), "allow_empty");
+        note(self.absent_ok.is_some(), "absent_ok");
         note(self.principals.is_some(), "principals");
         note(self.records.is_some(), "records");
         note(self.run.is_some(), "run");

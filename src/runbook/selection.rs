@@ -18,8 +18,13 @@ impl Pattern {
         })
     }
 
+    /// A literal name matches only itself (`billing.v2` is not `billingXv2`); a pattern
+    /// matches as an anchored regex.
     pub fn matches(&self, name: &str) -> bool {
-        self.regex.is_match(name)
+        match self.literal() {
+            Some(literal) => literal == name,
+            None => self.regex.is_match(name),
+        }
     }
 
     /// A pattern without regex syntax names exactly one thing, so no listing is needed
@@ -41,6 +46,33 @@ impl Selection {
     pub fn matches(&self, name: &str) -> bool {
         self.include.iter().any(|p| p.matches(name))
             && !self.exclude.iter().any(|p| p.matches(name))
+    }
+
+    /// The include entries written as literal names, in order (excluded ones too: naming a
+    /// thing and excluding it is a contradiction the checks report).
+    pub fn literals(&self) -> Vec<&str> {
+        self.include.iter().filter_map(Pattern::literal).collect()
+    }
+
+    /// The include entries that are patterns (regex syntax other than `.`).
+    pub fn patterns(&self) -> Vec<&Pattern> {
+        self.include
+            .iter()
+            .filter(|p| p.literal().is_none())
+            .collect()
+    }
+
+    /// Whether `name` is one of the literal include entries.
+    pub fn names_literally(&self, name: &str) -> bool {
+        self.literals().contains(&name)
+    }
+
+    /// The exclude pattern that removes `name`, if any.
+    pub fn excluded_by(&self, name: &str) -> Option<&str> {
+        self.exclude
+            .iter()
+            .find(|p| p.matches(name))
+            .map(|p| p.text.as_str())
     }
 
     /// When every include pattern is literal, the names themselves (minus excluded ones).
@@ -102,6 +134,19 @@ mod tests {
             Some(vec!["billing.v2".to_string()])
         );
         assert_eq!(selection(&["billing.*"], &[]).literal_names(), None);
+    }
+
+    #[test]
+    fn literalness_is_decided_per_name() {
+        let s = selection(&["billing", "ship.*"], &[]);
+        assert_eq!(s.literals(), ["billing"]);
+        assert_eq!(s.patterns().len(), 1);
+        assert!(s.names_literally("billing"));
+        assert!(!s.names_literally("shipping"));
+        // A literal with a dot names itself only.
+        let dotted = selection(&["billing.v2"], &[]);
+        assert!(dotted.matches("billing.v2"));
+        assert!(!dotted.matches("billingXv2"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::properties::{self, PropertiesFileError};
 use super::raw::*;
 use super::secrets::{is_sensitive_property, is_short, Secrets, MIN_MASKED_CHARS};
 use super::selection::{Pattern, Selection};
+use super::topic_configs;
 
 /// Topics MirrorMaker 2 and Kafka itself keep for their own use: selecting them would
 /// compare bookkeeping, not data.
@@ -555,6 +556,7 @@ impl<'a> Validator<'a> {
                 "defaults.run_timeout",
                 timeout,
             ),
+            allow_empty: raw.allow_empty.unwrap_or(false),
         }
     }
 
@@ -818,10 +820,14 @@ impl<'a> Validator<'a> {
                 topics,
                 max_lag: raw.max_lag.unwrap_or(0),
             },
-            CheckKind::GroupInactive => CheckSpec::GroupInactive {
-                cluster: cluster?,
-                groups,
-            },
+            CheckKind::GroupInactive => {
+                let cluster = cluster?;
+                CheckSpec::GroupInactive {
+                    cluster,
+                    groups,
+                    absent_ok: raw.absent_ok.unwrap_or(cluster == Role::Target),
+                }
+            }
             CheckKind::ProducersQuiet => CheckSpec::ProducersQuiet {
                 cluster: cluster?,
                 topics,
@@ -842,13 +848,27 @@ impl<'a> Validator<'a> {
                 }
             }
             CheckKind::TopicsMatch => {
-                let configs = match raw.configs {
+                let mut configs = match raw.configs {
                     Some(list) => {
                         let at = field(path, "configs");
                         if list.is_empty() || list.iter().any(|c| c.trim().is_empty()) {
                             self.error(
                                 self.at(&at),
                                 format!("{at}: list config names, e.g. [retention.ms]"),
+                            );
+                        }
+                        for (i, name) in list.iter().enumerate() {
+                            if name.trim().is_empty() || topic_configs::is_known(name) {
+                                continue;
+                            }
+                            let item = index(&at, i);
+                            let hint = match topic_configs::did_you_mean(name) {
+                                Some(known) => format!(": did you mean `{known}`?"),
+                                None => String::new(),
+                            };
+                            self.error(
+                                self.at(&item),
+                                format!("{item}: `{name}` is not a Kafka topic config{hint} (a vendor or custom name goes in configs_extra)"),
                             );
                         }
                         list
@@ -858,6 +878,19 @@ impl<'a> Validator<'a> {
                         .map(|c| c.to_string())
                         .collect(),
                 };
+                if let Some(extra) = raw.configs_extra {
+                    let at = field(path, "configs_extra");
+                    for (i, name) in extra.iter().enumerate() {
+                        if name.trim().is_empty() {
+                            self.error(
+                                self.at(&index(&at, i)),
+                                format!("{}: an empty config name", index(&at, i)),
+                            );
+                        } else if !configs.contains(name) {
+                            configs.push(name.clone());
+                        }
+                    }
+                }
                 CheckSpec::TopicsMatch { topics, configs }
             }
             CheckKind::TailMatch => {
@@ -909,6 +942,7 @@ impl<'a> Validator<'a> {
         };
         ok.then_some(Check {
             spec,
+            allow_empty: raw.allow_empty.unwrap_or(defaults.allow_empty),
             timeout,
             poll_interval,
             position: self.at(path),
@@ -984,10 +1018,23 @@ fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
             "topics",
             "exclude_topics",
             "max_lag",
+            "allow_empty",
         ],
-        CheckKind::GroupInactive => &["cluster", "groups", "exclude_groups"],
-        CheckKind::ProducersQuiet => &["cluster", "topics", "exclude_topics", "window"],
-        CheckKind::MirrorCaughtUp => &["topics", "exclude_topics"],
+        CheckKind::GroupInactive => &[
+            "cluster",
+            "groups",
+            "exclude_groups",
+            "absent_ok",
+            "allow_empty",
+        ],
+        CheckKind::ProducersQuiet => &[
+            "cluster",
+            "topics",
+            "exclude_topics",
+            "window",
+            "allow_empty",
+        ],
+        CheckKind::MirrorCaughtUp => &["topics", "exclude_topics", "allow_empty"],
         CheckKind::OffsetsTranslated => &[
             "groups",
             "exclude_groups",
@@ -995,15 +1042,23 @@ fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
             "exclude_topics",
             "method",
             "exact",
+            "allow_empty",
         ],
-        CheckKind::TopicsMatch => &["topics", "exclude_topics", "configs"],
-        CheckKind::TailMatch => &["topics", "exclude_topics", "records"],
+        CheckKind::TopicsMatch => &[
+            "topics",
+            "exclude_topics",
+            "configs",
+            "configs_extra",
+            "allow_empty",
+        ],
+        CheckKind::TailMatch => &["topics", "exclude_topics", "records", "allow_empty"],
         CheckKind::AclsMatch => &[
             "topics",
             "exclude_topics",
             "groups",
             "exclude_groups",
             "principals",
+            "allow_empty",
         ],
         CheckKind::Command => &["run", "expect_exit"],
     }

@@ -141,6 +141,47 @@ fn producers_quiet_fails_while_a_producer_writes_every_few_seconds() {
     assert!(lines[0]["items"][0]["moved"].as_i64().unwrap() >= 1);
 }
 
+/// A topic deleted during the window used to drop out of the second snapshot unnoticed: only
+/// topics present at the end were compared, and the deleted one's partitions were skipped.
+#[test]
+fn producers_quiet_fails_when_a_topic_is_deleted_during_the_window() {
+    let s = Scenario::new();
+    fixture::create_topic(&s.source.bootstrap, "orders", 1, &[]);
+    fixture::create_topic(&s.source.bootstrap, "orders.eu", 1, &[]);
+    fixture::produce(&s.source.bootstrap, "orders", 0, &numbered(0..3));
+    let bootstrap = s.source.bootstrap.clone();
+    let deleter = std::thread::spawn(move || {
+        use rdkafka::admin::{AdminClient, AdminOptions};
+        use rdkafka::client::DefaultClientContext;
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let admin: AdminClient<DefaultClientContext> =
+            fixture::config(&bootstrap).create().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let deleted = runtime
+            .block_on(admin.delete_topics(
+                &["orders.eu"],
+                &AdminOptions::new().request_timeout(Some(fixture::TIMEOUT)),
+            ))
+            .unwrap();
+        assert!(deleted.iter().all(Result::is_ok), "{deleted:?}");
+    });
+    let quiet =
+        "          - kind: producers_quiet\n            cluster: source\n            window: 4s\n";
+    let (code, lines) = s.check("", quiet);
+    deleter.join().unwrap();
+    assert_eq!((code, statuses(&lines)), (1, vec!["fail"]), "{lines:?}");
+    let reasons = failing_reasons(&lines[0]);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("disappeared during the 4s window")),
+        "{reasons:?}"
+    );
+}
+
 #[test]
 fn mirror_caught_up_and_tail_match_on_identical_clusters_then_each_failure() {
     let s = Scenario::new();
@@ -502,24 +543,122 @@ fn a_cluster_id_mismatch_stops_before_any_check() {
 
 /// tansu 0.6.0 answers DescribeAcls with no bindings and keeps nothing CreateAcls sends
 /// (tansu-storage 0.6.0, src/service/describe_acls.rs and create_acls.rs), so against it the
-/// check can only show the request path: both clusters asked, "nothing to copy", and a
-/// target that stops answering is an error. The failing states are unit tests of
-/// `acls_match::evaluate` over fetched bindings.
+/// check can show the request path and the evidence rule: a principal named literally with no
+/// binding on the source fails (a typo, or no authorizer), a pattern selection passes as
+/// "nothing to copy" only with allow_empty, and a target that stops answering is an error.
+/// The failing comparisons are unit tests of `acls_match::evaluate` over fetched bindings.
 #[test]
 fn acls_match_asks_both_clusters_and_a_dead_target_is_an_error() {
     let s = Scenario::new();
     s.mirrored("orders", 1, &[(0, numbered(0..3))]);
-    let checks = "          - kind: acls_match\n            groups: [billing]\n            principals: ['User:orders-svc']\n";
-    let (code, lines) = s.check("", checks);
-    assert_eq!(code, 0, "{lines:?}");
+    let literal = "          - kind: acls_match\n            groups: [billing]\n            principals: ['User:orders-svc']\n";
+    let (code, lines) = s.check("", literal);
+    assert_eq!(code, 1, "{lines:?}");
+    assert_eq!(
+        failing_reasons(&lines[0]),
+        ["no ACL binding names User:orders-svc on source: typo, or no authorizer?"]
+    );
     let summary = lines[0]["summary"].as_str().unwrap();
+    assert!(summary.starts_with("nothing matched"), "{summary}");
+
+    let patterns = "          - kind: acls_match\n            groups: ['bill.*']\n          - kind: acls_match\n            groups: ['bill.*']\n            allow_empty: true\n";
+    let (code, lines) = s.check("", patterns);
+    assert_eq!(
+        (code, statuses(&lines)),
+        (1, vec!["fail", "pass"]),
+        "{lines:?}"
+    );
+    let summary = lines[1]["summary"].as_str().unwrap();
     assert!(summary.contains("nothing to copy"), "{summary}");
+    assert!(summary.contains("selection was empty"), "{summary}");
 
     s.target.kill();
-    let (code, lines) = s.check("", checks);
+    let (code, lines) = s.check("", literal);
     assert_eq!(code, 3, "{lines:?}");
     assert_eq!(statuses(&lines), ["error"]);
     let summary = lines[0]["summary"].as_str().unwrap();
     assert!(summary.starts_with("target cluster"), "{summary}");
     assert!(summary.contains("describe ACLs"), "{summary}");
+}
+
+/// `[billing, "ship.*"]`: billing is literal, ship.* a pattern. A pattern-matched group that
+/// consumes other topics only is information; a literal typo beside a pattern fails naming
+/// it (before, one pattern made the whole selection a pattern and the typo vanished).
+#[test]
+fn a_mixed_group_selection_is_decided_per_name() {
+    let s = Scenario::new();
+    for broker in [&s.source, &s.target] {
+        fixture::create_topic(&broker.bootstrap, "orders", 1, &[]);
+        fixture::create_topic(&broker.bootstrap, "payments", 1, &[]);
+        fixture::produce(&broker.bootstrap, "orders", 0, &numbered(0..5));
+        fixture::produce(&broker.bootstrap, "payments", 0, &numbered(0..5));
+        fixture::commit(&broker.bootstrap, "billing", &[("orders", 0, 5)]);
+        fixture::commit(&broker.bootstrap, "shipping", &[("payments", 0, 5)]);
+    }
+    let checks = "          - kind: lag_zero\n            cluster: source\n            groups: [billing, 'ship.*']\n          - kind: lag_zero\n            cluster: source\n            groups: [biling, 'ship.*']\n          - kind: offsets_translated\n            groups: [billing, 'ship.*']\n          - kind: lag_zero\n            cluster: source\n            groups: ['ship.*']\n";
+    let (code, lines) = s.check("mirror:\n  engine: offset-preserving", checks);
+    assert_eq!(
+        (code, statuses(&lines)),
+        (1, vec!["pass", "fail", "pass", "fail"]),
+        "{lines:?}"
+    );
+    let info: Vec<&Value> = lines[0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] == "info")
+        .collect();
+    assert_eq!(info.len(), 1, "{lines:?}");
+    assert_eq!(info[0]["group"], "shipping");
+    let summary = lines[0]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("compared 1 partition(s) of 1 topic(s) for 1 group(s)"),
+        "{summary}"
+    );
+    assert!(
+        failing_reasons(&lines[1])[0].contains("likely a typo"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[1]["items"][0]["group"], "biling");
+    // Only the pattern group, with nothing on the selected topics: nothing compared.
+    assert!(
+        lines[3]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("nothing matched"),
+        "{lines:?}"
+    );
+}
+
+/// A selection that matches nothing never passes unless the runbook says it may, and a
+/// literal topic that does not exist fails naming it.
+#[test]
+fn an_empty_selection_fails_unless_allowed_and_a_literal_typo_fails() {
+    let s = Scenario::new();
+    s.mirrored("orders", 1, &[(0, numbered(0..3))]);
+    let checks = "          - kind: mirror_caught_up\n            topics: ['nothing.*']\n          - kind: mirror_caught_up\n            topics: ['nothing.*']\n            allow_empty: true\n          - kind: topics_match\n            topics: [ordres]\n            allow_empty: true\n          - kind: tail_match\n            topics: [orders, 'nothing.*']\n";
+    let (code, lines) = s.check("", checks);
+    assert_eq!(
+        (code, statuses(&lines)),
+        (1, vec!["fail", "pass", "fail", "pass"]),
+        "{lines:?}"
+    );
+    assert!(lines[0]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("allow_empty"));
+    assert!(lines[1]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("selection was empty"));
+    assert!(lines[2]["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("nothing matched"));
+    assert!(failing_reasons(&lines[2])[0].contains("no topic ordres on source"));
+    let summary = lines[3]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("pattern nothing.* matched nothing"),
+        "{summary}"
+    );
 }

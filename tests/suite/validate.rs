@@ -120,6 +120,48 @@ fn warnings_go_to_stderr_and_exit_0() {
     );
 }
 
+/// `allow_empty` in `defaults` applies to every selecting check that does not set it, a
+/// check may turn it off again, and the plan says which checks accept an empty selection;
+/// `absent_ok` defaults to true on target and shows in the plan.
+#[test]
+fn allow_empty_from_defaults_and_absent_ok_show_in_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("empty.yaml"),
+        "version: 1\nname: e\nclusters:\n  source: { bootstrap: 'a:1' }\n  target: { bootstrap: 'b:1' }\ndefaults:\n  allow_empty: true\ntiers:\n  - name: t\n    steps:\n      - id: s\n        verifies:\n          - kind: mirror_caught_up\n          - kind: tail_match\n            allow_empty: false\n          - kind: group_inactive\n            cluster: target\n          - kind: group_inactive\n            cluster: source\n            groups: [billing]\n",
+    )
+    .unwrap();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["plan", "empty.yaml", "--format", "json"])
+        .run()
+        .expect_code(0);
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let lines: Vec<&str> = plan["tiers"][0]["steps"][0]["verifies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "{}", out.stdout);
+    assert!(
+        lines[0].contains("an empty selection passes (allow_empty)"),
+        "{}",
+        lines[0]
+    );
+    assert!(!lines[1].contains("allow_empty"), "{}", lines[1]);
+    assert!(
+        lines[2].contains("absent ones are accepted: absent_ok"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].contains("exist and have no members"),
+        "{}",
+        lines[3]
+    );
+}
+
 /// No input makes the loader panic: every prefix of every runbook we ship, valid or not,
 /// either loads or gives positioned errors.
 #[test]
