@@ -40,13 +40,17 @@ pub fn prepare(flag: Option<&Path>, path: &Path, new: bool) -> Result<PathBuf, E
         );
     }
     if new {
-        start_over(&state_dir, path)?;
+        start_over(
+            &state_dir,
+            path,
+            "started over: `cutover run --new` was asked for a new run",
+        )?;
     }
     Ok(state_dir)
 }
 
 /// The unfinished runs (see `RunState::holds_the_runbook`; a forward run rolled back to the
-/// end is settled) of the same runbook (same path or same content) or of the same cluster
+/// end is settled) of the same runbook (the same file) or of the same cluster
 /// pair (when the runbook names both cluster ids), in `state_dir`, the working directory's
 /// `.cutover` and every state directory in the index.
 pub fn find(state_dir: &Path, path: &Path, runbook: &Runbook) -> Vec<Found> {
@@ -73,7 +77,9 @@ pub fn find(state_dir: &Path, path: &Path, runbook: &Runbook) -> Vec<Found> {
         .filter(|f| f.state.holds_the_runbook() && !rolled_back.contains(&f.state.run_id))
         .filter(|f| {
             let s = &f.state;
-            let same_runbook = s.runbook == absolute || s.runbook_sha256 == runbook.sha256;
+            // The same path, not the same content: one runbook with `${VAR}` bootstraps may
+            // serve several cluster pairs.
+            let same_runbook = s.runbook == absolute;
             let same_pair = pair.as_ref().is_some_and(|(source, target)| {
                 s.cluster_ids.get("source") == Some(source)
                     && s.cluster_ids.get("target") == Some(target)
@@ -137,19 +143,16 @@ fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Exit> 
     Err(Exit::ResumeRefused)
 }
 
-/// `cutover run --new`: abandon every unfinished run `refuse` would name, journaled in each.
-pub fn start_over(state_dir: &Path, path: &Path) -> Result<(), Exit> {
+/// `cutover run --new` (and each new demo): abandon every unfinished run `refuse` would name,
+/// journaled in each with `reason`.
+pub fn start_over(state_dir: &Path, path: &Path, reason: &str) -> Result<(), Exit> {
     // Loaded quietly: `run` loads it again and prints its warnings or problems.
     let Ok(loaded) = crate::runbook::load(path) else {
         return Ok(());
     };
     let who = engine::identity();
     for f in find(state_dir, path, &loaded.runbook) {
-        abandon(
-            &f,
-            "started over: `cutover run --new` was asked for a new run",
-            &who,
-        )?;
+        abandon(&f, reason, &who)?;
         eprintln!(
             "Abandoned unfinished {} {} (journaled): starting a new run.",
             f.state.kind_word(),
