@@ -115,8 +115,14 @@ fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Exit> 
             format!("unfinished: {standing}")
         };
         let journal = rundir::run_dir(&f.state_dir, &s.run_id).join("journal.jsonl");
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let whose = if s.runbook == absolute {
+            "of this runbook"
+        } else {
+            "on the same two clusters"
+        };
         text.push_str(&format!(
-            "error: {} {} of this runbook is {standing}; it started {} by {} (runbook {}, journal {})\n",
+            "error: {} {} {whose} is {standing}; it started {} by {} (runbook {}, journal {})\n",
             s.kind_word(),
             s.run_id,
             s.started,

@@ -686,3 +686,56 @@ fn a_missing_ssl_ca_file_is_a_warning_in_validate_and_stops_check_and_run() {
     }
     assert!(!place.book.join("out.txt").exists(), "an action ran");
 }
+
+/// Two runbook files for the same two clusters (named by `cluster_id`): an unfinished run of
+/// one refuses a run of the other.
+#[test]
+fn an_unfinished_run_on_the_same_cluster_pair_refuses_another_runbook() {
+    let source = crate::support::Broker::start("pair-source");
+    let target = crate::support::Broker::start("pair-target");
+    let place = Place::new();
+    let runbook = |dir: &Path, name: &str| {
+        write(
+            dir,
+            name,
+            &format!(
+                "version: 1\nname: {name}\nclusters:\n  source: {{ bootstrap: '{}', cluster_id: pair-source }}\n  target: {{ bootstrap: '{}', cluster_id: pair-target }}\ntiers:\n  - name: only\n    steps:\n      - id: one\n        run: echo one >> out.txt\n        undo: 'true'\n      - id: two\n        run: echo two >> out.txt\n        undo: 'true'\n",
+                source.bootstrap, target.bootstrap
+            ),
+        )
+    };
+    runbook(&place.book, "first.yaml");
+    let out = place
+        .at(&place.book)
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "5")
+        .args(["run", "first.yaml", "--yes"])
+        .run();
+    assert_eq!(out.code, -1, "{}", out.stderr);
+    let first = only_run_id(&place.book.join(".cutover"));
+    let started = &place.journal(&first)[0];
+    assert_eq!(started["cluster_ids"]["source"], "pair-source", "{started}");
+
+    let other = runbook(&place.elsewhere, "second.yaml");
+    let refused = place
+        .at(&place.elsewhere)
+        .args(["run", other.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(5);
+    assert!(
+        refused.stderr.contains(&format!(
+            "run {first} on the same two clusters is unfinished"
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert!(!place.elsewhere.join("out.txt").exists());
+    // Resumed as printed, from the other directory: the run completes where it started.
+    let resume = hint(&refused.stderr, "resume");
+    run_hint(&place, &place.elsewhere, &resume, "--yes").expect_code(0);
+    assert_eq!(lines(&place.book.join("out.txt")), ["one", "two"]);
+    place
+        .at(&place.elsewhere)
+        .args(["run", other.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+}
