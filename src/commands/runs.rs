@@ -198,6 +198,9 @@ pub fn table(runs: &[Found]) -> String {
 /// directory runs its actions and command checks where the run ran them. The state directory
 /// becomes absolute first.
 pub fn enter_working_dir(mut found: Found, of: &str) -> Result<Found, Exit> {
+    // A state directory found without the index (runs of an earlier version in ./.cutover):
+    // record it now, so the rollback or resume is found from anywhere too.
+    let _ = rundir::register(&found.state_dir);
     let Some(dir) = rundir::working_dir(&found.state_dir, of) else {
         return Ok(found);
     };

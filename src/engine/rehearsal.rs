@@ -272,3 +272,51 @@ impl Baseline {
         Some(format!("rehearsal: {status} in {ms} ms"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observed(kind: &str, status: Option<Status>, until: Option<&str>) -> Observed {
+        Observed {
+            step: "s".into(),
+            phase: "requires".into(),
+            kind: kind.into(),
+            status,
+            summary: String::new(),
+            millis: 0,
+            expected_until: until.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn an_error_is_never_expected_and_exits_3() {
+        let error = observed("lag_zero", Some(Status::Error), Some("stop-producers"));
+        assert_eq!(error.verdict(), Verdict::FixFirst);
+        let later = observed("lag_zero", Some(Status::Fail), Some("stop-producers"));
+        assert_eq!(
+            later.verdict(),
+            Verdict::ExpectedUntil("stop-producers".into())
+        );
+        assert_eq!(exit(std::slice::from_ref(&later)), Exit::Done);
+        assert_eq!(exit(&[later, error]), Exit::CheckError);
+    }
+
+    #[test]
+    fn a_fail_no_action_explains_is_fixed_first_and_exits_1() {
+        let first = observed("command", Some(Status::Fail), None);
+        assert_eq!(first.verdict(), Verdict::FixFirst);
+        assert_eq!(exit(&[first]), Exit::Failed);
+        // No action makes another cluster answer at the address.
+        let wrong = observed("cluster_id", Some(Status::Fail), Some("switch"));
+        assert_eq!(wrong.verdict(), Verdict::FixFirst);
+        let text = summary(&[wrong, observed("command", None, None)]);
+        assert!(
+            text.contains("Fix these first (errors, and fails no earlier action can explain): 1")
+        );
+        assert!(
+            text.contains("Rehearsal result: 1 to fix first (exit 1)"),
+            "{text}"
+        );
+    }
+}
