@@ -204,6 +204,13 @@ pub fn enter_working_dir(mut found: Found, of: &str) -> Result<Found, Exit> {
     let Some(dir) = rundir::working_dir(&found.state_dir, of) else {
         return Ok(found);
     };
+    if !dir.is_dir() {
+        eprintln!(
+            "warning: {}, where run {of} started and its actions ran, is gone: they run in the current directory",
+            dir.display()
+        );
+        return Ok(found);
+    }
     let here = std::env::current_dir()
         .ok()
         .and_then(|d| d.canonicalize().ok());

@@ -603,9 +603,9 @@ pub fn record_working_dir(run_dir: &Path) -> std::io::Result<()> {
     )
 }
 
-/// The working directory a run's actions ran in, if it was recorded.
+/// The working directory a run's actions ran in, if it was recorded (it may be gone since).
 pub fn working_dir(state_dir: &Path, run_id: &str) -> Option<PathBuf> {
     let text = std::fs::read_to_string(run_dir(state_dir, run_id).join(WORKING_DIR_FILE)).ok()?;
     let dir = PathBuf::from(text);
-    (dir.is_absolute() && dir.is_dir()).then_some(dir)
+    dir.is_absolute().then_some(dir)
 }
