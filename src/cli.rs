@@ -79,6 +79,9 @@ pub enum Command {
         /// With --dry-run: run `command` checks too (they are not read-only)
         #[arg(long, requires = "dry_run")]
         run_commands: bool,
+        /// Start over although an unfinished run of this runbook exists: abandons it (journaled)
+        #[arg(long)]
+        new: bool,
         #[command(flatten)]
         answering: AnsweringArgs,
         #[command(flatten)]
@@ -124,7 +127,8 @@ pub enum Command {
     },
     /// The record of a run, built from its journal: timeline, confirmations, evidence
     Report {
-        /// The run (default: the newest)
+        /// The run, from any directory (default: the newest run or rehearsal, not a rollback;
+        /// its rollbacks are appended)
         run_id: Option<String>,
         /// Output format
         #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
@@ -161,8 +165,24 @@ pub enum Command {
     Man,
     /// Where a run stands, step by step
     Status {
-        /// The run (default: the newest)
+        /// The run, from any directory (default: the newest run or rehearsal, with its rollbacks)
         run_id: Option<String>,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// List the runs: the state directory here and every one in the per-user index
+    Runs {
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Give up an unfinished run, journaled: it is no longer resumed nor blocks a new run
+    #[command(after_help = EXIT_CODES_HELP)]
+    Abandon {
+        /// The run to abandon
+        run_id: String,
+        /// Why (journaled, shown by status and in reports)
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
         #[command(flatten)]
         state: StateArgs,
     },
@@ -206,7 +226,11 @@ impl AnsweringArgs {
     fn answering(&self) -> commands::run::Answering {
         commands::run::Answering {
             yes: self.yes,
-            answers: self.answers.clone(),
+            // Absolute: a resume or rollback may go to the run's working directory.
+            answers: self
+                .answers
+                .as_ref()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
             prompt_timeout: self.prompt_timeout,
         }
     }
@@ -214,9 +238,11 @@ impl AnsweringArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct StateArgs {
-    /// Where runs, journals and locks are kept
-    #[arg(long, value_name = "DIR", default_value = crate::engine::rundir::DEFAULT_STATE_DIR)]
-    pub state_dir: PathBuf,
+    /// Where runs, journals and locks are kept (default: `.cutover` beside the runbook, or
+    /// $CUTOVER_STATE_DIR; a run id is looked up in ./.cutover and every state directory in
+    /// the per-user index)
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -272,30 +298,52 @@ pub fn main() -> ExitCode {
             runbook,
             dry_run,
             run_commands,
+            new,
             answering,
             state,
-        } => commands::run::run(
+        } => match commands::unfinished::prepare(
+            state.state_dir.as_deref(),
             &runbook,
-            &state.state_dir,
-            &answering.answering(),
-            dry_run,
-            run_commands,
-        ),
+            new && !dry_run,
+        ) {
+            Ok(state_dir) => commands::run::run(
+                &runbook,
+                &state_dir,
+                &answering.answering(),
+                dry_run,
+                run_commands,
+            ),
+            Err(exit) => exit,
+        },
         Command::Rollback {
             run_id,
             dry_run,
             past_point_of_no_return,
             answering,
             state,
-        } => commands::rollback::run(
-            &state.state_dir,
-            commands::rollback::Options {
-                run_id: run_id.as_deref(),
-                dry_run,
-                past_point_of_no_return,
-            },
-            &answering.answering(),
-        ),
+        } => {
+            let answering = answering.answering();
+            match commands::runs::locate(
+                state.state_dir.as_deref(),
+                run_id.as_deref(),
+                commands::runs::Default::NewestRun,
+            )
+            .and_then(|found| {
+                let id = found.state.run_id.clone();
+                commands::runs::enter_working_dir(found, &id)
+            }) {
+                Ok(found) => commands::rollback::run(
+                    &found.state_dir,
+                    commands::rollback::Options {
+                        run_id: Some(&found.state.run_id),
+                        dry_run,
+                        past_point_of_no_return,
+                    },
+                    &answering,
+                ),
+                Err(exit) => exit,
+            }
+        }
         Command::Resume {
             run_id,
             mark_done,
@@ -304,24 +352,34 @@ pub fn main() -> ExitCode {
             past_point_of_no_return,
             answering,
             state,
-        } => commands::resume::run(
-            &state.state_dir,
-            commands::resume::Options {
-                run_id: run_id.as_deref(),
-                force,
-                mark_done,
-                rerun,
-                past_point_of_no_return,
-            },
-            &answering.answering(),
-        ),
+        } => {
+            let answering = answering.answering();
+            match commands::runs::locate_for_resume(state.state_dir.as_deref(), run_id.as_deref())
+                .and_then(|found| {
+                    let id = found.state.run_id.clone();
+                    commands::runs::enter_working_dir(found, &id)
+                }) {
+                Ok(found) => commands::resume::run(
+                    &found.state_dir,
+                    commands::resume::Options {
+                        run_id: Some(&found.state.run_id),
+                        force,
+                        mark_done,
+                        rerun,
+                        past_point_of_no_return,
+                    },
+                    &answering,
+                ),
+                Err(exit) => exit,
+            }
+        }
         Command::Report {
             run_id,
             format,
             output,
             state,
         } => commands::report::run(
-            &state.state_dir,
+            state.state_dir.as_deref(),
             run_id.as_deref(),
             format,
             output.as_deref(),
@@ -357,8 +415,14 @@ pub fn main() -> ExitCode {
             }
         }
         Command::Status { run_id, state } => {
-            commands::status::run(&state.state_dir, run_id.as_deref())
+            commands::status::run(state.state_dir.as_deref(), run_id.as_deref())
         }
+        Command::Runs { state } => commands::runs::run(state.state_dir.as_deref()),
+        Command::Abandon {
+            run_id,
+            reason,
+            state,
+        } => commands::abandon::run(state.state_dir.as_deref(), &run_id, &reason),
         Command::Check {
             runbook,
             steps,

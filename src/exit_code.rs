@@ -13,7 +13,8 @@ pub enum Exit {
     CheckError = 3,
     /// Another run holds the runbook's lock.
     Locked = 4,
-    /// Resume refused: the runbook's steps changed since the run started.
+    /// Refused because of an earlier run's state: `run` while an unfinished run exists, or
+    /// `resume` when the runbook's steps changed since the run started.
     ResumeRefused = 5,
     /// A person's decision is needed and there is no terminal to ask on.
     NeedsDecision = 10,
@@ -40,6 +41,6 @@ Exit codes:
   2    invalid runbook or usage (a cluster_id mismatch included)
   3    stopped on a check whose last result was an error (cluster unreachable, API unsupported)
   4    locked by another run
-  5    resume refused (the runbook's steps changed since the run started)
+  5    refused because of an earlier run's state (an unfinished run; changed steps on resume)
   10   a person's decision is needed and there is no terminal
   130  interrupted";

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod abandon;
 pub mod check;
 pub mod demo;
 pub mod init;
@@ -8,7 +9,9 @@ pub mod report;
 pub mod resume;
 pub mod rollback;
 pub mod run;
+pub mod runs;
 pub mod status;
+pub mod unfinished;
 pub mod validate;
 
 use std::io::Write;

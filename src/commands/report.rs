@@ -1,23 +1,24 @@
-//! `cutover report [RUN_ID] [--format markdown|html|json] [-o FILE]`
+//! `cutover report [RUN_ID] [--format markdown|html|json] [-o FILE]`. Without a run id: the
+//! newest forward run (the night's run, not its rollback), with its rollbacks appended.
 
 use std::path::Path;
 
+use super::runs;
 use crate::cli::ReportFormat;
-use crate::engine::rundir;
 use crate::exit_code::Exit;
 use crate::report;
 
 pub fn run(
-    state_dir: &Path,
+    flag: Option<&Path>,
     run_id: Option<&str>,
     format: ReportFormat,
     output: Option<&Path>,
 ) -> Exit {
-    let state = match run_id {
-        Some(id) => rundir::load(state_dir, id),
-        None => rundir::newest(state_dir),
+    let found = match runs::locate(flag, run_id, runs::Default::NewestForward) {
+        Ok(found) => found,
+        Err(exit) => return exit,
     };
-    let built = state.and_then(|state| report::build(state_dir, &state));
+    let built = report::build(&found.state_dir, &found.state);
     let report = match built {
         Ok(report) => report,
         Err(e) => {

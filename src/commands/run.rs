@@ -143,6 +143,7 @@ fn start(launch: Launch<'_>) -> Result<Exit, Exit> {
     let who = engine::identity();
     let run_id = rundir::new_run_id();
     let _lock = take_lock(launch.state_dir, path, &run_id, &who)?;
+    super::unfinished::admit(&launch, runbook)?;
     let clusters = connect(runbook)?;
     interrupt::install();
 
@@ -155,6 +156,7 @@ fn start(launch: Launch<'_>) -> Result<Exit, Exit> {
         Exit::Failed
     };
     std::fs::create_dir_all(&run_dir).map_err(io)?;
+    rundir::record_working_dir(&run_dir).map_err(io)?; // where a resume runs its actions
     std::fs::copy(path, run_dir.join("runbook.yaml")).map_err(io)?;
     let mut journal =
         Journal::open(&run_dir.join("journal.jsonl"), 1, runbook.secrets.clone()).map_err(fail)?;

@@ -1,37 +1,45 @@
-//! `cutover status [RUN_ID]`: where a run stands, step by step.
+//! `cutover status [RUN_ID]`: where a run stands, step by step. Without a run id: the newest
+//! forward run (run or rehearsal), with the rollbacks of it after it.
 
 use std::path::Path;
 
+use super::runs;
 use crate::engine::journal::Event;
-use crate::engine::rundir::{self, StepStatus};
+use crate::engine::rundir::{self, RunState, StepStatus};
 use crate::exit_code::Exit;
 
-pub fn run(state_dir: &Path, run_id: Option<&str>) -> Exit {
-    let state = match run_id {
-        Some(id) => rundir::load(state_dir, id),
-        None => rundir::newest(state_dir),
+pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Exit {
+    let found = match runs::locate(flag, run_id, runs::Default::NewestForward) {
+        Ok(found) => found,
+        Err(exit) => return exit,
     };
-    let state = match state {
-        Ok(state) => state,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
+    show(&found.state);
+    if run_id.is_none() {
+        for id in rundir::run_ids(&found.state_dir) {
+            let Ok(other) = rundir::load(&found.state_dir, &id) else {
+                continue;
+            };
+            if other.rollback_of.as_deref() == Some(found.state.run_id.as_str()) {
+                println!();
+                show(&other);
+            }
         }
-    };
-    let standing = if state.finished {
-        "finished".to_string()
-    } else if let Some(reason) = &state.aborted {
-        format!("aborted: {reason}")
-    } else if state.interrupted {
-        "interrupted".to_string()
-    } else {
-        "unfinished (running now, or the process died)".to_string()
-    };
-    println!("Run {} ({:?})", state.run_id, state.kind);
+    }
+    Exit::Done
+}
+
+fn show(state: &RunState) {
+    let standing = state.standing();
+    let of = state
+        .rollback_of
+        .as_deref()
+        .map(|id| format!(" of run {id}"))
+        .unwrap_or_default();
+    println!("Run {} ({}{of})", state.run_id, state.kind_word());
     println!(
         "  runbook: {} (sha256 {})",
         state.runbook.display(),
-        &state.runbook_sha256[..12]
+        &state.runbook_sha256[..12.min(state.runbook_sha256.len())]
     );
     println!("  started {} by {}", state.started, state.started_by);
     println!("  state:   {standing}");
@@ -66,5 +74,4 @@ pub fn run(state_dir: &Path, run_id: Option<&str>) -> Exit {
         "\n{} journal events, {confirmations} confirmations",
         state.entries.len()
     );
-    Exit::Done
 }

@@ -62,6 +62,11 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
         answers: None,
         prompt_timeout: None,
     };
+    // An earlier demo's unfinished run cannot go on: its clusters ended with its process.
+    let reason = "a new demo started: the clusters of this one ended with its process";
+    if let Err(exit) = crate::commands::unfinished::start_over(&state_dir, &runbook, reason) {
+        return Ok(exit);
+    }
     let exit = launch(Launch {
         runbook: &runbook,
         state_dir: &state_dir,

@@ -119,6 +119,13 @@ pub enum Event {
     Interrupted {
         during: String,
     },
+    /// The run will not be resumed: `cutover abandon`, or `cutover run --new` starting over.
+    /// It no longer counts as unfinished; a forward run can still be rolled back.
+    Abandoned {
+        reason: String,
+        user: String,
+        host: String,
+    },
 }
 
 /// A journal line as stored: the event plus its sequence number and time.

@@ -161,14 +161,17 @@ impl Executor<'_> {
         let stop = self.all_units(resumed);
         let noun = self.noun();
         let (exit, event) = match stop {
+            // A rehearsal walked every step and executed nothing: its summary says how it went.
+            Ok(()) if self.settings.dry_run => {
+                self.say(&format!("\n{noun} {} walked every step.", self.run_id));
+                self.say(&rehearsal::summary(&self.rehearsal));
+                (rehearsal::exit(&self.rehearsal), Some(Event::RunFinished))
+            }
             Ok(()) => {
                 self.say(&format!(
                     "\n{noun} {} finished: every step is done.",
                     self.run_id
                 ));
-                if self.settings.dry_run {
-                    self.say(&rehearsal::summary(&self.rehearsal));
-                }
                 (Exit::Done, Some(Event::RunFinished))
             }
             Err(Stop::Aborted { reason, exit }) => {

@@ -1,11 +1,19 @@
 //! `--dry-run`: every check evaluated once for real, nothing executed, and a closing summary
-//! of what passes now, what fails now, and what can only pass after an earlier action.
+//! of what passes now, what must be fixed first, and what is expected to fail until a named
+//! earlier step's action has run.
+//!
+//! Honest by construction: an error (a cluster that cannot be reached, refused credentials,
+//! an unsupported API, bad configuration) is never "expected": no action of the runbook makes
+//! an unreachable cluster answer. It is always "fix these first" and makes the rehearsal exit
+//! 3. Only a fail that an earlier action can plausibly change is expected, and the summary
+//! names that action's step.
 
 use std::time::Instant;
 
 use super::journal::Event;
 use super::{Executor, Stop, Unit};
 use crate::checks::{self, render, CheckState, Status};
+use crate::exit_code::Exit;
 use crate::runbook::{Check, CheckSpec};
 
 #[derive(Debug, Clone)]
@@ -17,8 +25,53 @@ pub struct Observed {
     pub status: Option<Status>,
     pub summary: String,
     pub millis: u64,
-    /// The step's own action, or an earlier one, is what should make it pass.
-    pub after_action: bool,
+    /// The step whose action (its own, for verifies; the nearest earlier one otherwise)
+    /// should make a failing check pass; None when no action runs before it.
+    pub expected_until: Option<String>,
+}
+
+/// Where a rehearsed check belongs in the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// An error, or a fail no earlier action can explain.
+    FixFirst,
+    /// A fail the named step's action can plausibly change.
+    ExpectedUntil(String),
+    NotRun,
+}
+
+impl Observed {
+    pub fn verdict(&self) -> Verdict {
+        match self.status {
+            None => Verdict::NotRun,
+            Some(Status::Pass) => Verdict::Pass,
+            // An error says the check could not be evaluated at all: no action fixes that.
+            Some(Status::Error) => Verdict::FixFirst,
+            // No action of a runbook changes which cluster answers at an address.
+            Some(Status::Fail) if self.kind == "cluster_id" => Verdict::FixFirst,
+            Some(Status::Fail) => match &self.expected_until {
+                Some(step) => Verdict::ExpectedUntil(step.clone()),
+                None => Verdict::FixFirst,
+            },
+        }
+    }
+}
+
+/// The step whose action should make a check of `unit` in `phase` pass: the unit's own
+/// action for its verifies, else the nearest earlier unit that acts (an action or manual
+/// instructions).
+fn expected_until(units: &[Unit<'_>], position: usize, phase: &str) -> Option<String> {
+    let acts = |u: &Unit<'_>| u.action.is_some() || u.instructions.is_some();
+    let unit = units.get(position)?;
+    if phase != "requires" && acts(unit) {
+        return Some(unit.step.id.clone());
+    }
+    units[..position]
+        .iter()
+        .rev()
+        .find(|u| acts(u))
+        .map(|u| u.step.id.clone())
 }
 
 pub fn evaluate_once(
@@ -32,9 +85,7 @@ pub fn evaluate_once(
         .iter()
         .position(|u| u.step.id == unit.step.id)
         .unwrap_or(0);
-    let acts = |u: &Unit<'_>| u.action.is_some() || u.instructions.is_some();
-    let earlier = executor.units[..position].iter().any(acts);
-    let after_action = earlier || (phase != "requires" && acts(unit));
+    let expected_until = expected_until(&executor.units, position, phase);
     executor.clusters.new_round();
     let mut observed = Vec::new();
     for check in list {
@@ -60,7 +111,7 @@ pub fn evaluate_once(
                 status: None,
                 summary: "not run".into(),
                 millis: 0,
-                after_action,
+                expected_until: expected_until.clone(),
             });
             continue;
         }
@@ -90,7 +141,7 @@ pub fn evaluate_once(
             status: Some(outcome.status),
             summary: outcome.summary,
             millis,
-            after_action,
+            expected_until: expected_until.clone(),
         });
     }
     Ok(observed)
@@ -98,7 +149,7 @@ pub fn evaluate_once(
 
 pub fn summary(observed: &[Observed]) -> String {
     let mut pass = Vec::new();
-    let mut fail_now = Vec::new();
+    let mut fix_first = Vec::new();
     let mut later = Vec::new();
     let mut not_run = Vec::new();
     for o in observed {
@@ -106,22 +157,31 @@ pub fn summary(observed: &[Observed]) -> String {
             "  {} {} {}: {} [{} ms]",
             o.step, o.phase, o.kind, o.summary, o.millis
         );
-        match o.status {
-            None => not_run.push(line),
-            Some(Status::Pass) => pass.push(line),
-            Some(_) if o.after_action => later.push(line),
-            Some(_) => fail_now.push(line),
+        match o.verdict() {
+            Verdict::NotRun => not_run.push(line),
+            Verdict::Pass => pass.push(line),
+            Verdict::FixFirst => {
+                let word = match o.status {
+                    Some(Status::Error) => "ERROR",
+                    _ => "FAIL",
+                };
+                fix_first.push(format!("  {word}{}", &line[1..]));
+            }
+            Verdict::ExpectedUntil(step) => later.push(format!(
+                "{line}
+    expected to fail until step `{step}` has run"
+            )),
         }
     }
     let mut text = String::from("\nRehearsal summary\n");
     for (title, lines) in [
         ("Pass now", &pass),
         (
-            "Fail now, before any action could explain it (fix these first)",
-            &fail_now,
+            "Fix these first (errors, and fails no earlier action can explain)",
+            &fix_first,
         ),
         (
-            "Can only pass after an earlier action (expected to fail in a rehearsal)",
+            "Expected to fail until an earlier step's action has run",
             &later,
         ),
         (
@@ -135,7 +195,31 @@ pub fn summary(observed: &[Observed]) -> String {
             text.push('\n');
         }
     }
+    let errors = observed
+        .iter()
+        .filter(|o| o.status == Some(Status::Error))
+        .count();
+    let verdict = match (errors, fix_first.len()) {
+        (0, 0) => "nothing to fix first".to_string(),
+        (0, n) => format!("{n} to fix first (exit 1)"),
+        (e, n) => {
+            format!("{n} to fix first, {e} of them errors: a check could not be evaluated (exit 3)")
+        }
+    };
+    text.push_str(&format!("\nRehearsal result: {verdict}\n"));
     text
+}
+
+/// How a rehearsal that walked every step exits: 3 when a check could not be evaluated (an
+/// error), 1 when a check fails that no earlier action explains, 0 otherwise.
+pub fn exit(observed: &[Observed]) -> Exit {
+    if observed.iter().any(|o| o.status == Some(Status::Error)) {
+        Exit::CheckError
+    } else if observed.iter().any(|o| o.verdict() == Verdict::FixFirst) {
+        Exit::Failed
+    } else {
+        Exit::Done
+    }
 }
 
 /// What the newest rehearsal of the same runbook content measured, shown beside a real run.
@@ -186,5 +270,53 @@ impl Baseline {
             self.checks
                 .get(&(step.to_string(), phase.to_string(), kind.to_string()))?;
         Some(format!("rehearsal: {status} in {ms} ms"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observed(kind: &str, status: Option<Status>, until: Option<&str>) -> Observed {
+        Observed {
+            step: "s".into(),
+            phase: "requires".into(),
+            kind: kind.into(),
+            status,
+            summary: String::new(),
+            millis: 0,
+            expected_until: until.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn an_error_is_never_expected_and_exits_3() {
+        let error = observed("lag_zero", Some(Status::Error), Some("stop-producers"));
+        assert_eq!(error.verdict(), Verdict::FixFirst);
+        let later = observed("lag_zero", Some(Status::Fail), Some("stop-producers"));
+        assert_eq!(
+            later.verdict(),
+            Verdict::ExpectedUntil("stop-producers".into())
+        );
+        assert_eq!(exit(std::slice::from_ref(&later)), Exit::Done);
+        assert_eq!(exit(&[later, error]), Exit::CheckError);
+    }
+
+    #[test]
+    fn a_fail_no_action_explains_is_fixed_first_and_exits_1() {
+        let first = observed("command", Some(Status::Fail), None);
+        assert_eq!(first.verdict(), Verdict::FixFirst);
+        assert_eq!(exit(&[first]), Exit::Failed);
+        // No action makes another cluster answer at the address.
+        let wrong = observed("cluster_id", Some(Status::Fail), Some("switch"));
+        assert_eq!(wrong.verdict(), Verdict::FixFirst);
+        let text = summary(&[wrong, observed("command", None, None)]);
+        assert!(
+            text.contains("Fix these first (errors, and fails no earlier action can explain): 1")
+        );
+        assert!(
+            text.contains("Rehearsal result: 1 to fix first (exit 1)"),
+            "{text}"
+        );
     }
 }

@@ -1,5 +1,10 @@
 //! Run directories: `<state-dir>/runs/<run-id>/` with a copy of the runbook, the journal and
 //! the action logs. Run ids sort by start time: `20261123T221500Z-4f2a`.
+//!
+//! The state directory is `.cutover` beside the runbook (or `--state-dir`, or
+//! `$CUTOVER_STATE_DIR`), and every state directory a run starts in is recorded in a per-user
+//! index (`user_state_dir()/state-dirs`), so `status`, `resume`, `rollback`, `report`,
+//! `abandon` and `runs` find a run from any working directory.
 
 use std::path::{Path, PathBuf};
 
@@ -59,7 +64,11 @@ pub struct RunState {
     pub cluster_ids: std::collections::BTreeMap<String, String>,
     pub started: String,
     pub started_by: String,
+    pub user: String,
+    pub host: String,
     pub finished: bool,
+    /// `cutover abandon` (or `run --new`): why, by whom, when.
+    pub abandoned: Option<String>,
     pub aborted: Option<String>,
     pub interrupted: bool,
     pub status: std::collections::HashMap<String, StepStatus>,
@@ -85,8 +94,79 @@ pub enum StepStatus {
 }
 
 impl RunState {
+    /// Neither finished nor abandoned: `resume` can pick it up.
     pub fn is_unfinished(&self) -> bool {
-        !self.finished
+        !self.finished && self.abandoned.is_none()
+    }
+
+    /// An unfinished run that a new `cutover run` must not silently start beside: a real run
+    /// or rollback (not a rehearsal) with neither a finished nor an abandoned event (aborted
+    /// and interrupted ones count), that started an action or finished or skipped a step. A
+    /// run that stopped before doing anything left nothing to resume.
+    pub fn holds_the_runbook(&self) -> bool {
+        self.is_unfinished()
+            && !self.dry_run
+            && self.kind != RunKind::Rehearsal
+            && self.entries.iter().any(|e| {
+                matches!(
+                    e.event,
+                    Event::ActionIntent { .. } | Event::StepDone { .. } | Event::StepSkipped { .. }
+                )
+            })
+    }
+
+    /// Where the run stands, in words (status, `cutover runs`, reports).
+    pub fn standing(&self) -> String {
+        if let Some(abandoned) = &self.abandoned {
+            format!("abandoned: {abandoned}")
+        } else if self.finished {
+            let skipped = self
+                .status
+                .values()
+                .filter(|s| matches!(s, StepStatus::Skipped(_)))
+                .count();
+            // A rehearsal evaluates each check once: an error is a problem to fix first.
+            let errors = if self.dry_run || self.kind == RunKind::Rehearsal {
+                self.entries
+                    .iter()
+                    .filter(
+                        |e| matches!(&e.event, Event::Check { status, .. } if status == "error"),
+                    )
+                    .count()
+            } else {
+                0
+            };
+            let count = |n: usize, what: &str| match n {
+                0 => None,
+                1 => Some(format!("1 {what}")),
+                n => Some(format!("{n} {what}s")),
+            };
+            let parts: Vec<String> = [count(skipped, "skipped step"), count(errors, "check error")]
+                .into_iter()
+                .flatten()
+                .collect();
+            if parts.is_empty() {
+                "finished".to_string()
+            } else {
+                format!("finished with {}", parts.join(" and "))
+            }
+        } else if let Some(reason) = &self.aborted {
+            format!("aborted: {reason}")
+        } else if self.interrupted {
+            "interrupted".to_string()
+        } else {
+            "unfinished (running now, or the process died)".to_string()
+        }
+    }
+
+    /// "run", "rehearsal", "rollback" or "rollback rehearsal".
+    pub fn kind_word(&self) -> &'static str {
+        match (self.kind, self.dry_run) {
+            (RunKind::Run, _) => "run",
+            (RunKind::Rehearsal, _) => "rehearsal",
+            (RunKind::Rollback, false) => "rollback",
+            (RunKind::Rollback, true) => "rollback rehearsal",
+        }
     }
 
     pub fn step(&self, id: &str) -> Option<&StepStatus> {
@@ -131,6 +211,12 @@ pub enum RunDirError {
     NothingUnfinished(PathBuf, String),
     #[error("no run in {0}")]
     NoRuns(PathBuf),
+    /// A run id looked up in several state directories.
+    #[error("no run `{id}` in {looked}")]
+    NotFound { id: String, looked: String },
+    /// No run at all in the state directories looked in.
+    #[error("no run in {0}")]
+    NoneFound(String),
 }
 
 pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
@@ -170,7 +256,10 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 cluster_ids: cluster_ids.clone(),
                 started: entry.time.clone(),
                 started_by: format!("{user}@{host}"),
+                user: user.clone(),
+                host: host.clone(),
                 finished: false,
+                abandoned: None,
                 aborted: None,
                 interrupted: false,
                 status: Default::default(),
@@ -233,6 +322,9 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
             Event::RunFinished => state.finished = true,
             Event::RunAborted { reason, .. } => state.aborted = Some(reason.clone()),
             Event::Interrupted { .. } => state.interrupted = true,
+            Event::Abandoned { reason, user, host } => {
+                state.abandoned = Some(format!("{reason} (by {user}@{host} at {})", entry.time))
+            }
             Event::Resumed { .. } => {
                 state.aborted = None;
                 state.interrupted = false;
@@ -268,4 +360,252 @@ pub fn newest(state_dir: &Path) -> Result<RunState, RunDirError> {
         .pop()
         .ok_or_else(|| RunDirError::NoRuns(runs_dir(state_dir)))?;
     load(state_dir, &id)
+}
+
+/// The environment variable that sets the state directory (operators of a shift sharing one).
+pub const STATE_DIR_ENV: &str = "CUTOVER_STATE_DIR";
+
+/// The per-user state directory (the run index, the cluster-pair locks):
+/// `$CUTOVER_USER_STATE_DIR` if set (tests use it), else `$XDG_STATE_HOME/cutover`, else
+/// `~/.local/state/cutover`.
+pub fn user_state_dir() -> PathBuf {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("CUTOVER_USER_STATE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = var("XDG_STATE_HOME").filter(|d| Path::new(d).is_absolute()) {
+        return PathBuf::from(dir).join("cutover");
+    }
+    let home = var("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"));
+    home.join(".local/state/cutover")
+}
+
+/// The per-user index: one absolute state directory per line, in the order first used.
+pub fn index_path() -> PathBuf {
+    user_state_dir().join("state-dirs")
+}
+
+/// The state directory named by `--state-dir` or `$CUTOVER_STATE_DIR`, if any.
+pub fn explicit_state_dir(flag: Option<&Path>) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os(STATE_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// Where a run of `runbook` keeps its state: the explicit directory, else `.cutover` beside
+/// the runbook (not the working directory: a second login finds it there).
+pub fn state_dir_for(explicit: Option<&Path>, runbook: &Path) -> PathBuf {
+    match explicit {
+        Some(dir) => dir.to_path_buf(),
+        None => runbook
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(DEFAULT_STATE_DIR),
+    }
+}
+
+/// Create `dir` if needed and prove that a run can write there.
+pub fn ensure_writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+/// Record `dir` in the per-user index, once. The index only grows; a directory deleted
+/// since is skipped when read.
+pub fn register(dir: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let absolute = std::fs::canonicalize(dir)?;
+    if indexed_dirs().contains(&absolute) {
+        return Ok(());
+    }
+    let index = index_path();
+    if let Some(parent) = index.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&index)?;
+    // One write per line: appends from two processes do not interleave within a line.
+    file.write_all(format!("{}\n", absolute.display()).as_bytes())?;
+    file.sync_data()
+}
+
+/// The state directories in the index that still exist.
+pub fn indexed_dirs() -> Vec<PathBuf> {
+    let text = std::fs::read_to_string(index_path()).unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let dir = PathBuf::from(line);
+        if dir.is_absolute() && dir.is_dir() && !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    dirs
+}
+
+/// Where to look for runs: only the explicit state directory when there is one; otherwise
+/// `.cutover` in the working directory and every state directory in the index.
+pub fn search_dirs(explicit: Option<&Path>) -> Vec<PathBuf> {
+    if let Some(dir) = explicit {
+        return vec![dir.to_path_buf()];
+    }
+    let mut dirs = vec![PathBuf::from(DEFAULT_STATE_DIR)];
+    let mut seen: Vec<PathBuf> = dirs.iter().filter_map(|d| d.canonicalize().ok()).collect();
+    for dir in indexed_dirs() {
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+        if !seen.contains(&canonical) {
+            seen.push(canonical);
+            dirs.push(dir);
+        }
+    }
+    dirs
+}
+
+/// The directories looked in, for messages.
+pub fn describe_dirs(dirs: &[PathBuf]) -> String {
+    let runs: Vec<String> = dirs
+        .iter()
+        .map(|d| runs_dir(d).display().to_string())
+        .collect();
+    match runs.len() {
+        0 => "no state directory".to_string(),
+        1 => runs[0].clone(),
+        _ => format!("any of {}", runs.join(", ")),
+    }
+}
+
+/// A run and the state directory that holds it.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub state_dir: PathBuf,
+    pub state: RunState,
+}
+
+/// Every run in `dirs`, oldest first (run ids sort by start time), with the journals that
+/// could not be read.
+pub fn all_runs(dirs: &[PathBuf]) -> (Vec<Found>, Vec<RunDirError>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for dir in dirs {
+        for id in run_ids(dir) {
+            match load(dir, &id) {
+                Ok(state) => found.push(Found {
+                    state_dir: dir.clone(),
+                    state,
+                }),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    found.sort_by(|a, b| a.state.run_id.cmp(&b.state.run_id));
+    (found, errors)
+}
+
+/// The run `id` in the first of `dirs` that holds it.
+pub fn find(dirs: &[PathBuf], id: &str) -> Result<Found, RunDirError> {
+    for dir in dirs {
+        if run_dir(dir, id).join("journal.jsonl").is_file() {
+            return Ok(Found {
+                state_dir: dir.clone(),
+                state: load(dir, id)?,
+            });
+        }
+    }
+    Err(RunDirError::NotFound {
+        id: id.to_string(),
+        looked: describe_dirs(dirs),
+    })
+}
+
+/// The newest run in `dirs` that `pick` accepts.
+pub fn newest_where(
+    dirs: &[PathBuf],
+    pick: impl Fn(&RunState) -> bool,
+) -> Result<Option<Found>, RunDirError> {
+    let (runs, mut errors) = all_runs(dirs);
+    if let Some(found) = runs.into_iter().rev().find(|f| pick(&f.state)) {
+        return Ok(Some(found));
+    }
+    match errors.pop() {
+        Some(e) => Err(e),
+        None => Ok(None),
+    }
+}
+
+/// A forward run: a run or a rehearsal, not a rollback.
+pub fn is_forward(state: &RunState) -> bool {
+    state.kind != RunKind::Rollback
+}
+
+/// The program as the user ran it, for hints that work when copied: a bare name stays bare
+/// (found on PATH), a path becomes absolute (the hint may be run from another directory).
+pub fn program() -> String {
+    let argv0 = std::env::args_os()
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("cutover"));
+    let text = if argv0.components().count() > 1 {
+        std::fs::canonicalize(&argv0).unwrap_or(argv0)
+    } else {
+        argv0
+    };
+    shell_word(&text.display().to_string())
+}
+
+/// `text` quoted for a POSIX shell when it needs it.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// ` --state-dir DIR` when a run in `state_dir` would not be found from any directory
+/// without it; empty otherwise. Without an explicit state directory the lookup covers the
+/// index; with `$CUTOVER_STATE_DIR` set, that directory only.
+pub fn state_dir_hint(state_dir: &Path) -> String {
+    let canonical = state_dir.canonicalize().ok();
+    let same = |dir: &Path| canonical.is_some() && dir.canonicalize().ok() == canonical;
+    let found_anyway = match explicit_state_dir(None) {
+        Some(env) => same(&env),
+        None => indexed_dirs().iter().any(|d| same(d)),
+    };
+    if found_anyway {
+        String::new()
+    } else {
+        let shown = canonical.unwrap_or_else(|| state_dir.to_path_buf());
+        format!(" --state-dir {}", shell_word(&shown.display().to_string()))
+    }
+}
+
+/// The file in a run directory naming the working directory its actions run in.
+const WORKING_DIR_FILE: &str = "working-dir";
+
+/// Record in a new run's directory the working directory its actions run in: a resume or
+/// rollback from another directory goes back there.
+pub fn record_working_dir(run_dir: &Path) -> std::io::Result<()> {
+    let cwd = std::env::current_dir()?;
+    std::fs::write(
+        run_dir.join(WORKING_DIR_FILE),
+        cwd.as_os_str().as_encoded_bytes(),
+    )
+}
+
+/// The working directory a run's actions ran in, if it was recorded (it may be gone since).
+pub fn working_dir(state_dir: &Path, run_id: &str) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(run_dir(state_dir, run_id).join(WORKING_DIR_FILE)).ok()?;
+    let dir = PathBuf::from(text);
+    dir.is_absolute().then_some(dir)
 }

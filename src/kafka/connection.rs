@@ -101,6 +101,16 @@ impl Connection {
         timeout: Duration,
         secrets: &Secrets,
     ) -> Result<Connection, KafkaError> {
+        // A missing CA, certificate or key file: name the property and the path, before
+        // librdkafka answers with an OpenSSL error code.
+        if let Some(file) = crate::runbook::files::unreadable(cluster).first() {
+            return Err(KafkaError {
+                role: cluster.role,
+                bootstrap: cluster.bootstrap.shown.clone(),
+                operation: "client configuration".into(),
+                message: secrets.redact(&file.to_string()),
+            });
+        }
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", &cluster.bootstrap.value);
         let properties: BTreeMap<&str, &str> = cluster

@@ -102,7 +102,7 @@ pub fn render(r: &Report) -> String {
         "Outcome",
         format!(
             "<span class=\"{}\">{}</span>",
-            class_of(&r.outcome),
+            super::outcome_class(&r.outcome),
             esc(&r.outcome)
         ),
     );
@@ -236,8 +236,9 @@ pub fn render(r: &Report) -> String {
         for rb in &r.rollbacks {
             let _ = write!(
                 out,
-                "<li><code>{}</code>: {}; undone: {}</li>",
+                "<li><code>{}</code>: <span class=\"{}\">{}</span>; undone: {}</li>",
                 esc(&rb.run_id),
+                super::outcome_class(&rb.outcome),
                 esc(&rb.outcome),
                 esc(&rb.steps.join(", "))
             );

@@ -27,7 +27,12 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(out, "| started | {} by {} |", r.started, r.started_by);
     let _ = writeln!(out, "| ended | {} |", r.ended.as_deref().unwrap_or("-"));
-    let _ = writeln!(out, "| outcome | {} |", cell(&r.outcome));
+    // Markdown has no colour: anything short of a plain "finished" is marked and bold.
+    let outcome = match super::outcome_class(&r.outcome) {
+        "pass" => cell(&r.outcome),
+        _ => format!("**⚠ {}**", cell(&r.outcome)),
+    };
+    let _ = writeln!(out, "| outcome | {outcome} |");
     if let Some(of) = &r.rollback_of {
         let _ = writeln!(out, "| rollback of | `{of}` |");
     }

@@ -121,14 +121,20 @@ fn millis_between(a: &str, b: &str) -> Option<f64> {
 }
 
 fn outcome(state: &RunState) -> String {
-    if state.finished {
-        "finished".into()
-    } else if let Some(reason) = &state.aborted {
-        format!("aborted: {reason}")
-    } else if state.interrupted {
-        "interrupted".into()
+    state.standing()
+}
+
+/// How an outcome reads at a glance: "pass" only for a plain "finished"; a run finished with
+/// skipped steps or check errors, or abandoned, is a warning; an aborted one a failure.
+pub fn outcome_class(outcome: &str) -> &'static str {
+    if outcome == "finished" {
+        "pass"
+    } else if outcome.starts_with("aborted") {
+        "fail"
+    } else if outcome.contains("error") {
+        "error"
     } else {
-        "unfinished (running, or the process died)".into()
+        "skipped"
     }
 }
 

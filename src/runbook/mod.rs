@@ -1,6 +1,7 @@
 //! The runbook: YAML model, parsing with positions, validation, env interpolation.
 
 pub mod diagnostic;
+pub mod files;
 pub mod interpolate;
 pub mod java;
 pub mod librdkafka;

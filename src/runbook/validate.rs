@@ -268,13 +268,15 @@ impl<'a> Validator<'a> {
             properties.remove("bootstrap.servers");
         }
         self.check_with_librdkafka(path, &properties);
-        Some(Cluster {
+        let cluster = Cluster {
             role,
             bootstrap: bootstrap?,
             cluster_id,
             properties_file,
             properties,
-        })
+        };
+        self.check_files(path, &cluster);
+        Some(cluster)
     }
 
     /// Read a Java properties file into `properties`, translated to librdkafka names.
@@ -355,6 +357,31 @@ impl<'a> Validator<'a> {
                         line: entry.line,
                     },
                 },
+            );
+        }
+    }
+
+    /// A file a property names (CA, certificate, key, keystore) that cannot be read here: a
+    /// warning, since it may exist only on the operator's host; `check` and `run` refuse.
+    fn check_files(&mut self, path: &str, cluster: &Cluster) {
+        for file in super::files::unreadable(cluster) {
+            let key_path = field(&field(path, "properties"), &file.key);
+            let (at, subject) = match &file.origin {
+                PropertyOrigin::Runbook(_) => (self.at(&key_path), key_path),
+                PropertyOrigin::File { path: props, line } => {
+                    let file_path = field(path, "properties_file");
+                    (
+                        self.at(&file_path),
+                        format!("{file_path}: {}:{line}: {}", props.display(), file.key),
+                    )
+                }
+            };
+            self.warn(
+                at,
+                format!(
+                    "{subject}: cannot read {}: {} (check and run refuse to start without it)",
+                    file.path, file.reason
+                ),
             );
         }
     }

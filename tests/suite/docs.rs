@@ -45,6 +45,7 @@ fn run_blocks(file: &str) -> usize {
             .current_dir(repo_root())
             .env("PATH", &path)
             .env("NO_COLOR", "1")
+            .env("CUTOVER_USER_STATE_DIR", crate::support::user_state_dir())
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap();

@@ -13,6 +13,7 @@ mod plan;
 mod proptests;
 mod rollback;
 mod run;
+mod safety;
 mod security;
 mod support;
 mod validate;

@@ -107,6 +107,12 @@ fn brokers_sh(args: &[&str]) -> HashMap<String, String> {
         .collect()
 }
 
+/// The per-user state directory (the run index) the `Test` builder gives the binary: one per
+/// test process, so tests never write to the real `~/.local/state/cutover`.
+pub fn user_state_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("cutover-suite-user-{}", std::process::id()))
+}
+
 /// Runs the cutover binary, casey/just style: set it up, run it, assert on the outcome.
 pub struct Test {
     args: Vec<String>,
@@ -160,6 +166,9 @@ impl Test {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
         command.args(&self.args).current_dir(&self.dir);
         command.env("NO_COLOR", "1");
+        // The run index of this test process, never the user's own (a test may set another).
+        command.env("CUTOVER_USER_STATE_DIR", user_state_dir());
+        command.env_remove("CUTOVER_STATE_DIR");
         for key in &self.remove_env {
             command.env_remove(key);
         }

@@ -1,0 +1,51 @@
+//! `cutover abandon RUN_ID --reason TEXT`: give up an unfinished run, journaled. It is no
+//! longer resumed nor held against a new run; a forward run can still be rolled back.
+
+use std::path::Path;
+
+use super::runs;
+use crate::engine::{self, rundir};
+use crate::exit_code::Exit;
+
+pub fn run(flag: Option<&Path>, run_id: &str, reason: &str) -> Exit {
+    match abandon(flag, run_id, reason) {
+        Ok(exit) | Err(exit) => exit,
+    }
+}
+
+fn abandon(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit, Exit> {
+    if reason.trim().is_empty() {
+        eprintln!("error: --reason is empty: say why the run is abandoned (it is journaled)");
+        return Err(Exit::Invalid);
+    }
+    let found = runs::locate(flag, Some(run_id), runs::Default::NewestForward)?;
+    let state = &found.state;
+    if let Some(abandoned) = &state.abandoned {
+        eprintln!("Run {run_id} was already abandoned: {abandoned}.");
+        return Ok(Exit::Done);
+    }
+    if state.finished {
+        eprintln!("error: run {run_id} finished: there is nothing to abandon");
+        return Err(Exit::Invalid);
+    }
+    if state.dry_run {
+        eprintln!(
+            "error: run {run_id} is a {}: it executed nothing and blocks nothing, there is nothing to abandon",
+            state.kind_word()
+        );
+        return Err(Exit::Invalid);
+    }
+    let who = engine::identity();
+    super::unfinished::abandon(&found, reason, &who)?;
+    eprintln!(
+        "Run {run_id} abandoned (journaled): it will not be resumed, and a new run of its runbook may start."
+    );
+    if state.kind == crate::engine::journal::RunKind::Run {
+        eprintln!(
+            "What it did stays done; to undo it: {} rollback {run_id}{}",
+            rundir::program(),
+            rundir::state_dir_hint(&found.state_dir)
+        );
+    }
+    Ok(Exit::Done)
+}

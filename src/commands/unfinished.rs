@@ -1,0 +1,199 @@
+//! Unfinished runs are never forgotten: `cutover run` refuses to start beside one (exit 5)
+//! and names it with the two ways on (resume it, or abandon it with a reason); `run --new`
+//! abandons it knowingly; `cutover abandon` journals the decision.
+
+use std::path::{Path, PathBuf};
+
+use crate::engine::journal::{self, Event, Journal};
+use crate::engine::rundir::{self, Found};
+use crate::engine::{self, Identity};
+use crate::exit_code::Exit;
+use crate::runbook::Runbook;
+
+/// Before `cutover run`: the state directory (`--state-dir`, `$CUTOVER_STATE_DIR`, else
+/// `.cutover` beside the runbook), proven writable and recorded in the per-user index; with
+/// `--new`, the unfinished runs of the runbook abandoned (journaled in each).
+pub fn prepare(flag: Option<&Path>, path: &Path, new: bool) -> Result<PathBuf, Exit> {
+    let explicit = rundir::explicit_state_dir(flag);
+    let state_dir = rundir::state_dir_for(explicit.as_deref(), path);
+    if !path.is_file() {
+        return Ok(state_dir); // `run` says what is wrong with the runbook's path
+    }
+    if let Err(e) = rundir::ensure_writable(&state_dir) {
+        let place = if explicit.is_some() {
+            "in"
+        } else {
+            "beside the runbook in"
+        };
+        eprintln!(
+            "error: cannot keep runs {place} {}: {e}; pass --state-dir DIR (or set {}) to keep them in a writable directory",
+            state_dir.display(),
+            rundir::STATE_DIR_ENV
+        );
+        return Err(Exit::Invalid);
+    }
+    if let Err(e) = rundir::register(&state_dir) {
+        eprintln!(
+            "warning: cannot record {} in the run index {}: {e}; from another directory its runs need --state-dir",
+            state_dir.display(),
+            rundir::index_path().display()
+        );
+    }
+    if new {
+        start_over(
+            &state_dir,
+            path,
+            "started over: `cutover run --new` was asked for a new run",
+        )?;
+    }
+    Ok(state_dir)
+}
+
+/// The unfinished runs (see `RunState::holds_the_runbook`; a forward run rolled back to the
+/// end is settled) of the same runbook (the same file) or of the same cluster
+/// pair (when the runbook names both cluster ids), in `state_dir`, the working directory's
+/// `.cutover` and every state directory in the index.
+pub fn find(state_dir: &Path, path: &Path, runbook: &Runbook) -> Vec<Found> {
+    let mut dirs: Vec<PathBuf> = vec![state_dir.to_path_buf()];
+    let canonical = |d: &Path| d.canonicalize().unwrap_or_else(|_| d.to_path_buf());
+    for dir in rundir::search_dirs(None) {
+        if !dirs.iter().any(|d| canonical(d) == canonical(&dir)) {
+            dirs.push(dir);
+        }
+    }
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let pair = match (&runbook.source.cluster_id, &runbook.target.cluster_id) {
+        (Some(source), Some(target)) => Some((source.value.clone(), target.value.clone())),
+        _ => None,
+    };
+    let (runs, _) = rundir::all_runs(&dirs);
+    // A forward run whose rollback finished is settled: what it did was undone.
+    let rolled_back: Vec<String> = runs
+        .iter()
+        .filter(|f| f.state.finished && !f.state.dry_run)
+        .filter_map(|f| f.state.rollback_of.clone())
+        .collect();
+    runs.into_iter()
+        .filter(|f| f.state.holds_the_runbook() && !rolled_back.contains(&f.state.run_id))
+        .filter(|f| {
+            let s = &f.state;
+            // The same path, not the same content: one runbook with `${VAR}` bootstraps may
+            // serve several cluster pairs.
+            let same_runbook = s.runbook == absolute;
+            let same_pair = pair.as_ref().is_some_and(|(source, target)| {
+                s.cluster_ids.get("source") == Some(source)
+                    && s.cluster_ids.get("target") == Some(target)
+            });
+            same_runbook || same_pair
+        })
+        .collect()
+}
+
+/// Called by `run` and `rollback` under the lock, before anything connects or runs: refuse
+/// (exit 5) a new forward run while an unfinished one of the same runbook or cluster pair
+/// exists. A rehearsal or a rollback is never refused.
+pub fn admit(launch: &super::run::Launch<'_>, runbook: &Runbook) -> Result<(), Exit> {
+    if launch.dry_run || launch.rollback_of.is_some() {
+        return Ok(());
+    }
+    refuse(launch.state_dir, launch.runbook, runbook)
+}
+
+fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Exit> {
+    let unfinished = find(state_dir, path, runbook);
+    if unfinished.is_empty() {
+        return Ok(());
+    }
+    let program = rundir::program();
+    let mut text = String::new();
+    for f in &unfinished {
+        let s = &f.state;
+        let standing = s.standing();
+        let standing = if standing.starts_with("unfinished") {
+            standing
+        } else {
+            format!("unfinished: {standing}")
+        };
+        let journal = rundir::run_dir(&f.state_dir, &s.run_id).join("journal.jsonl");
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let whose = if s.runbook == absolute {
+            "of this runbook"
+        } else {
+            "on the same two clusters"
+        };
+        text.push_str(&format!(
+            "error: {} {} {whose} is {standing}; it started {} by {} (runbook {}, journal {})\n",
+            s.kind_word(),
+            s.run_id,
+            s.started,
+            s.started_by,
+            s.runbook.display(),
+            journal.canonicalize().unwrap_or(journal).display()
+        ));
+    }
+    text.push_str(
+        "A new run would start again at step 1 and repeat what was already done. Either\n",
+    );
+    for f in &unfinished {
+        let id = &f.state.run_id;
+        let dir = rundir::state_dir_hint(&f.state_dir);
+        text.push_str(&format!(
+            "  continue it:      {program} resume {id}{dir}\n  or give it up:    {program} abandon {id} --reason TEXT{dir}\n"
+        ));
+    }
+    text.push_str(&format!(
+        "  or start over knowingly (abandons it, journaled): {program} run --new {}",
+        rundir::shell_word(&path.display().to_string())
+    ));
+    eprintln!("{}", runbook.secrets.redact(&text));
+    Err(Exit::ResumeRefused)
+}
+
+/// `cutover run --new` (and each new demo): abandon every unfinished run `refuse` would name,
+/// journaled in each with `reason`.
+pub fn start_over(state_dir: &Path, path: &Path, reason: &str) -> Result<(), Exit> {
+    // Loaded quietly: `run` loads it again and prints its warnings or problems.
+    let Ok(loaded) = crate::runbook::load(path) else {
+        return Ok(());
+    };
+    let who = engine::identity();
+    for f in find(state_dir, path, &loaded.runbook) {
+        abandon(&f, reason, &who)?;
+        eprintln!(
+            "Abandoned unfinished {} {} (journaled): starting a new run.",
+            f.state.kind_word(),
+            f.state.run_id
+        );
+    }
+    Ok(())
+}
+
+/// Journal an abandoned event in the run's journal, under the run's lock (a run that is still
+/// running is refused with exit 4).
+pub fn abandon(found: &Found, reason: &str, who: &Identity) -> Result<(), Exit> {
+    let state = &found.state;
+    let _lock = super::run::take_lock(&found.state_dir, &state.runbook, &state.run_id, who)?;
+    let path = rundir::run_dir(&found.state_dir, &state.run_id).join("journal.jsonl");
+    let io = |e: journal::JournalError| {
+        eprintln!("error: {e}");
+        Exit::Failed
+    };
+    // Reloaded under the lock: the run may have moved on since it was found.
+    let state = rundir::load(&found.state_dir, &state.run_id).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Failed
+    })?;
+    if state.torn_tail {
+        journal::drop_torn_tail(&path, state.valid_len).map_err(io)?;
+    }
+    // The reason is the operator's own words; the runbook (and its secrets) may be gone.
+    let mut journal =
+        Journal::open(&path, state.next_seq, crate::runbook::Secrets::default()).map_err(io)?;
+    journal
+        .record(Event::Abandoned {
+            reason: reason.to_string(),
+            user: who.user.clone(),
+            host: who.host.clone(),
+        })
+        .map_err(io)
+}
