@@ -133,7 +133,17 @@ fn generated_runbooks_validate_and_plan_with_the_right_mirror() {
             .run()
             .expect_code(0);
         assert!(out.stdout.contains(": valid: "), "{}", out.stdout);
-        assert_eq!(out.stderr, "", "{input}: validate warns");
+        // The only warnings allowed are about files the client properties name that exist
+        // only on the operator's host (the fixtures' CA paths): validate cannot read them here.
+        let unexpected: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| !(l.contains(": warning: clusters.") && l.contains(": cannot read ")))
+            .collect();
+        assert!(
+            unexpected.is_empty(),
+            "{input}: validate warns: {unexpected:?}"
+        );
         let plan = with_env(Test::new())
             .args(["plan", runbook.to_str().unwrap(), "--format", "json"])
             .run()
