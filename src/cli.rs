@@ -76,9 +76,10 @@ pub enum Command {
         /// Run this step's in-doubt action again (repeatable)
         #[arg(long = "rerun", value_name = "STEP")]
         rerun: Vec<String>,
-        /// Resume even if the runbook's steps changed since the run started (journaled)
-        #[arg(long)]
-        force: bool,
+        /// Resume although the runbook changed since the run started (clusters, checks,
+        /// actions, parameters); the changes are journaled
+        #[arg(long = "accept-changes", alias = "force")]
+        accept_changes: bool,
         /// With --yes, a resumed rollback may go back past the point of no return
         #[arg(long)]
         past_point_of_no_return: bool,
@@ -98,6 +99,9 @@ pub enum Command {
         /// With --yes, go back past the point of no return without typing its step id
         #[arg(long)]
         past_point_of_no_return: bool,
+        /// Roll back although a rollback of this run already finished (journaled)
+        #[arg(long)]
+        again: bool,
         #[command(flatten)]
         answering: AnsweringArgs,
         #[command(flatten)]
@@ -254,6 +258,7 @@ pub fn main() -> ExitCode {
             run_id,
             dry_run,
             past_point_of_no_return,
+            again,
             answering,
             state,
         } => commands::rollback::run(
@@ -262,6 +267,7 @@ pub fn main() -> ExitCode {
                 run_id: run_id.as_deref(),
                 dry_run,
                 past_point_of_no_return,
+                again,
             },
             &answering.answering(),
         ),
@@ -269,7 +275,7 @@ pub fn main() -> ExitCode {
             run_id,
             mark_done,
             rerun,
-            force,
+            accept_changes,
             past_point_of_no_return,
             answering,
             state,
@@ -277,7 +283,7 @@ pub fn main() -> ExitCode {
             &state.state_dir,
             commands::resume::Options {
                 run_id: run_id.as_deref(),
-                force,
+                accept_changes,
                 mark_done,
                 rerun,
                 past_point_of_no_return,

@@ -69,6 +69,15 @@ pub fn evaluate(before: &Snapshot, after: &Snapshot, window: Duration) -> Outcom
 }
 
 pub fn run(spec: &CheckSpec, clusters: &Clusters) -> Result<Outcome, KafkaError> {
+    run_until(spec, clusters, None)
+}
+
+/// As `run`; a window still open at `deadline` (the step's) is cancelled: an error.
+pub fn run_until(
+    spec: &CheckSpec,
+    clusters: &Clusters,
+    deadline: Option<std::time::Instant>,
+) -> Result<Outcome, KafkaError> {
     let CheckSpec::ProducersQuiet {
         cluster,
         topics,
@@ -94,6 +103,12 @@ pub fn run(spec: &CheckSpec, clusters: &Clusters) -> Result<Outcome, KafkaError>
     while std::time::Instant::now() < until {
         if crate::engine::interrupt::requested() {
             return Ok(Outcome::error("interrupted during the window"));
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Ok(Outcome::error(format!(
+                "the window was {}",
+                super::CANCELLED
+            )));
         }
         std::thread::sleep((until - std::time::Instant::now()).min(Duration::from_millis(100)));
     }

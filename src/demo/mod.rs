@@ -5,10 +5,10 @@ pub mod world;
 
 use std::path::{Path, PathBuf};
 
-use crate::commands::run::{launch, Answering, Launch};
 use crate::engine::rundir;
 use crate::engine::Mode;
 use crate::exit_code::Exit;
+use crate::session::{self, Answering, Start};
 
 /// The bundled runbook (also in runbooks/demo.yaml, where `cutover validate` checks it).
 pub const RUNBOOK: &str = include_str!("../../runbooks/demo.yaml");
@@ -62,7 +62,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
         answers: None,
         prompt_timeout: None,
     };
-    let exit = launch(Launch {
+    let exit = session::start(Start {
         runbook: &runbook,
         state_dir: &state_dir,
         answering: &answering,
@@ -71,6 +71,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
         run_commands: false,
         past_point_of_no_return: false,
         rollback_of: None,
+        again: false,
     });
     let forward = rundir::newest(&state_dir)?;
     let mut reports = vec![report(&state_dir, &forward.run_id, dir)?];
@@ -85,6 +86,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
                 run_id: Some(&forward.run_id),
                 dry_run: false,
                 past_point_of_no_return: options.yes,
+                again: false,
             },
             &answering,
         );

@@ -12,7 +12,7 @@ pub mod rundir;
 pub mod unit;
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -20,7 +20,7 @@ use crate::checks::{render, Clusters, Outcome, Status};
 use crate::exit_code::Exit;
 use crate::runbook::{Check, Runbook, Step};
 use journal::{Event, Journal, JournalError};
-use poll::{Poller, Waited};
+use poll::{CheckRounds, Poller, Waited};
 use prompter::{Answer, Prompt, Prompter};
 use rundir::{RunState, StepStatus};
 pub use unit::{Mode, Unit};
@@ -128,6 +128,8 @@ pub struct Settings {
 pub struct Executor<'a> {
     pub runbook: &'a Runbook,
     pub clusters: &'a Clusters,
+    /// Where check outcomes come from (the clusters; a script in the executor's tests).
+    pub rounds: Box<dyn CheckRounds + 'a>,
     pub units: Vec<Unit<'a>>,
     pub mode: Mode,
     pub journal: Journal,
@@ -140,6 +142,35 @@ pub struct Executor<'a> {
     pub rehearsal: Vec<rehearsal::Observed>,
     /// The newest rehearsal of this runbook, shown beside this run's check results.
     pub baseline: rehearsal::Baseline,
+    /// Steps done and skipped (with reasons), this session and before it: the outcome.
+    pub tally: Tally,
+}
+
+/// How many units were done and which were skipped, for the closing line and the exit code.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    pub done: usize,
+    pub skipped: Vec<(String, String)>,
+}
+
+impl Tally {
+    /// The line a run that reached its end closes with.
+    pub fn finished(&self) -> String {
+        if self.skipped.is_empty() {
+            return format!("finished: every step is done ({} done).", self.done);
+        }
+        let reasons: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|(step, reason)| format!("{step}: {reason}"))
+            .collect();
+        format!(
+            "finished: {} done, {} skipped ({})",
+            self.done,
+            self.skipped.len(),
+            reasons.join("; ")
+        )
+    }
 }
 
 impl Executor<'_> {
@@ -163,13 +194,20 @@ impl Executor<'_> {
         let (exit, event) = match stop {
             Ok(()) => {
                 self.say(&format!(
-                    "\n{noun} {} finished: every step is done.",
-                    self.run_id
+                    "\n{noun} {} {}",
+                    self.run_id,
+                    self.tally.finished()
                 ));
                 if self.settings.dry_run {
                     self.say(&rehearsal::summary(&self.rehearsal));
                 }
-                (Exit::Done, Some(Event::RunFinished))
+                // Exit 0 only when every step was done and every check passed.
+                let exit = if self.tally.skipped.is_empty() {
+                    Exit::Done
+                } else {
+                    Exit::FinishedWithSkips
+                };
+                (exit, Some(Event::RunFinished))
             }
             Err(Stop::Aborted { reason, exit }) => {
                 self.say(&format!("\n{noun} {} aborted: {reason}", self.run_id));
@@ -219,7 +257,16 @@ impl Executor<'_> {
         for index in 0..total {
             let unit = self.units[index].clone();
             let from = match resumed.and_then(|r| r.step(&unit.step.id)) {
-                Some(StepStatus::Done) | Some(StepStatus::Skipped(_)) => continue,
+                Some(StepStatus::Done) => {
+                    self.tally.done += 1;
+                    continue;
+                }
+                Some(StepStatus::Skipped(reason)) => {
+                    self.tally
+                        .skipped
+                        .push((unit.step.id.clone(), reason.clone()));
+                    continue;
+                }
                 None | Some(StepStatus::Started) => Resume::Begin,
                 Some(StepStatus::ActionFinished {
                     succeeded: true, ..
@@ -313,7 +360,9 @@ impl Executor<'_> {
             }
             if !unit.nothing_to_undo {
                 let prompt = self.go_ahead(unit);
-                self.confirm(prompt)?;
+                if self.confirm(prompt)? == Confirmed::Skipped {
+                    return Ok(());
+                }
             }
         } else {
             self.say(&format!(
@@ -362,29 +411,35 @@ impl Executor<'_> {
             return Ok(());
         }
         if unit.unchecked && !self.settings.dry_run {
-            self.confirm(Prompt::Confirm {
+            let prompt = Prompt::Confirm {
                 step: step.id.clone(),
                 text: format!(
                     "The rollback of step `{}` has no undo_verifies: confirm by hand that it worked.",
                     step.id
                 ),
-            })?;
+            };
+            if self.confirm(prompt)? == Confirmed::Skipped {
+                return Ok(());
+            }
         }
         if let Some(text) = unit.confirm {
-            self.confirm(Prompt::Confirm {
+            let prompt = Prompt::Confirm {
                 step: step.id.clone(),
                 text: text.to_string(),
-            })?;
+            };
+            if self.confirm(prompt)? == Confirmed::Skipped {
+                return Ok(());
+            }
         }
         self.journal.record(Event::StepDone {
             step: step.id.clone(),
             unchecked: unit.unchecked,
         })?;
+        self.tally.done += 1;
         self.say(&format!("Step {} done.", step.id));
         Ok(())
     }
 
-    /// The one prompt before a unit's action (or, for a manual unit, after its instructions).
     fn go_ahead(&self, unit: &Unit<'_>) -> Prompt {
         let step = unit.step;
         if unit.point_of_no_return {
@@ -435,7 +490,7 @@ impl Executor<'_> {
             log: log.display().to_string(),
         })?;
         self.say(&format!("$ {command}"));
-        let result = action::run(&action::Action {
+        let result = action::run_action(&action::Action {
             command,
             env: vec![
                 ("CUTOVER_RUN_ID".into(), self.run_id.clone()),
@@ -455,10 +510,27 @@ impl Executor<'_> {
                     exit: None,
                     timed_out: false,
                     interrupted: false,
+                    abandoned: false,
+                    note: None,
                     duration: Duration::ZERO,
                 }
             }
         };
+        if outcome.abandoned {
+            // A second Ctrl-C: the action was terminated mid-way. What it did is unknown, so
+            // no result is journaled: the action stays in doubt for the resume to settle.
+            return Err(Stop::Interrupted(format!(
+                "the action of step `{}` (a second Ctrl-C terminated it; it is in doubt until resume settles it)",
+                step.id
+            )));
+        }
+        if let Some(note) = &outcome.note {
+            self.journal.record(Event::ActionNote {
+                step: step.id.clone(),
+                attempt,
+                note: note.clone(),
+            })?;
+        }
         self.journal.record(Event::ActionResult {
             step: step.id.clone(),
             attempt,
@@ -490,9 +562,9 @@ impl Executor<'_> {
         }
         loop {
             self.say(&format!("Checking {phase} of {}:", step.id));
-            let poller = Poller {
+            let mut poller = Poller {
                 runbook: self.runbook,
-                clusters: self.clusters,
+                rounds: self.rounds.as_mut(),
             };
             let waited = poller.wait(&step.id, phase, checks, &mut self.journal)?;
             match waited {
@@ -571,31 +643,13 @@ impl Executor<'_> {
         }
         // Prompt texts quote commands and confirm texts, which may hold a secret literally.
         let secrets = &self.runbook.secrets;
-        let shown = match prompt {
-            Prompt::Confirm { step, text } => Prompt::Confirm {
-                step: step.clone(),
-                text: secrets.redact(text),
-            },
-            Prompt::TypeStepId { step, text } => Prompt::TypeStepId {
-                step: step.clone(),
-                text: secrets.redact(text),
-            },
-            Prompt::Failure { step, what } => Prompt::Failure {
-                step: step.clone(),
-                what: secrets.redact(what),
-            },
-            Prompt::InDoubt { step, what } => Prompt::InDoubt {
-                step: step.clone(),
-                what: secrets.redact(what),
-            },
-        };
+        let shown = prompt.redacted(|text| secrets.redact(text));
         self.prompter
             .ask(&shown)
             .map_err(|e| Stop::NeedsDecision(secrets.redact(&e.0)))
     }
 
-    fn confirm(&mut self, prompt: Prompt) -> Result<(), Stop> {
-        let answer = self.ask(&prompt)?;
+    fn record_answer(&mut self, prompt: &Prompt, answer: &Answer) -> Result<(), Stop> {
         self.journal.record(Event::Confirmation {
             step: prompt.step().to_string(),
             prompt: prompt.text().to_string(),
@@ -604,24 +658,118 @@ impl Executor<'_> {
             user: self.who.user.clone(),
             host: self.who.host.clone(),
         })?;
-        match answer {
-            Answer::Yes => Ok(()),
-            Answer::Interrupted => Err(Stop::Interrupted(format!(
-                "the confirmation of step `{}`",
-                prompt.step()
-            ))),
-            Answer::TimedOut => Err(Stop::Aborted {
-                reason: format!(
-                    "no answer to the confirmation of step `{}` before --prompt-timeout",
-                    prompt.step()
-                ),
-                exit: Exit::Failed,
-            }),
-            _ => Err(Stop::Aborted {
-                reason: format!("the operator declined step `{}`", prompt.step()),
-                exit: Exit::Failed,
-            }),
+        Ok(())
+    }
+
+    /// Ask for a go-ahead. "no" is not an abort: the operator may wait and be asked again,
+    /// skip the step with a reason, or abort the run (which is asked once more).
+    fn confirm(&mut self, prompt: Prompt) -> Result<Confirmed, Stop> {
+        let step = prompt.step().to_string();
+        loop {
+            let answer = self.ask(&prompt)?;
+            self.record_answer(&prompt, &answer)?;
+            match answer {
+                Answer::Yes => return Ok(Confirmed::Yes),
+                Answer::Interrupted => {
+                    return Err(Stop::Interrupted(format!(
+                        "the confirmation of step `{step}`"
+                    )))
+                }
+                Answer::TimedOut => {
+                    return Err(Stop::Aborted {
+                        reason: format!(
+                            "no answer to the confirmation of step `{step}` before --prompt-timeout"
+                        ),
+                        exit: Exit::Failed,
+                    })
+                }
+                // The point of no return: a wrong id never goes on, and never offers a skip.
+                _ if matches!(prompt, Prompt::TypeStepId { .. }) => {
+                    return Err(Stop::Aborted {
+                        reason: format!(
+                            "the step id was not typed at the point of no return (`{step}`)"
+                        ),
+                        exit: Exit::Failed,
+                    })
+                }
+                _ => {}
+            }
+            // Declined: wait, skip or abort.
+            loop {
+                let declined = Prompt::Declined {
+                    step: step.clone(),
+                    text: format!("Step `{step}` was not confirmed."),
+                };
+                let choice = self.ask(&declined)?;
+                let reason = match &choice {
+                    Answer::Skip(reason) => Some(reason.clone()),
+                    _ => None,
+                };
+                self.journal.record(Event::Decision {
+                    step: step.clone(),
+                    choice: choice.word(),
+                    reason,
+                    by: self.prompter.name().to_string(),
+                })?;
+                match choice {
+                    Answer::Wait => {
+                        self.say(&format!(
+                            "Waiting: step `{step}` is asked again when you are ready."
+                        ));
+                        break;
+                    }
+                    Answer::Skip(reason) => {
+                        self.skip(&step, &reason)?;
+                        return Ok(Confirmed::Skipped);
+                    }
+                    Answer::Interrupted => {
+                        return Err(Stop::Interrupted(format!(
+                            "the confirmation of step `{step}`"
+                        )))
+                    }
+                    Answer::TimedOut => {
+                        return Err(Stop::Aborted {
+                            reason: format!("no answer at step `{step}` before --prompt-timeout"),
+                            exit: Exit::Failed,
+                        })
+                    }
+                    _ => {
+                        let sure = Prompt::ConfirmAbort {
+                            step: step.clone(),
+                            text: format!("Abort the run at step `{step}`?"),
+                        };
+                        let answer = self.ask(&sure)?;
+                        self.record_answer(&sure, &answer)?;
+                        match answer {
+                            Answer::Yes => {
+                                return Err(Stop::Aborted {
+                                    reason: format!("the operator declined step `{step}`"),
+                                    exit: Exit::Failed,
+                                })
+                            }
+                            Answer::Interrupted => {
+                                return Err(Stop::Interrupted(format!(
+                                    "the confirmation of step `{step}`"
+                                )))
+                            }
+                            _ => continue,
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    fn skip(&mut self, step: &str, reason: &str) -> Result<(), Stop> {
+        self.journal.record(Event::StepSkipped {
+            step: step.to_string(),
+            reason: reason.to_string(),
+        })?;
+        self.tally
+            .skipped
+            .push((step.to_string(), reason.to_string()));
+        self.say(&format!("Step {step} skipped: {reason}"));
+        Ok(())
     }
 
     /// An action or a wait failed: retry, skip with a reason, or abort.
@@ -648,11 +796,7 @@ impl Executor<'_> {
         match answer {
             Answer::Retry => Ok(Decision::Retry),
             Answer::Skip(reason) => {
-                self.journal.record(Event::StepSkipped {
-                    step: step.id.clone(),
-                    reason: reason.clone(),
-                })?;
-                self.say(&format!("Step {} skipped: {reason}", step.id));
+                self.skip(&step.id, &reason)?;
                 Ok(Decision::Skipped)
             }
             Answer::Interrupted => Err(Stop::Interrupted(format!(
@@ -666,76 +810,100 @@ impl Executor<'_> {
         }
     }
 
-    /// An action whose intent is journaled but not its result. Never re-run silently.
+    /// An action whose intent is journaled but not its result. Never re-run silently, and
+    /// never marked done without evidence: `--yes` marks it done only when the step has
+    /// verifies and they pass now; otherwise a person decides.
     fn in_doubt(&mut self, unit: &Unit<'_>, attempt: u32) -> Result<Resume, Stop> {
         let step = unit.step;
+        let id = &step.id;
         let what = format!(
-            "the action of step `{}` (attempt {attempt}) was started but its result is unknown (the tool stopped while it ran)",
-            step.id
+            "the action of step `{id}` (attempt {attempt}) was started but its result is unknown (the tool stopped while it ran)"
         );
         self.say(&format!("\n{what}"));
-        let choice = if self.settings.mark_done.contains(&step.id) {
-            Answer::MarkDone
-        } else if self.settings.rerun.contains(&step.id) {
-            Answer::Rerun
+        let (choice, reason) = if self.settings.mark_done.contains(id) {
+            (
+                Answer::MarkDone,
+                format!("--mark-done {id}: decided by the operator"),
+            )
+        } else if self.settings.rerun.contains(id) {
+            (
+                Answer::Rerun,
+                format!("--rerun {id}: decided by the operator"),
+            )
+        } else if unit.verifies.is_empty() {
+            let verdict = format!(
+                "it has no {}, so nothing shows whether it ran",
+                unit.verifies_phase
+            );
+            if self.settings.yes {
+                return Err(Stop::NeedsDecision(format!(
+                    "step `{id}`: {what}, and {verdict}; decide with --mark-done {id} or --rerun {id}"
+                )));
+            }
+            let answer = self.ask(&Prompt::InDoubt {
+                step: id.clone(),
+                what: format!("{what}; {verdict}"),
+            })?;
+            (answer, format!("decided by a person; {verdict}"))
         } else {
             let verified = self.verify_once(unit)?;
+            let phase = unit.verifies_phase;
             if self.settings.yes {
                 if verified {
-                    Answer::MarkDone
+                    (
+                        Answer::MarkDone,
+                        format!("evidence: its {phase} pass now (journaled just before)"),
+                    )
                 } else {
                     return Err(Stop::NeedsDecision(format!(
-                        "step `{}`: {what}, and its verifies do not pass; decide with --mark-done {} or --rerun {}",
-                        step.id, step.id, step.id
+                        "step `{id}`: {what}, and its {phase} do not pass; decide with --mark-done {id} or --rerun {id}"
                     )));
                 }
             } else {
-                let verdict = if unit.verifies.is_empty() {
-                    "it has no verifies".to_string()
-                } else if verified {
-                    "its verifies pass now".to_string()
+                let verdict = if verified {
+                    format!("its {phase} pass now")
                 } else {
-                    "its verifies do NOT pass now".to_string()
+                    format!("its {phase} do NOT pass now")
                 };
-                self.ask(&Prompt::InDoubt {
-                    step: step.id.clone(),
+                let answer = self.ask(&Prompt::InDoubt {
+                    step: id.clone(),
                     what: format!("{what}; {verdict}"),
-                })?
+                })?;
+                (answer, format!("decided by a person; {verdict}"))
             }
         };
         self.journal.record(Event::Decision {
-            step: step.id.clone(),
+            step: id.clone(),
             choice: choice.word(),
-            reason: None,
+            reason: Some(reason),
             by: self.prompter.name().to_string(),
         })?;
         match choice {
             Answer::MarkDone => Ok(Resume::Verify),
             Answer::Rerun => Ok(Resume::RunAction { attempt }),
-            Answer::Interrupted => Err(Stop::Interrupted(format!(
-                "the decision on step `{}`",
-                step.id
-            ))),
+            Answer::Interrupted => Err(Stop::Interrupted(format!("the decision on step `{id}`"))),
             _ => Err(Stop::Aborted {
-                reason: format!(
-                    "the operator aborted at the in-doubt action of step `{}`",
-                    step.id
-                ),
+                reason: format!("the operator aborted at the in-doubt action of step `{id}`"),
                 exit: Exit::Failed,
             }),
         }
     }
 
-    /// One round of the unit's verifies; true when there are none or all pass.
+    /// One round of the unit's verifies, journaled as evidence; true when all pass (there
+    /// is at least one: an empty list proves nothing and is handled by the caller).
     fn verify_once(&mut self, unit: &Unit<'_>) -> Result<bool, Stop> {
         if unit.verifies.is_empty() {
-            return Ok(true);
+            return Ok(false);
         }
-        self.clusters.new_round();
-        let mut all = true;
         let mut states: Vec<_> = unit.verifies.iter().map(|_| Default::default()).collect();
-        let outcomes =
-            crate::checks::evaluate_round(unit.verifies, &mut states, self.runbook, self.clusters);
+        let deadline = unit
+            .verifies
+            .iter()
+            .map(|c| c.timeout)
+            .max()
+            .map(|t| Instant::now() + t);
+        let outcomes = self.rounds.round(unit.verifies, &mut states, deadline);
+        let mut all = !outcomes.is_empty();
         for (check, outcome) in unit.verifies.iter().zip(outcomes) {
             self.say(&format!(
                 "  {} {}: {}",
@@ -743,6 +911,16 @@ impl Executor<'_> {
                 check.spec.kind(),
                 outcome.summary
             ));
+            self.journal.record(Event::Check {
+                step: unit.step.id.clone(),
+                phase: unit.verifies_phase.into(),
+                kind: check.spec.kind().name().into(),
+                status: render::status_word(outcome.status).to_lowercase(),
+                summary: outcome.summary.clone(),
+                items: Some(serde_json::to_value(&outcome.items).expect("items serialize")),
+                remaining: outcome.progress.remaining,
+                elapsed_ms: 0,
+            })?;
             all &= outcome.status == Status::Pass;
         }
         Ok(all)
@@ -751,5 +929,11 @@ impl Executor<'_> {
 
 enum Decision {
     Retry,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Confirmed {
+    Yes,
     Skipped,
 }

@@ -42,6 +42,10 @@ impl Background {
             .args(args)
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .env(
+                "CUTOVER_USER_STATE_DIR",
+                crate::support::user_state_dir(dir),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(File::create(&stderr).unwrap())

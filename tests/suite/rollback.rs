@@ -65,9 +65,14 @@ fn runbook(w: &World) -> PathBuf {
 fn run_into_the_downstream_tier_then_roll_back_in_exact_reverse() {
     let w = world();
     let path = runbook(&w);
-    // Confirm the first four steps (typing the id at the point of no return), decline the last.
+    // Confirm the first four steps (typing the id at the point of no return), decline the
+    // last: "no" offers wait, skip or abort; abort is asked once more.
     let answers = w.dir.path().join("answers");
-    std::fs::write(&answers, "yes\nyes\nswitch-producers\nyes\nno\n").unwrap();
+    std::fs::write(
+        &answers,
+        "yes\nyes\nswitch-producers\nyes\nno\nabort\nyes\n",
+    )
+    .unwrap();
     Test::new()
         .current_dir(w.dir.path())
         .args([

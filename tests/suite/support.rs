@@ -107,6 +107,11 @@ fn brokers_sh(args: &[&str]) -> HashMap<String, String> {
         .collect()
 }
 
+/// The per-user state directory (cluster locks) the tests give cutover when run in `dir`.
+pub fn user_state_dir(dir: &Path) -> PathBuf {
+    dir.join(".cutover-user")
+}
+
 /// Runs the cutover binary, casey/just style: set it up, run it, assert on the outcome.
 pub struct Test {
     args: Vec<String>,
@@ -160,6 +165,9 @@ impl Test {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
         command.args(&self.args).current_dir(&self.dir);
         command.env("NO_COLOR", "1");
+        // The cluster locks live in the per-user state directory: one per test directory,
+        // so tests against the same (dead) bootstraps do not lock each other out.
+        command.env("CUTOVER_USER_STATE_DIR", user_state_dir(&self.dir));
         for key in &self.remove_env {
             command.env_remove(key);
         }
