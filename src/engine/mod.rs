@@ -937,3 +937,320 @@ enum Confirmed {
     Yes,
     Skipped,
 }
+
+/// The executor's decisions, driven by scripted check outcomes: no broker, no terminal.
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::checks::CheckState;
+    use crate::runbook::CheckSpec;
+
+    /// What a scripted check answers on each poll.
+    #[derive(Clone, Copy)]
+    enum Plan {
+        /// Fail on the first N polls, then pass.
+        PassAfter(usize),
+        /// An error every time (a cluster that cannot be reached).
+        Error,
+        /// Fail every time.
+        Never,
+    }
+
+    /// Outcomes by the command check's `run` text.
+    struct Script {
+        plans: HashMap<String, Plan>,
+        polls: HashMap<String, usize>,
+    }
+
+    impl Script {
+        fn new(plans: &[(&str, Plan)]) -> Script {
+            Script {
+                plans: plans.iter().map(|(k, p)| (k.to_string(), *p)).collect(),
+                polls: HashMap::new(),
+            }
+        }
+    }
+
+    impl CheckRounds for Script {
+        fn round(
+            &mut self,
+            checks: &[Check],
+            _: &mut [CheckState],
+            _: Option<Instant>,
+        ) -> Vec<Outcome> {
+            checks
+                .iter()
+                .map(|check| {
+                    let CheckSpec::Command { run, .. } = &check.spec else {
+                        panic!("scripted checks are command checks")
+                    };
+                    let polls = self.polls.entry(run.clone()).or_default();
+                    *polls += 1;
+                    match self.plans[run] {
+                        Plan::PassAfter(n) if *polls > n => Outcome {
+                            status: Status::Pass,
+                            summary: format!("{run} passed"),
+                            items: Vec::new(),
+                            progress: Default::default(),
+                        },
+                        Plan::Error => Outcome::error(format!("{run}: no answer")),
+                        Plan::PassAfter(_) | Plan::Never => {
+                            Outcome::fail(format!("{run} failed"), Vec::new())
+                        }
+                    }
+                })
+                .collect()
+        }
+    }
+
+    fn runbook(dir: &Path, steps: &str) -> Runbook {
+        let text = format!(
+            "version: 1\nname: t\nclusters:\n  source: {{ bootstrap: '127.0.0.1:1' }}\n  target: {{ bootstrap: '127.0.0.1:2' }}\ndefaults:\n  poll_interval: 10ms\n  timeout: 1s\ntiers:\n  - name: t\n    steps:\n{steps}"
+        );
+        crate::runbook::parse(&dir.join("r.yaml"), &text, dir, &|_| None)
+            .map_err(|e| format!("{:?}", e.0))
+            .unwrap()
+            .runbook
+    }
+
+    struct Setup {
+        dir: tempfile::TempDir,
+        runbook: Runbook,
+        clusters: Clusters,
+    }
+
+    fn setup(steps: &str) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let runbook = runbook(dir.path(), steps);
+        let clusters = Clusters::connect(&runbook).unwrap();
+        Setup {
+            dir,
+            runbook,
+            clusters,
+        }
+    }
+
+    impl Setup {
+        fn run_dir(&self) -> PathBuf {
+            rundir::run_dir(self.dir.path(), "r1")
+        }
+
+        fn executor(&self, answers: Option<&str>, script: Script) -> Executor<'_> {
+            let run_dir = self.run_dir();
+            std::fs::create_dir_all(&run_dir).unwrap();
+            let journal = Journal::open(
+                &run_dir.join("journal.jsonl"),
+                rundir::load(self.dir.path(), "r1").map_or(1, |s| s.next_seq),
+                Default::default(),
+            )
+            .unwrap();
+            let prompter: Box<dyn Prompter> = match answers {
+                Some(text) => Box::new(prompter::Scripted::new(text)),
+                None => Box::new(prompter::NonInteractive { yes: true }),
+            };
+            Executor {
+                runbook: &self.runbook,
+                clusters: &self.clusters,
+                rounds: Box::new(script),
+                units: unit::forward(&self.runbook),
+                mode: Mode::Forward,
+                journal,
+                prompter,
+                run_id: "r1".into(),
+                run_dir,
+                settings: Settings {
+                    yes: answers.is_none(),
+                    mark_done: Vec::new(),
+                    rerun: Vec::new(),
+                    dry_run: false,
+                    run_commands: false,
+                    past_point_of_no_return: false,
+                },
+                who: identity(),
+                rehearsal: Vec::new(),
+                baseline: Default::default(),
+                tally: Tally::default(),
+            }
+        }
+
+        /// A journal that stopped with the action of `step` in doubt.
+        fn crashed_in(&self, step: &str) -> RunState {
+            let mut executor = self.executor(None, Script::new(&[]));
+            let id = step.to_string();
+            executor
+                .journal
+                .record(Event::RunStarted {
+                    run_id: "r1".into(),
+                    kind: journal::RunKind::Run,
+                    name: "t".into(),
+                    runbook: "r.yaml".into(),
+                    runbook_sha256: String::new(),
+                    steps: vec![id.clone()],
+                    steps_fingerprint: String::new(),
+                    rollback_of: None,
+                    dry_run: false,
+                    cluster_ids: Default::default(),
+                    runbook_content: None,
+                    again: false,
+                    user: "u".into(),
+                    host: "h".into(),
+                    pid: 1,
+                    version: "0".into(),
+                })
+                .unwrap();
+            executor
+                .journal
+                .record(Event::StepStarted {
+                    step: id.clone(),
+                    tier: "t".into(),
+                })
+                .unwrap();
+            executor
+                .journal
+                .record(Event::ActionIntent {
+                    step: id,
+                    command: "x".into(),
+                    attempt: 1,
+                    log: "x.log".into(),
+                })
+                .unwrap();
+            rundir::load(self.dir.path(), "r1").unwrap()
+        }
+
+        fn events(&self) -> Vec<Event> {
+            journal::read(&self.run_dir().join("journal.jsonl"))
+                .unwrap()
+                .entries
+                .into_iter()
+                .map(|e| e.event)
+                .collect()
+        }
+
+        fn check_statuses(&self) -> Vec<String> {
+            self.events()
+                .into_iter()
+                .filter_map(|e| match e {
+                    Event::Check { status, .. } => Some(status),
+                    _ => None,
+                })
+                .collect()
+        }
+    }
+
+    const VERIFIED: &str = "      - id: s\n        instructions: by hand\n        verifies:\n          - kind: command\n            run: check-a\n";
+
+    #[test]
+    fn a_check_that_passes_after_three_polls_is_done_after_four_rounds() {
+        let s = setup(VERIFIED);
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::PassAfter(3))]));
+        assert_eq!(executor.execute(None), Exit::Done);
+        assert_eq!(s.check_statuses(), ["fail", "fail", "fail", "pass"]);
+        assert!(s.events().contains(&Event::StepDone {
+            step: "s".into(),
+            unchecked: false
+        }));
+    }
+
+    #[test]
+    fn a_check_that_never_passes_times_out_and_yes_aborts_with_exit_1() {
+        let s = setup(VERIFIED);
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::Never)]));
+        assert_eq!(executor.execute(None), Exit::Failed);
+        assert!(s.check_statuses().len() > 10, "polled until the timeout");
+        assert!(!s
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::StepDone { .. })));
+    }
+
+    #[test]
+    fn a_check_that_errors_ends_with_exit_3() {
+        let s = setup(VERIFIED);
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::Error)]));
+        assert_eq!(executor.execute(None), Exit::CheckError);
+    }
+
+    #[test]
+    fn a_skipped_step_finishes_with_exit_6_and_names_it() {
+        let s = setup(&format!(
+            "{VERIFIED}      - id: after\n        instructions: by hand\n"
+        ));
+        let mut executor = s.executor(
+            Some("yes\nskip: mirror lags on purpose\nyes\n"),
+            Script::new(&[("check-a", Plan::Never)]),
+        );
+        assert_eq!(executor.execute(None), Exit::FinishedWithSkips);
+        assert_eq!(
+            executor.tally.finished(),
+            "finished: 1 done, 1 skipped (s: mirror lags on purpose)"
+        );
+    }
+
+    #[test]
+    fn no_to_a_confirmation_offers_wait_then_asks_again() {
+        let s = setup("      - id: s\n        instructions: by hand\n");
+        let mut executor = s.executor(
+            Some("no\nwait\nno\nabort\nno\nwait\nyes\n"),
+            Script::new(&[]),
+        );
+        assert_eq!(executor.execute(None), Exit::Done);
+        let choices: Vec<String> = s
+            .events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Decision { choice, .. } => Some(choice),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(choices, ["wait", "abort", "wait"]);
+        let mut executor = s.executor(Some("no\nabort\nyes\n"), Script::new(&[]));
+        assert_eq!(executor.execute(None), Exit::Failed);
+    }
+
+    #[test]
+    fn yes_never_marks_an_in_doubt_action_done_without_verifies() {
+        let s = setup("      - id: s\n        run: touch ran\n        undo: 'true'\n");
+        let state = s.crashed_in("s");
+        let mut executor = s.executor(None, Script::new(&[]));
+        assert_eq!(executor.execute(Some(&state)), Exit::NeedsDecision);
+        assert!(!s
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::Decision { .. } | Event::StepDone { .. })));
+        assert!(!s.dir.path().join("ran").exists());
+    }
+
+    #[test]
+    fn yes_marks_an_in_doubt_action_done_when_its_verifies_pass_now_naming_the_evidence() {
+        let s = setup(
+            "      - id: s\n        run: touch ran\n        undo: 'true'\n        verifies:\n          - kind: command\n            run: check-a\n",
+        );
+        let state = s.crashed_in("s");
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::PassAfter(0))]));
+        assert_eq!(executor.execute(Some(&state)), Exit::Done);
+        let reason = s
+            .events()
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Decision { choice, reason, .. } if choice == "mark-done" => reason,
+                _ => None,
+            })
+            .unwrap();
+        assert!(
+            reason.starts_with("evidence: its verifies pass now"),
+            "{reason}"
+        );
+        assert!(!s.dir.path().join("ran").exists(), "not re-run");
+
+        // Verifies that fail now: a person decides.
+        let s = setup(
+            "      - id: s\n        run: touch ran\n        undo: 'true'\n        verifies:\n          - kind: command\n            run: check-a\n",
+        );
+        let state = s.crashed_in("s");
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::Never)]));
+        assert_eq!(executor.execute(Some(&state)), Exit::NeedsDecision);
+    }
+}

@@ -321,3 +321,92 @@ fn screenshot(page: &Path, png: &Path) {
         bytes.len()
     );
 }
+
+/// Issue 11 (6): a run is rolled back once. A second `rollback` refuses with exit 5 naming
+/// the first rollback and runs nothing; `--again` overrides and is journaled.
+#[test]
+fn a_second_rollback_of_the_same_run_is_refused_unless_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    let text = std::fs::read_to_string(&runbook)
+        .unwrap()
+        .replace("undo: 'true'", "undo: echo undo >> undone.txt");
+    std::fs::write(&runbook, text).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(0);
+    let undone = dir.path().join("undone.txt");
+    assert_eq!(lines(&undone).len(), 3);
+    let first_rollback = journals(dir.path())[1][0]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(5);
+    assert!(
+        refused.stderr.contains("already rolled back")
+            && refused.stderr.contains(&first_rollback)
+            && refused.stderr.contains("--again"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(lines(&undone).len(), 3, "nothing ran again");
+    assert_eq!(journals(dir.path()).len(), 2, "no run started");
+    Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes", "--again"])
+        .run()
+        .expect_code(0);
+    assert_eq!(lines(&undone).len(), 6);
+    let runs = journals(dir.path());
+    assert_eq!(runs[2][0]["again"], true);
+}
+
+/// An interrupted rollback is resumed by `rollback`, not restarted: no undo runs twice.
+#[test]
+fn an_interrupted_rollback_is_resumed_not_restarted() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    let text = std::fs::read_to_string(&runbook).unwrap().replace(
+        "undo: 'true'",
+        "undo: echo undo-$CUTOVER_STEP_ID >> undone.txt",
+    );
+    std::fs::write(&runbook, text).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    // run_started, then per undo step: step_started, confirmation, action_intent,
+    // action_result, confirmation (unchecked), step_done: event 7 is the first step_done.
+    let crashed = Test::new()
+        .current_dir(dir.path())
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
+        .args(["rollback", "--yes"])
+        .run();
+    assert_eq!(crashed.code, -1, "{}", crashed.stderr);
+    let undone = dir.path().join("undone.txt");
+    assert_eq!(lines(&undone), ["undo-three"]);
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(0);
+    assert!(out.stderr.contains("resuming it"), "{}", out.stderr);
+    assert_eq!(lines(&undone), ["undo-three", "undo-two", "undo-one"]);
+    assert_eq!(
+        journals(dir.path()).len(),
+        2,
+        "the same rollback run went on"
+    );
+}

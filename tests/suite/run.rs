@@ -582,3 +582,140 @@ fn background_children_and_slow_checks_end_in_bounded_time_with_their_group_kill
         "the check's sleep outlived its timeout"
     );
 }
+
+/// Confirmations of step `step` in the journal so far.
+fn confirmations(dir: &Path, step: &str) -> usize {
+    journal_events(dir)
+        .iter()
+        .filter(|e| e["event"] == "confirmation" && e["step"] == step)
+        .count()
+}
+
+/// Issue 11 (7): in a real terminal, `y` without Enter is no answer; keys typed during a
+/// wait never answer the next question; an empty line asks again; "no" offers wait, skip
+/// and abort, and abort is asked once more.
+#[test]
+fn terminal_prompts_need_enter_discard_type_ahead_and_offer_wait_skip_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = steps_runbook(
+        dir.path(),
+        "prompts.yaml",
+        "      - id: ready\n        instructions: Create the file `ready`.\n        verifies:\n          - kind: command\n            run: test -f ready\n            timeout: 2m\n      - id: act\n        run: echo acted >> out.txt\n        undo: 'true'\n",
+    );
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
+    command
+        .args(["run", runbook.to_str().unwrap()])
+        .current_dir(dir.path())
+        .env("CUTOVER_USER_STATE_DIR", user_state_dir(dir.path()))
+        .env("TERM", "xterm");
+    let options = rexpect::reader::Options::new()
+        .timeout_ms(Some(30_000))
+        .strip_ansi_escape_codes(true);
+    let mut session = rexpect::session::spawn_with_options(command, options).unwrap();
+    session
+        .exp_string("Step `ready`: done (instructions followed)? [y/N]")
+        .unwrap();
+    keystroke(&mut session, "y");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(confirmations(dir.path(), "ready"), 0, "y without Enter");
+    keystroke(&mut session, "\n");
+    session.exp_string("Checking verifies of ready").unwrap();
+    // Typed while the tool waits: must not answer the next question.
+    keystroke(&mut session, "y\n");
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(dir.path().join("ready"), "").unwrap();
+    session.exp_string("Step ready done").unwrap();
+    session
+        .exp_string("Run the action of step `act` (echo acted >> out.txt)? [y/N]")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(confirmations(dir.path(), "act"), 0, "type-ahead answered");
+    keystroke(&mut session, "\n");
+    session.exp_string("Type y or n, then Enter.").unwrap();
+    keystroke(&mut session, "n\n");
+    session.exp_string("1) wait, and ask again").unwrap();
+    session.exp_string("Choose 1-3").unwrap();
+    keystroke(&mut session, "1\n");
+    session.exp_string("Waiting").unwrap();
+    session
+        .exp_string("Run the action of step `act` (echo acted >> out.txt)? [y/N]")
+        .unwrap();
+    keystroke(&mut session, "n\n");
+    session.exp_string("Choose 1-3").unwrap();
+    keystroke(&mut session, "3\n");
+    session
+        .exp_string("Abort the run at step `act`? [y/N]")
+        .unwrap();
+    keystroke(&mut session, "n\n");
+    session.exp_string("Choose 1-3").unwrap();
+    keystroke(&mut session, "2\n");
+    session.exp_string("Reason for skipping").unwrap();
+    keystroke(&mut session, "not tonight\n");
+    session
+        .exp_string("finished: 1 done, 1 skipped (act: not tonight)")
+        .unwrap();
+    let status = session.process().wait().unwrap();
+    assert!(format!("{status:?}").ends_with(", 6)"), "{status:?}");
+    assert!(lines(&dir.path().join("out.txt")).is_empty());
+    let choices: Vec<String> = journal_events(dir.path())
+        .iter()
+        .filter(|e| e["event"] == "decision" && e["step"] == "act")
+        .map(|e| e["choice"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(choices, ["wait", "abort", "skip"]);
+}
+
+/// A second Ctrl-C within 2 s stops a running action at once: its process group is
+/// terminated, it stays in doubt (no result journaled), exit 130.
+#[test]
+fn a_second_ctrl_c_stops_the_action_at_once_and_leaves_it_in_doubt() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = steps_runbook(
+        dir.path(),
+        "long.yaml",
+        "      - id: long\n        run: sleep 31\n        run_timeout: 1m\n        undo: 'true'\n",
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .current_dir(dir.path())
+        .env("CUTOVER_USER_STATE_DIR", user_state_dir(dir.path()))
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !journal_has(dir.path(), "action_intent") {
+        assert!(started.elapsed() < Duration::from_secs(20), "no action");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let interrupted = Instant::now();
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    let took = interrupted.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(took < Duration::from_secs(5), "took {took:?}: {stderr}");
+    assert!(
+        !running("sleep 31"),
+        "the action outlived the second Ctrl-C"
+    );
+    let events = journal_events(dir.path());
+    assert!(
+        !events.iter().any(|e| e["event"] == "action_result"),
+        "{events:?}"
+    );
+    assert_eq!(events.last().unwrap()["event"], "interrupted");
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["resume", "--yes"])
+        .run()
+        .expect_code(10);
+    assert!(out.stderr.contains("--rerun long"), "{}", out.stderr);
+}
