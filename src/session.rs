@@ -75,6 +75,75 @@ pub fn seen_cluster_ids(clusters: &Clusters, wait: Duration) -> BTreeMap<String,
         .collect()
 }
 
+/// Which clusters (source, target) the checks of these steps ask: a forward run's
+/// `requires` and `verifies`, a rollback's `undo_verifies`. `command` checks ask none.
+pub fn used_clusters(runbook: &Runbook, mode: Mode) -> (bool, bool) {
+    let mut used = (false, false);
+    for step in runbook.steps() {
+        let checks: Vec<&crate::runbook::Check> = match mode {
+            Mode::Forward => step.requires.iter().chain(&step.verifies).collect(),
+            Mode::Rollback => step.undo_verifies.iter().collect(),
+        };
+        for check in checks {
+            match crate::plan::describe::cluster_scope(&check.spec) {
+                Some("source") => used.0 = true,
+                Some("target") => used.1 = true,
+                Some(_) => used = (true, true),
+                None => {}
+            }
+        }
+    }
+    used
+}
+
+/// Before anything runs: each cluster the run's checks ask must answer metadata and its
+/// cluster id within `request_timeout`, else exit 3 naming the cluster and the cause. Ids
+/// of the other clusters are asked for a second, best-effort. Returns the ids seen.
+pub fn preflight(
+    runbook: &Runbook,
+    clusters: &Clusters,
+    mode: Mode,
+) -> Result<BTreeMap<String, String>, Exit> {
+    let (need_source, need_target) = used_clusters(runbook, mode);
+    let ask = |c: &crate::kafka::Connection, needed: bool| {
+        if !needed {
+            return c
+                .cluster_id_within(Duration::from_secs(1).min(c.timeout))
+                .map_err(|_| None);
+        }
+        let started = std::time::Instant::now();
+        c.fetch_topics().map_err(Some)?;
+        let left = c.timeout.saturating_sub(started.elapsed());
+        c.cluster_id_within(left.max(Duration::from_millis(100)))
+            .map_err(Some)
+    };
+    let (source, target) = clusters.both(|c| ask(c, need_source), |c| ask(c, need_target));
+    let mut ids = BTreeMap::new();
+    let mut failed = false;
+    for (role, answer) in [(Role::Source, source), (Role::Target, target)] {
+        match answer {
+            Ok(id) => {
+                ids.insert(role.name().to_string(), id);
+            }
+            Err(None) => {}
+            Err(Some(e)) => {
+                eprintln!(
+                    "error: preflight: the {role} cluster ({}) did not answer within the request timeout ({}): {}",
+                    runbook.cluster(role).bootstrap.shown,
+                    humantime::format_duration(runbook.defaults.request_timeout),
+                    runbook.secrets.redact(&e.to_string())
+                );
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        eprintln!("Nothing was run: the run's checks need that cluster.");
+        return Err(Exit::CheckError);
+    }
+    Ok(ids)
+}
+
 /// Test hook: hold a session this long just before it takes the lock, so a test can make
 /// another process finish in between.
 fn pause_before_lock() {
@@ -298,9 +367,8 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
     let who = engine::identity();
     let run_id = rundir::new_run_id();
     let clusters = connect(runbook)?;
-    // Recorded for resume's wrong-cluster guard and the lock; an id not seen within a
-    // second is left out rather than holding up the start.
-    let cluster_ids = seen_cluster_ids(&clusters, Duration::from_secs(1));
+    // Recorded for resume's wrong-cluster guard and the lock.
+    let cluster_ids = preflight(runbook, &clusters, start.mode)?;
     let _locks = lock_clusters(
         runbook,
         &cluster_ids,
@@ -453,13 +521,22 @@ fn resume_inner(
     let runbook = &loaded.runbook;
     let who = engine::identity();
     let clusters = connect(runbook)?;
-    // Resume acts only on the clusters the run started on, cluster_id set or not.
-    let wait = if found.cluster_ids.is_empty() {
-        Duration::from_secs(1)
-    } else {
-        runbook.defaults.request_timeout
+    let mode = match found.kind {
+        RunKind::Rollback => Mode::Rollback,
+        RunKind::Run | RunKind::Rehearsal => Mode::Forward,
     };
-    let ids_now = seen_cluster_ids(&clusters, wait);
+    // Resume acts only on the clusters the run started on, cluster_id set or not.
+    let mut ids_now = preflight(runbook, &clusters, mode)?;
+    if found
+        .cluster_ids
+        .keys()
+        .any(|role| !ids_now.contains_key(role))
+    {
+        let wait = runbook.defaults.request_timeout;
+        for (role, id) in seen_cluster_ids(&clusters, wait) {
+            ids_now.entry(role).or_insert(id);
+        }
+    }
     let _locks = lock_clusters(
         runbook,
         &ids_now,

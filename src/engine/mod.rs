@@ -88,6 +88,9 @@ pub fn steps_fingerprint(runbook: &Runbook) -> String {
     crate::runbook::hex(&hasher.finalize())
 }
 
+/// How many times the step id may be typed at a point of no return before the run stops.
+pub const POINT_OF_NO_RETURN_TRIES: usize = 3;
+
 /// Why a run stopped before its end.
 #[derive(Debug)]
 pub enum Stop {
@@ -211,6 +214,12 @@ impl Executor<'_> {
             }
             Err(Stop::Aborted { reason, exit }) => {
                 self.say(&format!("\n{noun} {} aborted: {reason}", self.run_id));
+                if !self.settings.dry_run {
+                    self.say(&format!(
+                        "Continue from here with: cutover resume {}",
+                        self.run_id
+                    ));
+                }
                 let exit_number = exit.code() as i32;
                 (
                     exit,
@@ -665,6 +674,7 @@ impl Executor<'_> {
     /// skip the step with a reason, or abort the run (which is asked once more).
     fn confirm(&mut self, prompt: Prompt) -> Result<Confirmed, Stop> {
         let step = prompt.step().to_string();
+        let mut mistyped = 0;
         loop {
             let answer = self.ask(&prompt)?;
             self.record_answer(&prompt, &answer)?;
@@ -683,14 +693,23 @@ impl Executor<'_> {
                         exit: Exit::Failed,
                     })
                 }
-                // The point of no return: a wrong id never goes on, and never offers a skip.
+                // The point of no return: a wrong id never goes on and never offers a skip; a
+                // typo asks again, three tries in all.
                 _ if matches!(prompt, Prompt::TypeStepId { .. }) => {
+                    mistyped += 1;
+                    if mistyped < POINT_OF_NO_RETURN_TRIES {
+                        self.say(&format!(
+                            "That is not the step id `{step}` (try {} of {POINT_OF_NO_RETURN_TRIES}).",
+                            mistyped + 1
+                        ));
+                        continue;
+                    }
                     return Err(Stop::Aborted {
                         reason: format!(
-                            "the step id was not typed at the point of no return (`{step}`)"
+                            "the step id `{step}` was not typed at the point of no return ({POINT_OF_NO_RETURN_TRIES} tries)"
                         ),
                         exit: Exit::Failed,
-                    })
+                    });
                 }
                 _ => {}
             }
@@ -1208,6 +1227,27 @@ mod tests {
         assert_eq!(choices, ["wait", "abort", "wait"]);
         let mut executor = s.executor(Some("no\nabort\nyes\n"), Script::new(&[]));
         assert_eq!(executor.execute(None), Exit::Failed);
+    }
+
+    #[test]
+    fn a_mistyped_step_id_at_the_point_of_no_return_asks_again_three_tries() {
+        let steps =
+            "      - id: switch\n        instructions: by hand\n        point_of_no_return: true\n";
+        let s = setup(steps);
+        let mut executor = s.executor(Some("swtich\nswitch\n"), Script::new(&[]));
+        assert_eq!(executor.execute(None), Exit::Done);
+        let s = setup(steps);
+        let mut executor = s.executor(Some("swtich\nswich\nswitc\nswitch\n"), Script::new(&[]));
+        assert_eq!(executor.execute(None), Exit::Failed);
+        let answers: Vec<String> = s
+            .events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Confirmation { answer, .. } => Some(answer),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(answers, ["no", "no", "no"]);
     }
 
     #[test]

@@ -296,14 +296,23 @@ fn dialog(prompt: Prompt) -> Option<Answer> {
     match prompt {
         Prompt::Confirm { text, .. } | Prompt::ConfirmAbort { text, .. } => yes_no(&text),
         Prompt::TypeStepId { step, text } => ask_until(
-            &format!("{text}\nType the step id `{step}` and press Enter to continue, anything else aborts: "),
+            &format!("{text}\nType the step id `{step}` and press Enter to continue: "),
             "Type the step id, then Enter.",
             |typed| {
-                (!typed.is_empty()).then(|| if typed == step { Answer::Yes } else { Answer::No })
+                (!typed.is_empty()).then(|| {
+                    if typed == step {
+                        Answer::Yes
+                    } else {
+                        Answer::No
+                    }
+                })
             },
         ),
         Prompt::Failure { what, .. } => {
-            match choose(&what, &["retry", "skip this step (give a reason)", "abort the run"])? {
+            match choose(
+                &what,
+                &["retry", "skip this step (give a reason)", "abort the run"],
+            )? {
                 0 => Some(Answer::Retry),
                 1 => reason(),
                 _ => Some(Answer::Abort),
@@ -316,7 +325,11 @@ fn dialog(prompt: Prompt) -> Option<Answer> {
         Prompt::Declined { text, .. } => {
             match choose(
                 &text,
-                &["wait, and ask again", "skip this step (give a reason)", "abort the run"],
+                &[
+                    "wait, and ask again",
+                    "skip this step (give a reason)",
+                    "abort the run",
+                ],
             )? {
                 0 => Some(Answer::Wait),
                 1 => reason(),
