@@ -661,3 +661,35 @@ fn actions_receive_runbook_values_only_as_environment_variables() {
         .iter()
         .any(|e| e["event"] == "step_started" && e["tier"] == tier));
 }
+
+/// Issue 11 (3): a poll round stops at the step's deadline. A producers_quiet window longer
+/// than the step's timeout is cancelled there (an error), so the wait ends within about one
+/// request timeout of it, not after the window.
+#[test]
+fn a_producers_quiet_window_is_cancelled_at_the_step_deadline() {
+    let broker = Broker::start("quiet");
+    fixture::create_topic(&broker.bootstrap, "orders", 1, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let runbook = write(
+        dir,
+        "quiet.yaml",
+        &format!(
+            "version: 1\nname: quiet\nclusters:\n  source: {{ bootstrap: '{0}' }}\n  target: {{ bootstrap: '{0}' }}\ndefaults:\n  request_timeout: 2s\ntiers:\n  - name: t\n    steps:\n      - id: quiet\n        instructions: wait\n        verifies:\n          - kind: producers_quiet\n            cluster: source\n            topics: [orders]\n            window: 1m\n            timeout: 3s\n",
+            broker.bootstrap
+        ),
+    );
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir)
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(3);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(15), "took {took:?}: {}", out.stderr);
+    assert!(
+        out.stderr.contains("the window was cancelled at the step's deadline"),
+        "{}",
+        out.stderr
+    );
+}
