@@ -179,7 +179,8 @@ pub struct AnsweringArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Answers from a file, one per line (yes, no, retry, skip: REASON, abort, mark-done,
-    /// rerun, or a step id at the point of no return)
+    /// rerun, wait, or a step id at the point of no return); after "no" to a step, the next
+    /// line is wait, skip: REASON or abort, and after abort, yes confirms it
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// Abort safely when a prompt gets no answer for this long (e.g. 15m)
@@ -199,7 +200,8 @@ impl AnsweringArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct StateArgs {
-    /// Where runs, journals and locks are kept
+    /// Where runs and journals are kept (the cluster locks are in the per-user state
+    /// directory, $XDG_STATE_HOME/cutover or ~/.local/state/cutover)
     #[arg(long, value_name = "DIR", default_value = crate::engine::rundir::DEFAULT_STATE_DIR)]
     pub state_dir: PathBuf,
 }

@@ -550,6 +550,16 @@ fn resume_inner(
         );
         return Ok(Exit::Done);
     }
+    // A forward run that was rolled back is not continued: its done steps were undone.
+    if state.kind == RunKind::Run {
+        if let Some(rollback) = rollbacks_of(state_dir, &run_id).first() {
+            eprintln!(
+                "error: run {run_id} was rolled back by rollback {} (started {} by {}); resuming it would redo on top of the undone steps. Resume refused; start a new run instead.",
+                rollback.run_id, rollback.started, rollback.started_by
+            );
+            return Err(Exit::ResumeRefused);
+        }
+    }
     if state.torn_tail {
         eprintln!(
             "warning: the last line of the journal of run {run_id} was cut off mid-write (the process died); it is ignored"

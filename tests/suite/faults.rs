@@ -686,9 +686,14 @@ fn a_producers_quiet_window_is_cancelled_at_the_step_deadline() {
         .run()
         .expect_code(3);
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(15), "took {took:?}: {}", out.stderr);
     assert!(
-        out.stderr.contains("the window was cancelled at the step's deadline"),
+        took < Duration::from_secs(15),
+        "took {took:?}: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("the window was cancelled at the step's deadline"),
         "{}",
         out.stderr
     );

@@ -410,3 +410,38 @@ fn an_interrupted_rollback_is_resumed_not_restarted() {
         "the same rollback run went on"
     );
 }
+
+/// A forward run that stopped and was then rolled back is not resumed (exit 5): its done
+/// steps were undone, and going on would act on top of that.
+#[test]
+fn a_rolled_back_run_is_not_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    let answers = crate::support::write(dir.path(), "answers", "yes\nno\nabort\nyes\n");
+    Test::new()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            runbook.to_str().unwrap(),
+            "--answers",
+            answers.to_str().unwrap(),
+        ])
+        .run()
+        .expect_code(1);
+    Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(0);
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["resume", "--yes"])
+        .run()
+        .expect_code(5);
+    let rollback = journals(dir.path())[1][0]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(out.stderr.contains(&rollback), "{}", out.stderr);
+    assert_eq!(lines(&dir.path().join("out.txt")), ["one"]);
+}
