@@ -20,7 +20,9 @@ pub enum RunKind {
     Rollback,
 }
 
-/// One journal line. `Other` keeps lines this version does not know (written by a newer one).
+/// One journal line. A line with an event this version does not know (written by a newer
+/// one) is reported as damage naming the line, never guessed at: acting on a journal whose
+/// meaning is partly unknown could redo or skip what it records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
