@@ -15,3 +15,4 @@ pub mod plan;
 pub mod report;
 pub mod rollback;
 pub mod runbook;
+pub mod session;

@@ -22,6 +22,9 @@ use serde_json::Value;
 use crate::kafka::{Connection, KafkaError, Topics};
 use crate::runbook::{Check, CheckSpec, Role, Runbook};
 
+/// How a check cut off at the step's deadline ends its summary (an `Error`).
+pub const CANCELLED: &str = "cancelled at the step's deadline";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -338,6 +341,19 @@ pub fn evaluate_round(
     runbook: &Runbook,
     clusters: &Clusters,
 ) -> Vec<Outcome> {
+    evaluate_round_until(checks, states, runbook, clusters, None)
+}
+
+/// As `evaluate_round`, but `command` checks and `producers_quiet` windows still running at
+/// `deadline` (the step's) are cancelled and report an error, so a round ends at most one
+/// request timeout after it.
+pub fn evaluate_round_until(
+    checks: &[Check],
+    states: &mut [CheckState],
+    runbook: &Runbook,
+    clusters: &Clusters,
+    deadline: Option<std::time::Instant>,
+) -> Vec<Outcome> {
     let is_command = |check: &Check| matches!(check.spec, CheckSpec::Command { .. });
     let mut outcomes: Vec<Option<Outcome>> = checks.iter().map(|_| None).collect();
     std::thread::scope(|scope| {
@@ -349,12 +365,12 @@ pub fn evaluate_round(
             } else {
                 running.push((
                     index,
-                    scope.spawn(move || evaluate(check, runbook, clusters, state)),
+                    scope.spawn(move || evaluate_until(check, runbook, clusters, state, deadline)),
                 ));
             }
         }
         for (index, check, state) in commands {
-            outcomes[index] = Some(evaluate(check, runbook, clusters, state));
+            outcomes[index] = Some(evaluate_until(check, runbook, clusters, state, deadline));
         }
         for (index, handle) in running {
             outcomes[index] = Some(handle.join().expect("a check thread panicked"));
@@ -373,6 +389,17 @@ pub fn evaluate(
     clusters: &Clusters,
     state: &mut CheckState,
 ) -> Outcome {
+    evaluate_until(check, runbook, clusters, state, None)
+}
+
+/// As `evaluate`, cancelled at `deadline` where the check waits (command, window).
+pub fn evaluate_until(
+    check: &Check,
+    runbook: &Runbook,
+    clusters: &Clusters,
+    state: &mut CheckState,
+    deadline: Option<std::time::Instant>,
+) -> Outcome {
     let allow_empty = check.allow_empty;
     let result = match &check.spec {
         CheckSpec::LagZero { .. } => {
@@ -380,7 +407,7 @@ pub fn evaluate(
         }
         CheckSpec::GroupInactive { .. } => group_inactive::run(&check.spec, clusters, allow_empty),
         CheckSpec::ProducersQuiet { .. } => {
-            producers_quiet::run(&check.spec, clusters, allow_empty)
+            producers_quiet::run_until(&check.spec, clusters, allow_empty, deadline)
         }
         CheckSpec::MirrorCaughtUp { .. } => {
             mirror_caught_up::run(&check.spec, runbook, clusters, allow_empty)
@@ -397,9 +424,12 @@ pub fn evaluate(
         }
         CheckSpec::TailMatch { .. } => tail_match::run(&check.spec, runbook, clusters, allow_empty),
         CheckSpec::AclsMatch { .. } => acls_match::run(&check.spec, runbook, clusters, allow_empty),
-        CheckSpec::Command { run, expect_exit } => {
-            Ok(command::run(run, *expect_exit, check.timeout))
-        }
+        CheckSpec::Command { run, expect_exit } => Ok(command::run_until(
+            run,
+            *expect_exit,
+            check.timeout,
+            deadline,
+        )),
     };
     result.unwrap_or_else(|error| Outcome::error(runbook.secrets.redact(&error.to_string())))
 }

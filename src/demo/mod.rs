@@ -5,10 +5,10 @@ pub mod world;
 
 use std::path::{Path, PathBuf};
 
-use crate::commands::run::{launch, Answering, Launch};
 use crate::engine::rundir;
 use crate::engine::Mode;
 use crate::exit_code::Exit;
+use crate::session::{self, Answering, Start};
 
 /// The bundled runbook (also in runbooks/demo.yaml, where `cutover validate` checks it).
 pub const RUNBOOK: &str = include_str!("../../runbooks/demo.yaml");
@@ -67,7 +67,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
     if let Err(exit) = crate::commands::unfinished::start_over(&state_dir, &runbook, reason) {
         return Ok(exit);
     }
-    let exit = launch(Launch {
+    let exit = session::start(Start {
         runbook: &runbook,
         state_dir: &state_dir,
         answering: &answering,
@@ -76,6 +76,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
         run_commands: false,
         past_point_of_no_return: false,
         rollback_of: None,
+        again: false,
     });
     let forward = rundir::newest(&state_dir)?;
     let mut reports = vec![report(&state_dir, &forward.run_id, dir)?];
@@ -90,6 +91,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
                 run_id: Some(&forward.run_id),
                 dry_run: false,
                 past_point_of_no_return: options.yes,
+                again: false,
             },
             &answering,
         );

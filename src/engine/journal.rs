@@ -20,7 +20,9 @@ pub enum RunKind {
     Rollback,
 }
 
-/// One journal line. `Other` keeps lines this version does not know (written by a newer one).
+/// One journal line. A line with an event this version does not know (written by a newer
+/// one) is reported as damage naming the line, never guessed at: acting on a journal whose
+/// meaning is partly unknown could redo or skip what it records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -45,6 +47,14 @@ pub enum Event {
         /// The cluster ids seen at the start (source, target): a resume must find the same.
         #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
         cluster_ids: std::collections::BTreeMap<String, String>,
+        /// The runbook as written, normalized (comments and layout dropped, `${VAR}` kept
+        /// as references, literal secrets masked): what a resume compares against.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_content: Option<Value>,
+        /// A rollback started with `--again` although an earlier rollback of the same run
+        /// finished.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        again: bool,
         user: String,
         host: String,
         pid: u32,
@@ -54,7 +64,12 @@ pub enum Event {
         user: String,
         host: String,
         pid: u32,
+        /// Resumed with `--accept-changes` (or its old name `--force`) over a changed runbook.
         forced: bool,
+        /// The runbook's changes since the run started (`path: then -> now`): refused ones
+        /// accepted with `--accept-changes`, and noted ones (titles, the name).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changes: Vec<String>,
     },
     StepStarted {
         step: String,
@@ -94,6 +109,13 @@ pub enum Event {
         timed_out: bool,
         interrupted: bool,
         duration_ms: u64,
+    },
+    /// What the process runner says about an action besides its exit: output cut, background
+    /// processes terminated after the shell exited.
+    ActionNote {
+        step: String,
+        attempt: u32,
+        note: String,
     },
     Decision {
         step: String,

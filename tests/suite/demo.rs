@@ -111,7 +111,8 @@ fn an_interactive_demo_shows_progress_bars_and_prompts() {
             .unwrap_or("");
         if last.trim_end().ends_with("[y/N]") {
             seen_prompt = true;
-            tmux(&["send-keys", "-t", &session, "y"]);
+            // Every answer needs Enter.
+            tmux(&["send-keys", "-t", &session, "y", "Enter"]);
             answered += 1;
             std::thread::sleep(Duration::from_millis(300));
         } else if last.contains("Type the step id")

@@ -59,7 +59,12 @@ impl Evidence {
                 "the secret leaked into {what}:\n{text}"
             );
         }
-        let files = files_under(&dir.join(".cutover"));
+        let mut files = files_under(&dir.join(".cutover"));
+        // The cluster locks (per-user state directory) hold no secret either.
+        let user_state = crate::support::user_state_dir(dir);
+        if user_state.exists() {
+            files.extend(files_under(&user_state));
+        }
         assert!(
             files.iter().any(|f| f.ends_with("journal.jsonl")),
             "{files:?}"
