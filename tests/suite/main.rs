@@ -17,3 +17,4 @@ mod safety;
 mod security;
 mod support;
 mod validate;
+mod window;
