@@ -156,7 +156,7 @@ impl Prompter for NonInteractive {
 }
 
 /// Answers read from a file, one per line: yes, no, retry, skip: REASON, abort, mark-done,
-/// rerun, wait, or a step id (for the point of no return). Blank lines and # comments are
+/// rerun, wait, kill (an orphaned action still running: stop it), or a step id (for the point of no return). Blank lines and # comments are
 /// skipped. After a "no" to a confirmation the next line chooses wait, skip: REASON or abort;
 /// after abort, the next line confirms it (yes) or not.
 pub struct Scripted {

@@ -51,8 +51,118 @@ fn after<'a>(text: &'a str, marker: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no `{marker}` in:\n{text}"))
 }
 
+/// A process of group `pgid` still runs (a zombie has ended: nobody may reap an orphan's
+/// children quickly in a container).
 fn group_alive(pgid: i32) -> bool {
-    unsafe { libc::kill(-pgid, 0) == 0 }
+    std::fs::read_dir("/proc").unwrap().any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.unwrap().path().join("stat")) else {
+            return false;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        fields.get(2) == Some(&pgid.to_string().as_str()) && fields[0] != "Z"
+    })
+}
+
+/// Start `run --yes` of `book` in `dir`, wait until its action's process group is journaled,
+/// kill -9 the tool, and return the group id (still running).
+fn orphaned(dir: &Path, book: &Path) -> i32 {
+    let mut tool = binary()
+        .args(["run", book.to_str().unwrap(), "--yes"])
+        .current_dir(dir)
+        .env("CUTOVER_USER_STATE_DIR", user_state_dir(dir))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let pgid = loop {
+        if let Some(e) = journal_events(dir)
+            .into_iter()
+            .find(|e| e["event"] == "action_started")
+        {
+            assert!(e["start_time"].as_u64().unwrap() > 0, "{e}");
+            break e["pgid"].as_i64().unwrap() as i32;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no action");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    tool.kill().unwrap(); // SIGKILL
+    tool.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(group_alive(pgid), "the action died with the tool");
+    pgid
+}
+
+/// A person at the orphan question: `wait` waits until the group ends, `kill` stops it; then
+/// the in-doubt question is asked as usual.
+#[test]
+fn the_orphan_question_waits_for_the_group_or_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = runbook(
+        dir.path(),
+        "wait.yaml",
+        "",
+        "      - id: slow
+        run: sleep 3; echo slow >> out.txt
+        undo: 'true'
+",
+    );
+    let pgid = orphaned(dir.path(), &book);
+    let answers = write(
+        dir.path(),
+        "answers",
+        "wait
+mark-done
+",
+    );
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["resume", "--answers", answers.to_str().unwrap()])
+        .run()
+        .expect_code(0);
+    assert!(!group_alive(pgid), "{}", out.all());
+    assert_eq!(
+        lines(&dir.path().join("out.txt")),
+        ["slow"],
+        "it ran to its end"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let book = runbook(
+        dir.path(),
+        "kill.yaml",
+        "",
+        "      - id: long
+        run: test -f again || sleep 120
+        undo: 'true'
+        run_timeout: 5m
+",
+    );
+    let pgid = orphaned(dir.path(), &book);
+    std::fs::write(dir.path().join("again"), "").unwrap();
+    let answers = write(
+        dir.path(),
+        "answers",
+        "kill
+rerun
+",
+    );
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["resume", "--answers", answers.to_str().unwrap()])
+        .run()
+        .expect_code(0);
+    assert!(!group_alive(pgid), "{}", out.all());
+    let choices: Vec<String> = journal_events(dir.path())
+        .iter()
+        .filter(|e| e["event"] == "decision")
+        .map(|e| e["choice"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(choices, ["kill", "rerun"]);
 }
 
 /// Issue 13 (5): kill -9 of the tool during a long action leaves its process group running.
@@ -68,31 +178,7 @@ fn an_orphaned_action_is_reported_and_rerun_refused_while_it_lives() {
         "",
         "      - id: long\n        run: test -f again || sleep 120\n        run_timeout: 5m\n        undo: 'true'\n",
     );
-    let mut tool = binary()
-        .args(["run", book.to_str().unwrap(), "--yes"])
-        .current_dir(dir.path())
-        .env("CUTOVER_USER_STATE_DIR", user_state_dir(dir.path()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let pgid = loop {
-        if let Some(e) = journal_events(dir.path())
-            .into_iter()
-            .find(|e| e["event"] == "action_started")
-        {
-            assert!(e["start_time"].as_u64().unwrap() > 0, "{e}");
-            break e["pgid"].as_i64().unwrap() as i32;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "no action");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    tool.kill().unwrap(); // SIGKILL
-    tool.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(group_alive(pgid), "the action died with the tool");
+    let pgid = orphaned(dir.path(), &book);
 
     let out = Test::new()
         .current_dir(dir.path())
