@@ -354,8 +354,11 @@ pub fn refuse_second_rollback(state_dir: &Path, forward: &str, again: bool) -> R
         }
         if !again {
             eprintln!(
-                "error: run {forward} was already rolled back by rollback {} (started {} by {}); refused. Roll it back again with --again (journaled).",
-                earlier.run_id, earlier.started, earlier.started_by
+                "error: run {forward} was already rolled back by rollback {} (started {} by {}); refused. Roll it back again (journaled) with: {}",
+                earlier.run_id,
+                earlier.started,
+                earlier.started_by,
+                rundir::hint(&format!("rollback {forward} --again"), state_dir)
             );
             return Err(Exit::ResumeRefused);
         }

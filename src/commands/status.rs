@@ -52,7 +52,15 @@ fn show(state: &RunState) {
             None => "pending".to_string(),
             Some(StepStatus::Started) => "started (no action run yet)".to_string(),
             Some(StepStatus::InDoubt { attempt }) => {
-                format!("IN DOUBT: action attempt {attempt} started, result unknown")
+                let running = match state.processes.get(id).filter(|p| p.running()) {
+                    Some(p) => format!(
+                        "; still running as process group {} (stop it with: {})",
+                        p.pgid,
+                        p.kill_command()
+                    ),
+                    None => String::new(),
+                };
+                format!("IN DOUBT: action attempt {attempt} started, result unknown{running}")
             }
             Some(StepStatus::ActionFinished {
                 succeeded: true, ..

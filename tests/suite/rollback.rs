@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 use cutover::kafka::Connection;
@@ -362,11 +363,22 @@ fn a_second_rollback_of_the_same_run_is_refused_unless_again() {
     );
     assert_eq!(lines(&undone).len(), 3, "nothing ran again");
     assert_eq!(journals(dir.path()).len(), 2, "no run started");
-    Test::new()
-        .current_dir(dir.path())
-        .args(["rollback", "--yes", "--again"])
-        .run()
-        .expect_code(0);
+    // The hint as printed (with --yes: no terminal here), from another directory.
+    let hint = refused
+        .stderr
+        .split_once("Roll it back again (journaled) with: ")
+        .map(|(_, h)| h.lines().next().unwrap().to_string())
+        .unwrap();
+    let again = Command::new("sh")
+        .args(["-c", &format!("{hint} --yes")])
+        .current_dir("/")
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            crate::support::user_state_dir(dir.path()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0), "{hint}: {again:?}");
     assert_eq!(lines(&undone).len(), 6);
     let runs = journals(dir.path());
     assert_eq!(runs[2][0]["again"], true);

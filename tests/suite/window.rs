@@ -192,6 +192,18 @@ fn an_orphaned_action_is_reported_and_rerun_refused_while_it_lives() {
         "{all}"
     );
     let resume_hint = after(&out.stdout, "Resume with: ").to_string();
+    let status = Test::new()
+        .current_dir(dir.path())
+        .args(["status"])
+        .run()
+        .expect_code(0);
+    assert!(
+        status
+            .stdout
+            .contains(&format!("still running as process group {pgid}")),
+        "{}",
+        status.stdout
+    );
 
     let out = Test::new()
         .current_dir(dir.path())
