@@ -115,6 +115,9 @@ pub fn render(r: &Report) -> String {
     for resume in &r.resumes {
         meta("Resumed", esc(resume));
     }
+    for unknown in &r.unknown_events {
+        meta("Not understood", esc(unknown));
+    }
     out.push_str("</table>\n");
 
     out.push_str("<h2>Timeline</h2><table><tr><th>Step</th><th>Tier</th><th>Status</th><th>Took</th><th>Rehearsal</th><th>Started</th></tr>");

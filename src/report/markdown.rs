@@ -42,6 +42,9 @@ pub fn render(r: &Report) -> String {
     for resume in &r.resumes {
         let _ = writeln!(out, "| resumed | {resume} |");
     }
+    for unknown in &r.unknown_events {
+        let _ = writeln!(out, "| **⚠ not understood** | {} |", cell(unknown));
+    }
 
     out.push_str("\n## Timeline\n\n| step | tier | status | took | rehearsal | started |\n|---|---|---|---|---|---|\n");
     for s in &r.steps {

@@ -34,6 +34,9 @@ pub struct Report {
     pub rollbacks: Vec<RollbackSummary>,
     /// The rehearsal the step timings are compared with, if any.
     pub baseline: Option<String>,
+    /// Journal events written by a newer cutover, which this report cannot interpret.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_events: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -389,6 +392,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
         resumes,
         rollbacks,
         baseline: baseline.map(|b| b.run_id),
+        unknown_events: state.unknown_events.iter().map(|u| u.to_string()).collect(),
     })
 }
 
