@@ -36,6 +36,12 @@ pub fn load(path: &Path) -> Result<Loaded, Invalid> {
 }
 
 pub fn load_with_env(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, Invalid> {
+    let (text, base_dir) = read_text(path)?;
+    parse(path, &text, &base_dir, env)
+}
+
+/// A runbook file's text (UTF-8) and the directory its relative paths are resolved against.
+fn read_text(path: &Path) -> Result<(String, std::path::PathBuf), Invalid> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         Invalid(vec![Diagnostic::error(
@@ -54,7 +60,7 @@ pub fn load_with_env(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Resul
             "the runbook is not valid UTF-8",
         )])
     })?;
-    parse(path, &text, &validate::base_dir(path), env)
+    Ok((text, validate::base_dir(path)))
 }
 
 /// Parse and validate runbook text. `path` names it in messages and in the model;
@@ -65,11 +71,36 @@ pub fn parse(
     base_dir: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, Invalid> {
+    parse_with(path, text, base_dir, env, false)
+}
+
+/// `cutover validate --no-env`: everything but the environment. An unset `${VAR}` is a note
+/// and its value stays as written; what depends on it (a property, a properties file) is not
+/// checked.
+pub fn load_without_env(path: &Path) -> Result<Loaded, Invalid> {
+    let (text, base_dir) = read_text(path)?;
+    parse_with(
+        path,
+        &text,
+        &base_dir,
+        &|name| std::env::var(name).ok(),
+        true,
+    )
+}
+
+fn parse_with(
+    path: &Path,
+    text: &str,
+    base_dir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    no_env: bool,
+) -> Result<Loaded, Invalid> {
     let file = path.display().to_string();
     let raw: raw::RawRunbook =
         serde_yaml_ng::from_str(text).map_err(|e| Invalid(vec![yaml_error(&file, &e)]))?;
     let sha256 = hex(&Sha256::digest(text.as_bytes()));
     let mut validator = validate::Validator::new(&file, text, base_dir, env);
+    validator.no_env = no_env;
     let runbook = validator.runbook(raw, path, sha256);
     let mut diagnostics = std::mem::take(&mut validator.diagnostics);
     // A message may quote an interpolated value (the path of an unreadable properties

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, Position, Severity};
-use super::interpolate::interpolate;
+use super::interpolate::{interpolate, InterpolationError};
 use super::java;
 use super::librdkafka::{self, Verdict};
 use super::locate::{field, index, Locations};
@@ -52,6 +52,9 @@ pub struct Validator<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
     pub diagnostics: Vec<Diagnostic>,
     secrets: Secrets,
+    /// `validate --no-env`: an unset variable is a note and the value stays as written
+    /// (properties holding one are not checked further).
+    pub no_env: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -68,6 +71,7 @@ impl<'a> Validator<'a> {
             env,
             diagnostics: Vec::new(),
             secrets: Secrets::default(),
+            no_env: false,
         }
     }
 
@@ -170,6 +174,14 @@ impl<'a> Validator<'a> {
         (source, target)
     }
 
+    /// A value kept as written under `--no-env` (a variable in it is not set).
+    fn unresolved(&self, setting: &Setting) -> bool {
+        self.no_env
+            && setting.secret
+            && setting.value == setting.shown
+            && setting.value.contains("${")
+    }
+
     /// Interpolate `${VAR}` in a clusters value; an interpolated value becomes a secret.
     fn setting(&mut self, text: &str, path: &str) -> Option<Setting> {
         match interpolate(text, self.env) {
@@ -190,6 +202,27 @@ impl<'a> Validator<'a> {
                     value: done.value,
                     shown: text.to_string(),
                     secret: done.substituted,
+                })
+            }
+            Err(errors)
+                if self.no_env
+                    && errors
+                        .iter()
+                        .all(|e| matches!(e, InterpolationError::Unset(_))) =>
+            {
+                for error in errors {
+                    let note = Diagnostic::note(
+                        self.file,
+                        self.at(path),
+                        format!("{path}: {error} (--no-env: not checked)"),
+                    );
+                    self.diagnostics.push(note);
+                }
+                // Kept as written: a bootstrap or cluster id stands; a property is skipped.
+                Some(Setting {
+                    value: text.to_string(),
+                    shown: text.to_string(),
+                    secret: true,
                 })
             }
             Err(errors) => {
@@ -222,7 +255,10 @@ impl<'a> Validator<'a> {
         let runbook_keys: BTreeSet<String> = raw.properties.keys().cloned().collect();
         if let Some(file) = &raw.properties_file {
             let file_path = field(path, "properties_file");
-            if let Some(setting) = self.setting(file, &file_path) {
+            if let Some(setting) = self
+                .setting(file, &file_path)
+                .filter(|s| !self.unresolved(s))
+            {
                 let resolved = self.base_dir.join(&setting.value);
                 self.read_properties_file(&resolved, &file_path, &runbook_keys, &mut properties);
                 properties_file = Some(Setting {
@@ -234,7 +270,10 @@ impl<'a> Validator<'a> {
         }
         for (key, value) in raw.properties {
             let key_path = field(&field(path, "properties"), &key);
-            let Some(mut setting) = self.setting(&value.into_text(), &key_path) else {
+            let Some(mut setting) = self
+                .setting(&value.into_text(), &key_path)
+                .filter(|s| !self.unresolved(s))
+            else {
                 continue;
             };
             if is_sensitive_property(&key) && !setting.secret {
@@ -325,7 +364,7 @@ impl<'a> Validator<'a> {
             let message = format!("{field_path}: {place}: {}", problem.message);
             match problem.severity {
                 Severity::Error => self.error(at, message),
-                Severity::Warning => self.warn(at, message),
+                Severity::Warning | Severity::Note => self.warn(at, message),
             }
         }
         for entry in translation.entries {

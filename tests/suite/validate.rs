@@ -56,6 +56,63 @@ fn every_sample_runbook_is_valid() {
     }
 }
 
+/// `validate --no-env` lints a runbook where its secrets are not set (a pull-request job):
+/// every sample runbook and every runbook `cutover init` generates is valid with an empty
+/// environment, each unset variable a note; without `--no-env` an unset one stays an error.
+#[test]
+fn no_env_validates_every_sample_and_generated_runbook_with_an_empty_environment() {
+    let mut runbooks = files("runbooks", "yaml");
+    runbooks.extend(
+        files("tests/fixtures/init", "yaml")
+            .into_iter()
+            .filter(|p| p.to_string_lossy().ends_with(".expected.yaml")),
+    );
+    let mut with_variables = 0;
+    for runbook in runbooks {
+        let text = std::fs::read_to_string(&runbook).unwrap();
+        let mut test = Test::new();
+        for (key, _) in SAMPLE_ENV {
+            test = test.env_remove(key);
+        }
+        let out = test
+            .args(["validate", "--no-env", &relative(&runbook)])
+            .run()
+            .expect_code(0);
+        assert!(out.stdout.contains(": valid: "), "{}", out.stdout);
+        assert!(
+            !out.stderr.contains(": error: "),
+            "{}: {}",
+            runbook.display(),
+            out.stderr
+        );
+        let uses_env = text.lines().any(|l| {
+            let code = l.split(" #").next().unwrap_or("");
+            code.contains("${") && !code.trim_start().starts_with('#')
+        });
+        if uses_env {
+            with_variables += 1;
+            assert!(
+                out.stderr.contains(": note: ") && out.stderr.contains("is not set"),
+                "{}: {}",
+                runbook.display(),
+                out.stderr
+            );
+            let mut strict = Test::new();
+            for (key, _) in SAMPLE_ENV {
+                strict = strict.env_remove(key);
+            }
+            strict
+                .args(["validate", &relative(&runbook)])
+                .run()
+                .expect_code(2);
+        }
+    }
+    assert!(
+        with_variables >= 4,
+        "{with_variables} runbooks use variables"
+    );
+}
+
 /// Each tests/broken/X.yaml prints exactly tests/broken/X.expected on stderr and exits 2.
 #[test]
 fn every_broken_runbook_reports_its_exact_lines() {
