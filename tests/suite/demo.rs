@@ -68,7 +68,8 @@ fn an_interactive_demo_shows_progress_bars_and_prompts() {
     let dir = tempfile::tempdir().unwrap();
     let session = format!("cutover-demo-{}", std::process::id());
     let command = format!(
-        "cd {} && {} demo --dir demo; echo DEMO-EXIT=$?; sleep 120",
+        "cd {} && CUTOVER_USER_STATE_DIR={}/user {} demo --dir demo; echo DEMO-EXIT=$?; sleep 120",
+        dir.path().display(),
         dir.path().display(),
         env!("CARGO_BIN_EXE_cutover")
     );
