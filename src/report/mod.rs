@@ -452,3 +452,65 @@ pub fn item_rows(items: &Value) -> Vec<[String; 5]> {
         })
         .unwrap_or_default()
 }
+
+/// `record_counts` evidence as a per-topic table, worst first: rows of (topic, source,
+/// target, extra, extra ratio, missing, status), sorted by extra ratio (a topic with extra
+/// records and no source record first), then a total row. Empty for other kinds, or when
+/// the items hold no per-topic counts (a run journaled before them).
+pub fn count_rows(kind: &str, items: &Value) -> Vec<[String; 7]> {
+    if kind != "record_counts" {
+        return Vec::new();
+    }
+    let Some(list) = items.as_array() else {
+        return Vec::new();
+    };
+    let number = |v: &Value| v.as_i64().unwrap_or(0);
+    let mut topics: Vec<&Value> = list
+        .iter()
+        .filter(|i| i["partition"].is_null() && i.get("source_records").is_some())
+        .collect();
+    let ratio_of = |i: &Value| i["extra_ratio"].as_f64().unwrap_or(f64::INFINITY);
+    topics.sort_by(|a, b| {
+        ratio_of(b)
+            .total_cmp(&ratio_of(a))
+            .then_with(|| a["topic"].as_str().cmp(&b["topic"].as_str()))
+    });
+    let shown = |r: Option<f64>| match r {
+        Some(r) => crate::plan::describe::ratio(r),
+        None => "no source records".to_string(),
+    };
+    let mut rows = Vec::new();
+    let (mut source, mut target, mut extra, mut missing) = (0, 0, 0, 0);
+    for item in &topics {
+        source += number(&item["source_records"]);
+        target += number(&item["target_records"]);
+        extra += number(&item["extra"]);
+        missing += number(&item["missing"]);
+        rows.push([
+            item["topic"].as_str().unwrap_or("").to_string(),
+            number(&item["source_records"]).to_string(),
+            number(&item["target_records"]).to_string(),
+            number(&item["extra"]).to_string(),
+            shown(item["extra_ratio"].as_f64()),
+            number(&item["missing"]).to_string(),
+            item["status"].as_str().unwrap_or("").to_string(),
+        ]);
+    }
+    if !rows.is_empty() {
+        let total_ratio = match (extra, source) {
+            (0, _) => Some(0.0),
+            (_, 0) => None,
+            (e, s) => Some(e as f64 / s as f64),
+        };
+        rows.push([
+            "total".to_string(),
+            source.to_string(),
+            target.to_string(),
+            extra.to_string(),
+            shown(total_ratio),
+            missing.to_string(),
+            String::new(),
+        ]);
+    }
+    rows
+}
