@@ -497,8 +497,8 @@ pub fn run(
         let source_ranges = ranges(&source_logs, &|tp| read_topics.contains(&tp.0));
         let target_ranges = ranges(&target_logs, &|tp| target_read.contains(&tp.0));
         let (source_counts, target_counts) = clusters.both(
-            |c| c.count_records(&source_ranges, timeout),
-            |c| c.count_records(&target_ranges, timeout),
+            |c| c.count_by_reading(&source_ranges, timeout),
+            |c| c.count_by_reading(&target_ranges, timeout),
         );
         for (logs, counts) in [
             (&mut source_logs, source_counts?),
@@ -581,6 +581,19 @@ pub fn run(
     ))
 }
 
+/// Whether the records read show a transaction marker. librdkafka never hands control
+/// records to the application (`rd_kafka_msgset_reader` skips control batches), so a marker
+/// shows as an offset with no record: the first data record past the log start, the last one
+/// before the end, or offsets with no data record at all. (Compaction leaves such gaps too,
+/// but compacted topics are not counted.) A commit marker ends every transaction, so a
+/// transactional log's tail shows one unless a transaction is still open.
+pub fn markers_seen(start: i64, end: i64, first: Option<&Record>, last: Option<&Record>) -> bool {
+    let head_gap = first.is_some_and(|r| r.offset > start);
+    let tail_gap = last.is_some_and(|r| r.offset + 1 < end);
+    let only_markers = first.is_none() && end > start;
+    head_gap || tail_gap || only_markers
+}
+
 /// Each partition's log: start, end, first data record, and whether a transaction marker
 /// shows at its head (the first data record is past the log start) or its tail (the last
 /// data record is before the end).
@@ -598,17 +611,13 @@ fn logs(
         .map(|tp| {
             let (start, first) = heads.remove(tp).unwrap_or_default();
             let (end, last) = tails.remove(tp).unwrap_or_default();
-            let head_gap = first.as_ref().is_some_and(|r| r.offset > start);
-            let tail_gap = last.as_ref().is_some_and(|r| r.offset + 1 < end);
-            // Offsets but no data record at all: markers only.
-            let only_markers = first.is_none() && end > start;
             let side = Side {
                 start,
                 end,
+                markers: markers_seen(start, end, first.as_ref(), last.as_ref()),
                 first,
                 from: start,
                 read: None,
-                markers: head_gap || tail_gap || only_markers,
             };
             (tp.clone(), side)
         })
@@ -763,6 +772,24 @@ mod tests {
             "{}",
             outcome.summary
         );
+    }
+
+    #[test]
+    fn a_marker_shows_as_an_offset_without_a_data_record() {
+        // A transaction of 3 records and its commit marker: offsets 0-2 data, 3 the marker.
+        assert!(markers_seen(0, 4, Some(&record(0, 1)), Some(&record(2, 1))));
+        // A log starting with a marker (an aborted or committed transaction's end).
+        assert!(markers_seen(0, 4, Some(&record(1, 1)), Some(&record(3, 1))));
+        // Markers only.
+        assert!(markers_seen(5, 7, None, None));
+        // Plain data: no gap at either end, and an empty log.
+        assert!(!markers_seen(
+            0,
+            4,
+            Some(&record(0, 1)),
+            Some(&record(3, 1))
+        ));
+        assert!(!markers_seen(3, 3, None, None));
     }
 
     #[test]

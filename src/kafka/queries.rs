@@ -352,7 +352,7 @@ impl Connection {
     /// The data records in `[start, end)` of each partition, counted by reading them (the
     /// consumer never sees transaction markers, so this is what a mirror can have copied).
     /// The whole read is bounded by `limit`; a read that has not finished by then is an error.
-    pub fn count_records(
+    pub fn count_by_reading(
         &self,
         ranges: &[(TopicPartition, i64, i64)],
         limit: Duration,

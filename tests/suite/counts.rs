@@ -316,3 +316,46 @@ fn the_report_shows_a_per_topic_table_sorted_by_extra_ratio() {
     let a = html.find("<td>orders.a</td>").expect("orders.a row");
     assert!(b < c && c < a, "{html}");
 }
+
+#[test]
+fn transactional_topics_are_counted_by_reading_within_the_check_timeout() {
+    // tansu 0.6.0 has no EndTxn, so no log here holds a marker: this shows the reading path
+    // and its bound; the marker arithmetic is unit-tested (record_counts::tests).
+    let s = Scenario::new();
+    s.topic("orders", 2, &[]);
+    s.source("orders", 0, &numbered(0..30));
+    s.source("orders", 1, &numbered(0..3));
+    s.target("orders", 0, &numbered(0..30));
+    s.target("orders", 1, &numbered(0..3));
+    let (code, line) = s.check(
+        MM2,
+        "          - kind: record_counts\n            transactional: true\n",
+    );
+    assert_eq!((code, line["status"].as_str()), (0, Some("pass")), "{line}");
+    let orders = topic_item(&line, "orders");
+    assert_eq!(orders["counted_by"], "reading");
+    assert_eq!(
+        (
+            orders["source_records"].as_i64(),
+            orders["target_records"].as_i64()
+        ),
+        (Some(33), Some(33))
+    );
+    // The read is bounded by the check's timeout: too short a timeout is an error, not a pass.
+    let (code, line) = s.check(
+        MM2,
+        "          - kind: record_counts\n            transactional: true\n            timeout: 1ms\n",
+    );
+    assert_eq!(
+        (code, line["status"].as_str()),
+        (3, Some("error")),
+        "{line}"
+    );
+    assert!(
+        line["summary"]
+            .as_str()
+            .unwrap()
+            .contains("within the limit of 1ms"),
+        "{line}"
+    );
+}
