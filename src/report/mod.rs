@@ -514,3 +514,27 @@ pub fn count_rows(kind: &str, items: &Value) -> Vec<[String; 7]> {
     }
     rows
 }
+
+#[cfg(test)]
+mod count_tests {
+    use super::count_rows;
+    use serde_json::json;
+
+    #[test]
+    fn the_per_topic_table_is_sorted_by_extra_ratio_with_a_total() {
+        let items = json!([
+            {"topic": "a", "partition": null, "status": "pass", "source_records": 100, "target_records": 100, "extra": 0, "missing": 0, "extra_ratio": 0.0},
+            {"topic": "a", "partition": 0, "status": "pass", "source": 100, "target": 100},
+            {"topic": "b", "partition": null, "status": "fail", "source_records": 10, "target_records": 30, "extra": 20, "missing": 0, "extra_ratio": 2.0},
+            {"topic": "c", "partition": null, "status": "fail", "source_records": 0, "target_records": 4, "extra": 4, "missing": 0, "extra_ratio": null},
+            {"topic": "d", "partition": null, "status": "info", "reason": "not comparable by count"}
+        ]);
+        let rows = count_rows("record_counts", &items);
+        let order: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(order, ["c", "b", "a", "total"]);
+        assert_eq!(rows[0][4], "no source records");
+        assert_eq!(rows[1][4], "200%");
+        assert_eq!(rows[3], ["total", "110", "134", "24", "21.818%", "0", ""]);
+        assert!(count_rows("tail_match", &items).is_empty());
+    }
+}
