@@ -201,6 +201,39 @@ pub fn evaluate(
             );
         }
     }
+    // A literal `from` that names no source binding never applies (likely a typo, and the
+    // principal it meant is then compared under its source name); a pattern that matches no
+    // source principal is noted.
+    let mut idle_map = Vec::new();
+    for (i, mapping) in scope.principal_map.iter().enumerate() {
+        if source.iter().any(|b| mapping.apply(&b.principal).is_some()) {
+            continue;
+        }
+        match mapping {
+            PrincipalMapping::Literal { from, .. } => items.push(
+                Item::new(ItemStatus::Fail)
+                    .field("principal", from.as_str())
+                    .reason(format!(
+                        "principal_map[{i}]: no ACL binding names {from} on source: typo?"
+                    )),
+            ),
+            PrincipalMapping::Regex { .. } => idle_map.push(mapping.describe()),
+        }
+    }
+    let idle_map = match idle_map.len() {
+        0 => String::new(),
+        _ => format!(
+            "principal_map pattern {} matched no source principal",
+            idle_map
+                .iter()
+                .map(|d| d
+                    .strip_prefix('/')
+                    .and_then(|d| d.split_once("/ -> "))
+                    .map_or(d.as_str(), |(p, _)| p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     if governing.is_empty() {
         let literal = !items.is_empty()
             || !scope.principals.is_empty()
@@ -218,10 +251,12 @@ pub fn evaluate(
         if !literal && scope.allow_empty {
             return selection::empty(&described, false, items, true)
                 .note("nothing to copy")
-                .note(&scope.resolved_topics.idle_note());
+                .note(&scope.resolved_topics.idle_note())
+                .note(&idle_map);
         }
         return selection::empty(&described, literal, items, scope.allow_empty)
-            .note(&scope.resolved_topics.idle_note());
+            .note(&scope.resolved_topics.idle_note())
+            .note(&idle_map);
     }
     // The principal map renames each source binding's principal before comparison (the
     // selection by `principals` is on the source names).
@@ -311,6 +346,7 @@ pub fn evaluate(
         "ACL bindings",
     )
     .note(&scope.resolved_topics.idle_note())
+    .note(&idle_map)
 }
 
 pub fn run(
@@ -842,5 +878,58 @@ mod tests {
         );
         assert_eq!(outcome.status, super::super::Status::Pass, "{outcome:?}");
         assert_eq!(outcome.compared(), 2);
+    }
+
+    #[test]
+    fn a_literal_from_with_no_binding_on_source_fails_and_an_idle_pattern_is_noted() {
+        // `User:CN=orders-ap,OU=apps` (a typo) names no source binding: the map would never
+        // apply, and the app's real bindings would be compared under their certificate name.
+        let topics = selection(&["orders"]);
+        let groups = selection(&[]);
+        let map = vec![
+            PrincipalMapping::Literal {
+                from: "User:CN=orders-ap,OU=apps".into(),
+                to: "User:sa-12345".into(),
+            },
+            PrincipalMapping::Regex {
+                from: regex::Regex::new("^(?:User:CN=(.*),OU=batch)$").unwrap(),
+                to: "User:sa-$1".into(),
+            },
+        ];
+        let scope = Scope {
+            topic_selection: &topics,
+            group_selection: &groups,
+            topics: &["orders".to_string()],
+            groups: &[],
+            principals: &[],
+            resolved_topics: &Resolved::default(),
+            allow_empty: false,
+            principal_map: &map,
+        };
+        let source = vec![binding(
+            "ALLOW READ User:CN=orders-app,OU=apps * TOPIC LITERAL orders",
+        )];
+        let target = vec![binding(
+            "ALLOW READ User:CN=orders-app,OU=apps * TOPIC LITERAL orders",
+        )];
+        let outcome = evaluate(
+            &source,
+            &target,
+            &scope,
+            &|t: &str| t.to_string(),
+            Engine::None,
+        );
+        assert_eq!(outcome.status, super::super::Status::Fail, "{outcome:?}");
+        assert_eq!(
+            reasons(&outcome),
+            ["principal_map[0]: no ACL binding names User:CN=orders-ap,OU=apps on source: typo?"]
+        );
+        assert!(
+            outcome.summary.contains(
+                "principal_map pattern User:CN=(.*),OU=batch matched no source principal"
+            ),
+            "{}",
+            outcome.summary
+        );
     }
 }
