@@ -208,7 +208,8 @@ pub fn render(r: &Report) -> String {
             let counts = count_rows(&c.kind, &c.items);
             if !counts.is_empty() {
                 out.push_str("<p>Records per topic, most extra first:</p><table><tr><th>Topic</th><th>Source</th><th>Target</th><th>Extra</th><th>Extra ratio</th><th>Missing</th><th>Status</th></tr>");
-                for row in &counts {
+                let (shown, hidden) = super::count_rows_shown(&counts);
+                for row in shown {
                     out.push_str("<tr>");
                     for (i, c) in row.iter().enumerate() {
                         if i == 6 {
@@ -220,6 +221,12 @@ pub fn render(r: &Report) -> String {
                     out.push_str("</tr>");
                 }
                 out.push_str("</table>");
+                if hidden > 0 {
+                    let _ = write!(
+                        out,
+                        "<p class=\"note\">…and {hidden} more topic(s) with a lower extra ratio in the JSON report (the total counts them).</p>"
+                    );
+                }
             }
             let rows = item_rows(&c.items);
             if !rows.is_empty() {

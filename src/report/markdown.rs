@@ -134,9 +134,16 @@ pub fn render(r: &Report) -> String {
             let counts = count_rows(&c.kind, &c.items);
             if !counts.is_empty() {
                 out.push_str("\nRecords per topic, most extra first:\n\n| topic | source | target | extra | extra ratio | missing | status |\n|---|---|---|---|---|---|---|\n");
-                for row in &counts {
+                let (shown, hidden) = super::count_rows_shown(&counts);
+                for row in shown {
                     let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
                     let _ = writeln!(out, "| {} |", cells.join(" | "));
+                }
+                if hidden > 0 {
+                    let _ = writeln!(
+                        out,
+                        "\n…and {hidden} more topic(s) with a lower extra ratio (the JSON report has all; the total counts them)."
+                    );
                 }
             }
             let rows = item_rows(&c.items);

@@ -453,6 +453,20 @@ pub fn item_rows(items: &Value) -> Vec<[String; 5]> {
         .unwrap_or_default()
 }
 
+/// How many topics the per-topic count table shows (worst first), besides its total row.
+pub const COUNT_ROWS: usize = 100;
+
+/// The rows of [`count_rows`] to show: the worst `COUNT_ROWS` topics and the total row, and
+/// how many topics are left out.
+pub fn count_rows_shown(rows: &[[String; 7]]) -> (Vec<&[String; 7]>, usize) {
+    let Some((total, topics)) = rows.split_last() else {
+        return (Vec::new(), 0);
+    };
+    let mut shown: Vec<&[String; 7]> = topics.iter().take(COUNT_ROWS).collect();
+    shown.push(total);
+    (shown, topics.len().saturating_sub(COUNT_ROWS))
+}
+
 /// `record_counts` evidence as a per-topic table, worst first: rows of (topic, source,
 /// target, extra, extra ratio, missing, status), sorted by extra ratio (a topic with extra
 /// records and no source record first), then a total row. Empty for other kinds, or when
@@ -536,5 +550,13 @@ mod count_tests {
         assert_eq!(rows[1][4], "200%");
         assert_eq!(rows[3], ["total", "110", "134", "24", "21.818%", "0", ""]);
         assert!(count_rows("tail_match", &items).is_empty());
+        let many: Vec<serde_json::Value> = (0..150)
+            .map(|i| json!({"topic": format!("t{i:03}"), "partition": null, "status": "pass", "source_records": 1, "target_records": 1, "extra": 0, "missing": 0, "extra_ratio": 0.0}))
+            .collect();
+        let rows = count_rows("record_counts", &serde_json::Value::Array(many));
+        let (shown, hidden) = super::count_rows_shown(&rows);
+        assert_eq!((shown.len(), hidden), (super::COUNT_ROWS + 1, 50));
+        assert_eq!(shown.last().unwrap()[0], "total");
+        assert_eq!(shown.last().unwrap()[1], "150");
     }
 }
