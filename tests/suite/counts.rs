@@ -359,3 +359,28 @@ fn transactional_topics_are_counted_by_reading_within_the_check_timeout() {
         "{line}"
     );
 }
+
+#[test]
+fn a_literal_typo_fails_and_a_dead_target_is_an_error() {
+    let s = Scenario::new();
+    s.topic("orders", 1, &[]);
+    s.source("orders", 0, &numbered(0..5));
+    s.target("orders", 0, &numbered(0..5));
+    let (code, line) = s.check(
+        MM2,
+        "          - kind: record_counts\n            topics: [orders, ordres]\n",
+    );
+    assert_eq!((code, line["status"].as_str()), (1, Some("fail")), "{line}");
+    assert!(line["items"].as_array().unwrap().iter().any(|i| i["reason"]
+        .as_str()
+        .unwrap_or("")
+        .contains("no topic ordres on source")));
+    // A cluster that cannot be reached never passes.
+    s.target.kill();
+    let (code, line) = s.check(MM2, COUNTS);
+    assert_eq!(
+        (code, line["status"].as_str()),
+        (3, Some("error")),
+        "{line}"
+    );
+}
