@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::selection::{self, Resolved};
 use super::{Clusters, Item, ItemStatus, Outcome, Progress, Status};
+use crate::kafka::native::OffsetAndTime;
 use crate::kafka::{KafkaError, Record, TopicPartition};
 use crate::plan::describe::ratio;
 use crate::runbook::{CheckSpec, Runbook};
@@ -46,6 +47,8 @@ pub struct Side {
     pub read: Option<u64>,
     /// A transaction marker was seen at the head or tail of the log.
     pub markers: bool,
+    /// The timestamp of the last data record (None: no data record, or no timestamp).
+    pub last_timestamp: Option<i64>,
 }
 
 impl Side {
@@ -457,18 +460,39 @@ pub fn run(
     );
     let (source_from, target_from) = (source_from?, target_from?);
     let place = |logs: &mut HashMap<TopicPartition, Side>,
-                 from: &HashMap<TopicPartition, Option<i64>>| {
+                 from: &HashMap<TopicPartition, Option<OffsetAndTime>>,
+                 window: &dyn Fn(&TopicPartition) -> Option<i64>,
+                 connection: &crate::kafka::Connection|
+     -> Result<(), KafkaError> {
         for (tp, side) in logs.iter_mut() {
-            // No window (no data record on either side): the whole log, [start, end).
-            side.from = match from.get(tp) {
-                Some(Some(offset)) => (*offset).clamp(side.start, side.end),
-                Some(None) => side.end,
-                None => side.start,
+            side.from = match (window(tp), from.get(tp)) {
+                (Some(start), Some(answer)) => {
+                    window_offset(side, start, *answer).map_err(|why| {
+                        connection.error("offsets for times", format!("{}[{}]: {why}", tp.0, tp.1))
+                    })?
+                }
+                // No window (no data record on either side): the whole log, [start, end).
+                _ => side.start,
             };
         }
+        Ok(())
     };
-    place(&mut source_logs, &source_from);
-    place(&mut target_logs, &target_from);
+    let target_window: HashMap<TopicPartition, i64> = pairs_in
+        .iter()
+        .filter_map(|(s, t)| Some((t.clone()?, *windows.get(s)?)))
+        .collect();
+    place(
+        &mut source_logs,
+        &source_from,
+        &|tp| windows.get(tp).copied(),
+        &clusters.source,
+    )?;
+    place(
+        &mut target_logs,
+        &target_from,
+        &|tp| target_window.get(tp).copied(),
+        &clusters.target,
+    )?;
     // Count by reading where the runbook says the topics are transactional or a marker was
     // seen on either side; bounded by the check's timeout.
     let read_topics: BTreeSet<String> = pairs_in
@@ -581,6 +605,30 @@ pub fn run(
     ))
 }
 
+/// Where the window starting at `start` (ms) begins on one side, from the broker's answer to
+/// ListOffsets by timestamp. Kafka answers the first offset whose record timestamp is at or
+/// after `start` with that timestamp, or offset -1 (`None`) when there is none
+/// (`UnifiedLog.fetchOffsetByTimestamp`); then the window is empty on this side: its end.
+/// tansu 0.6.0 answers "none" as offset 0 with timestamp -1: an answer whose timestamp is
+/// before `start` is taken as "none" only when the side's last data record is before
+/// `start` too; otherwise the answers contradict each other, an error.
+pub fn window_offset(
+    side: &Side,
+    start: i64,
+    answer: Option<OffsetAndTime>,
+) -> Result<i64, String> {
+    match answer {
+        None => Ok(side.end),
+        Some((offset, ts)) if ts >= start => Ok(offset.clamp(side.start, side.end)),
+        Some((offset, ts)) => match side.last_timestamp {
+            Some(last) if last >= start => Err(format!(
+                "ListOffsets for timestamp {start} answered offset {offset} with timestamp {ts}, before it, yet the last record's timestamp {last} is at or after it: the answers contradict each other"
+            )),
+            _ => Ok(side.end),
+        },
+    }
+}
+
 /// Whether the records read show a transaction marker. librdkafka never hands control
 /// records to the application (`rd_kafka_msgset_reader` skips control batches), so a marker
 /// shows as an offset with no record: the first data record past the log start, the last one
@@ -615,6 +663,7 @@ fn logs(
                 start,
                 end,
                 markers: markers_seen(start, end, first.as_ref(), last.as_ref()),
+                last_timestamp: last.as_ref().and_then(|r| r.timestamp),
                 first,
                 from: start,
                 read: None,
@@ -647,6 +696,7 @@ mod tests {
             from,
             read: None,
             markers: false,
+            last_timestamp: Some(1),
         }
     }
 
@@ -790,6 +840,29 @@ mod tests {
             Some(&record(3, 1))
         ));
         assert!(!markers_seen(3, 3, None, None));
+    }
+
+    #[test]
+    fn the_window_offset_follows_the_answer_and_catches_a_contradiction() {
+        let side = Side {
+            start: 2,
+            end: 10,
+            first: Some(record(2, 100)),
+            from: 2,
+            read: None,
+            markers: false,
+            last_timestamp: Some(180),
+        };
+        // Kafka: the first record at or after 150 is at offset 6 (timestamp 150).
+        assert_eq!(window_offset(&side, 150, Some((6, 150))), Ok(6));
+        // Kafka: none at or after 200 (offset -1): the window is empty here.
+        assert_eq!(window_offset(&side, 200, None), Ok(10));
+        // tansu 0.6.0: "none" as offset 0, timestamp -1; the last record (180) agrees.
+        assert_eq!(window_offset(&side, 200, Some((0, -1))), Ok(10));
+        // The same answer while the last record is in the window: contradictory, an error.
+        assert!(window_offset(&side, 150, Some((0, -1)))
+            .unwrap_err()
+            .contains("contradict"));
     }
 
     #[test]

@@ -274,13 +274,15 @@ impl Connection {
         Ok(out)
     }
 
-    /// The first offset at or after each timestamp (milliseconds) of each partition, in one
-    /// ListOffsets call, asked of the cluster now: `None` when no record has a timestamp at
-    /// or after it.
+    /// The first offset at or after each timestamp (milliseconds) of each partition, with
+    /// the timestamp the broker reports for the record there, in one ListOffsets call, asked
+    /// of the cluster now: `None` when the broker says no record has a timestamp at or after
+    /// it (Kafka: offset -1). The caller checks the timestamp: tansu 0.6.0 answers offset 0
+    /// with timestamp -1 instead.
     pub fn offsets_for_times(
         &self,
         partitions: &[(TopicPartition, i64)],
-    ) -> Result<HashMap<TopicPartition, Option<i64>>, KafkaError> {
+    ) -> Result<HashMap<TopicPartition, Option<native::OffsetAndTime>>, KafkaError> {
         let what = "offsets for times";
         let answers = native::list_offsets_for_times(self.handle(), partitions, self.timeout)
             .map_err(|e| self.error(what, e.0))?;
@@ -288,7 +290,7 @@ impl Connection {
         for (key, answer) in answers {
             match answer {
                 Ok(found) => {
-                    out.insert(key, found.map(|(offset, _)| offset));
+                    out.insert(key, found);
                 }
                 Err(e) => return Err(self.error(what, format!("{}[{}]: {e}", key.0, key.1))),
             }

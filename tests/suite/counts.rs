@@ -384,3 +384,30 @@ fn a_literal_typo_fails_and_a_dead_target_is_an_error() {
         "{line}"
     );
 }
+
+#[test]
+fn a_window_past_every_record_on_one_side_counts_none_there() {
+    // The target holds only records newer than every source record: on the source nothing is
+    // at or after the window's start. tansu 0.6.0 answers that ListOffsets with offset 0
+    // (timestamp -1), not Kafka's -1; taken at its word, the source's whole log would be
+    // counted and the check would pass 10 = 10.
+    let s = Scenario::new();
+    s.topic("orders", 1, &[]);
+    s.source("orders", 0, &numbered(0..10));
+    s.target("orders", 0, &numbered(20..30));
+    let (code, line) = s.check(MM2, COUNTS);
+    assert_eq!((code, line["status"].as_str()), (1, Some("fail")), "{line}");
+    let orders = topic_item(&line, "orders");
+    assert_eq!(
+        (
+            orders["source_records"].as_i64(),
+            orders["target_records"].as_i64()
+        ),
+        (Some(0), Some(10)),
+        "{line}"
+    );
+    assert!(line["summary"]
+        .as_str()
+        .unwrap()
+        .contains("orders (no source record in the window)"));
+}
