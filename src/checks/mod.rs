@@ -11,6 +11,7 @@ pub mod lag_zero;
 pub mod mirror_caught_up;
 pub mod offsets_translated;
 pub mod producers_quiet;
+pub mod record_counts;
 pub mod render;
 pub mod selection;
 pub mod tail_match;
@@ -424,6 +425,9 @@ pub fn evaluate_until(
         }
         CheckSpec::TailMatch { .. } => tail_match::run(&check.spec, runbook, clusters, allow_empty),
         CheckSpec::AclsMatch { .. } => acls_match::run(&check.spec, runbook, clusters, allow_empty),
+        CheckSpec::RecordCounts { .. } => {
+            record_counts::run(&check.spec, runbook, clusters, allow_empty, check.timeout)
+        }
         CheckSpec::Command { run, expect_exit } => Ok(command::run_until(
             run,
             *expect_exit,

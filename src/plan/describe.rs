@@ -126,10 +126,29 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
             "the last {records} records of every partition of topics {} are identical on both clusters",
             topics(t)
         ),
+        CheckSpec::RecordCounts {
+            topics: t,
+            max_extra_ratio,
+            transactional,
+        } => format!(
+            "every partition of topics {} has as many records on target as on source over their common time window{}{}",
+            topics(t),
+            if *max_extra_ratio > 0.0 {
+                format!(", at most {} extra", ratio(*max_extra_ratio))
+            } else {
+                ", exactly".to_string()
+            },
+            if *transactional {
+                " (transactional: data records counted by reading)"
+            } else {
+                ""
+            }
+        ),
         CheckSpec::AclsMatch {
             topics: t,
             groups: g,
             principals,
+            principal_map,
         } => {
             let mut on = Vec::new();
             if !t.include.is_empty() {
@@ -143,8 +162,14 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
             } else {
                 format!(" of {}", principals.join(", "))
             };
+            let mapped = if principal_map.is_empty() {
+                String::new()
+            } else {
+                let map: Vec<String> = principal_map.iter().map(|m| m.describe()).collect();
+                format!(" (principals mapped: {})", map.join(", "))
+            };
             format!(
-                "every source ACL binding{of} on {} is in force on target",
+                "every source ACL binding{of} on {} is in force on target{mapped}",
                 on.join(" and ")
             )
         }
@@ -158,4 +183,14 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
         ""
     };
     format!("{text}{empty} (timeout {})", duration(check.timeout))
+}
+
+/// A ratio as a percentage: 0.01 -> "1%", 0.005 -> "0.5%".
+pub fn ratio(r: f64) -> String {
+    let percent = r * 100.0;
+    if (percent - percent.round()).abs() < 1e-9 {
+        format!("{}%", percent.round())
+    } else {
+        format!("{}%", (percent * 1000.0).round() / 1000.0)
+    }
 }

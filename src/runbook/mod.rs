@@ -175,4 +175,66 @@ mod tests {
             "did not find expected key, while parsing a block mapping"
         );
     }
+
+    fn record_counts_ratio(mirror: &str, check: &str) -> f64 {
+        let text = format!(
+            "version: 1\nname: x\nclusters:\n  source: {{bootstrap: 'a:1'}}\n  target: {{bootstrap: 'b:1'}}\n{mirror}\ntiers:\n  - name: t\n    steps:\n      - id: s\n        verifies:\n          - kind: record_counts\n{check}"
+        );
+        let loaded = parse(Path::new("r.yaml"), &text, Path::new("."), &|_| None)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        match &loaded.runbook.tiers[0].steps[0].verifies[0].spec {
+            CheckSpec::RecordCounts {
+                max_extra_ratio, ..
+            } => *max_extra_ratio,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn max_extra_ratio_defaults_by_engine() {
+        // Offset-preserving engines copy each record once: exact equality.
+        assert_eq!(
+            record_counts_ratio("mirror:\n  engine: offset-preserving", ""),
+            0.0
+        );
+        assert_eq!(
+            record_counts_ratio("mirror:\n  engine: replicator", ""),
+            0.01
+        );
+        assert_eq!(record_counts_ratio("", ""), 0.01);
+        assert_eq!(
+            record_counts_ratio(
+                "mirror:\n  engine: replicator",
+                "            max_extra_ratio: 0.2\n"
+            ),
+            0.2
+        );
+    }
+
+    #[test]
+    fn a_principal_map_is_parsed_in_order_with_anchored_regexes() {
+        let text = "version: 1\nname: x\nclusters:\n  source: {bootstrap: 'a:1'}\n  target: {bootstrap: 'b:1'}\ntiers:\n  - name: t\n    steps:\n      - id: s\n        verifies:\n          - kind: acls_match\n            principal_map:\n              - {from: 'User:CN=orders-app,OU=apps', to: 'User:sa-12345'}\n              - {from_regex: 'User:CN=(.*),OU=apps', to: 'User:sa-$1'}\n";
+        let loaded = parse(Path::new("r.yaml"), text, Path::new("."), &|_| None).unwrap();
+        let CheckSpec::AclsMatch { principal_map, .. } =
+            &loaded.runbook.tiers[0].steps[0].verifies[0].spec
+        else {
+            panic!("acls_match")
+        };
+        assert_eq!(
+            map_principal(principal_map, "User:CN=orders-app,OU=apps"),
+            "User:sa-12345"
+        );
+        assert_eq!(
+            map_principal(principal_map, "User:CN=ship,OU=apps"),
+            "User:sa-ship"
+        );
+        assert_eq!(
+            map_principal(principal_map, "xUser:CN=ship,OU=apps"),
+            "xUser:CN=ship,OU=apps"
+        );
+        assert_eq!(
+            principal_map[1].describe(),
+            "/User:CN=(.*),OU=apps/ -> User:sa-$1"
+        );
+    }
 }

@@ -252,11 +252,12 @@ pub enum CheckKind {
     TopicsMatch,
     TailMatch,
     AclsMatch,
+    RecordCounts,
     Command,
 }
 
 impl CheckKind {
-    pub const ALL: [CheckKind; 9] = [
+    pub const ALL: [CheckKind; 10] = [
         CheckKind::LagZero,
         CheckKind::GroupInactive,
         CheckKind::ProducersQuiet,
@@ -265,6 +266,7 @@ impl CheckKind {
         CheckKind::TopicsMatch,
         CheckKind::TailMatch,
         CheckKind::AclsMatch,
+        CheckKind::RecordCounts,
         CheckKind::Command,
     ];
 
@@ -278,6 +280,7 @@ impl CheckKind {
             CheckKind::TopicsMatch => "topics_match",
             CheckKind::TailMatch => "tail_match",
             CheckKind::AclsMatch => "acls_match",
+            CheckKind::RecordCounts => "record_counts",
             CheckKind::Command => "command",
         }
     }
@@ -309,6 +312,51 @@ impl TranslationMethod {
             TranslationMethod::Content => "content",
         }
     }
+}
+
+/// One entry of `acls_match`'s `principal_map`: a source principal (or every source
+/// principal a regex matches, whole name) and its name on the target (`$1`: a capture).
+#[derive(Debug, Clone)]
+pub enum PrincipalMapping {
+    Literal { from: String, to: String },
+    Regex { from: regex::Regex, to: String },
+}
+
+impl PrincipalMapping {
+    /// The target name of `principal` if this mapping applies to it.
+    pub fn apply(&self, principal: &str) -> Option<String> {
+        match self {
+            PrincipalMapping::Literal { from, to } => (from == principal).then(|| to.clone()),
+            PrincipalMapping::Regex { from, to } => {
+                let captures = from.captures(principal)?;
+                let mut out = String::new();
+                captures.expand(to, &mut out);
+                Some(out)
+            }
+        }
+    }
+
+    /// The mapping as written: `User:a -> User:b`, `/User:CN=(.*)/ -> User:sa-$1`.
+    pub fn describe(&self) -> String {
+        match self {
+            PrincipalMapping::Literal { from, to } => format!("{from} -> {to}"),
+            PrincipalMapping::Regex { from, to } => {
+                let text = from.as_str();
+                let text = text
+                    .strip_prefix("^(?:")
+                    .and_then(|t| t.strip_suffix(")$"))
+                    .unwrap_or(text);
+                format!("/{text}/ -> {to}")
+            }
+        }
+    }
+}
+
+/// The first mapping that applies renames `principal`; none: it stays as written.
+pub fn map_principal(map: &[PrincipalMapping], principal: &str) -> String {
+    map.iter()
+        .find_map(|m| m.apply(principal))
+        .unwrap_or_else(|| principal.to_string())
 }
 
 /// The configs `topics_match` compares when the runbook does not list them.
@@ -363,8 +411,21 @@ pub enum CheckSpec {
     AclsMatch {
         topics: Selection,
         groups: Selection,
-        /// Only bindings of these principals (`User:orders-svc`); empty: every principal.
+        /// Only bindings of these source principals (`User:orders-svc`); empty: every
+        /// principal.
         principals: Vec<String>,
+        /// Applied in order to each source binding's principal before comparison; the first
+        /// mapping that matches renames it (none: compared as written).
+        principal_map: Vec<PrincipalMapping>,
+    },
+    RecordCounts {
+        topics: Selection,
+        /// Extra records on target allowed, as a share of the source's records in the
+        /// common window (0 for offset-preserving engines: exact equality).
+        max_extra_ratio: f64,
+        /// The selected topics are written transactionally: count data records by reading
+        /// the window instead of subtracting offsets (markers take offsets).
+        transactional: bool,
     },
     Command {
         run: String,
@@ -383,6 +444,7 @@ impl CheckSpec {
             CheckSpec::TopicsMatch { .. } => CheckKind::TopicsMatch,
             CheckSpec::TailMatch { .. } => CheckKind::TailMatch,
             CheckSpec::AclsMatch { .. } => CheckKind::AclsMatch,
+            CheckSpec::RecordCounts { .. } => CheckKind::RecordCounts,
             CheckSpec::Command { .. } => CheckKind::Command,
         }
     }

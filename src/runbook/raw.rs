@@ -122,9 +122,21 @@ pub struct RawCheck {
     pub allow_empty: Option<bool>,
     pub absent_ok: Option<bool>,
     pub principals: Option<Vec<String>>,
+    pub principal_map: Option<Vec<RawPrincipalMapping>>,
+    pub max_extra_ratio: Option<f64>,
+    pub transactional: Option<bool>,
     pub records: Option<u32>,
     pub run: Option<String>,
     pub expect_exit: Option<i32>,
+}
+
+/// One `principal_map` entry: `from` (a principal) or `from_regex`, and `to`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrincipalMapping {
+    pub from: Option<String>,
+    pub from_regex: Option<String>,
+    pub to: Option<String>,
 }
 
 impl RawCheck {
@@ -150,6 +162,9 @@ impl RawCheck {
         note(self.allow_empty.is_some(), "allow_empty");
         note(self.absent_ok.is_some(), "absent_ok");
         note(self.principals.is_some(), "principals");
+        note(self.principal_map.is_some(), "principal_map");
+        note(self.max_extra_ratio.is_some(), "max_extra_ratio");
+        note(self.transactional.is_some(), "transactional");
         note(self.records.is_some(), "records");
         note(self.run.is_some(), "run");
         note(self.expect_exit.is_some(), "expect_exit");

@@ -44,6 +44,9 @@ const DEFAULT_WINDOW: Duration = Duration::from_secs(30);
 const DEFAULT_TAIL_RECORDS: u32 = 100;
 /// Bounds memory: both clusters' tails are held at once.
 const MAX_TAIL_RECORDS: u32 = 100_000;
+/// `record_counts`: extra records on target allowed by default when offsets are not
+/// preserved (at-least-once mirrors duplicate on restarts and rebalances).
+pub const DEFAULT_MAX_EXTRA_RATIO: f64 = 0.01;
 
 pub struct Validator<'a> {
     file: &'a str,
@@ -984,10 +987,42 @@ impl<'a> Validator<'a> {
                         );
                     }
                 }
+                let principal_map = self.principal_map(raw.principal_map, path);
                 CheckSpec::AclsMatch {
                     topics,
                     groups,
                     principals,
+                    principal_map,
+                }
+            }
+            CheckKind::RecordCounts => {
+                let offset_preserving = mirror
+                    .as_ref()
+                    .is_some_and(|m| m.engine == Engine::OffsetPreserving);
+                let at = field(path, "max_extra_ratio");
+                let max_extra_ratio = match raw.max_extra_ratio {
+                    None if offset_preserving => 0.0,
+                    None => DEFAULT_MAX_EXTRA_RATIO,
+                    Some(r) if !(0.0..=1.0).contains(&r) => {
+                        self.error(
+                            self.at(&at),
+                            format!("{at}: a ratio of extra records to source records is between 0 and 1 (0.01 allows 1% extra), got {r}"),
+                        );
+                        0.0
+                    }
+                    Some(r) if offset_preserving && r > 0.0 => {
+                        self.error(
+                            self.at(&at),
+                            format!("{at}: mirror.engine is offset-preserving, which copies each record once at its offset: the counts must be equal, so max_extra_ratio must be 0 (got {r})"),
+                        );
+                        0.0
+                    }
+                    Some(r) => r,
+                };
+                CheckSpec::RecordCounts {
+                    topics,
+                    max_extra_ratio,
+                    transactional: raw.transactional.unwrap_or(false),
                 }
             }
             CheckKind::Command => {
@@ -1013,6 +1048,110 @@ impl<'a> Validator<'a> {
             poll_interval,
             position: self.at(path),
         })
+    }
+
+    /// `acls_match`'s `principal_map`: each entry has `from` or `from_regex` (not both) and
+    /// `to`; principals are TYPE:NAME; a regex compiles and `to` uses only its captures.
+    fn principal_map(
+        &mut self,
+        raw: Option<Vec<RawPrincipalMapping>>,
+        path: &str,
+    ) -> Vec<PrincipalMapping> {
+        let Some(raw) = raw else {
+            return Vec::new();
+        };
+        let list_at = field(path, "principal_map");
+        if raw.is_empty() {
+            self.error(
+                self.at(&list_at),
+                format!("{list_at}: an empty list maps nothing (remove it, or list {{from, to}} entries)"),
+            );
+        }
+        let is_principal = |p: &str| {
+            p.split_once(':')
+                .is_some_and(|(kind, name)| !kind.is_empty() && !name.is_empty())
+        };
+        let mut out = Vec::new();
+        for (i, entry) in raw.into_iter().enumerate() {
+            let at = index(&list_at, i);
+            let Some(to) = entry.to else {
+                self.error(
+                    self.at(&at),
+                    format!(
+                        "{at}: a mapping needs `to`, the principal on target (e.g. User:sa-12345)"
+                    ),
+                );
+                continue;
+            };
+            let to_at = field(&at, "to");
+            if !is_principal(&to) {
+                self.error(
+                    self.at(&to_at),
+                    format!("{to_at}: a principal is TYPE:NAME, e.g. User:sa-12345 (got `{to}`)"),
+                );
+            }
+            match (entry.from, entry.from_regex) {
+                (Some(_), Some(_)) => {
+                    let from_at = field(&at, "from_regex");
+                    self.error(
+                        self.at_key(&from_at),
+                        format!("{at}: give `from` (one principal) or `from_regex`, not both"),
+                    );
+                }
+                (None, None) => self.error(
+                    self.at(&at),
+                    format!(
+                        "{at}: a mapping needs `from` (a principal) or `from_regex` (a pattern)"
+                    ),
+                ),
+                (Some(from), None) => {
+                    let from_at = field(&at, "from");
+                    if !is_principal(&from) {
+                        self.error(
+                            self.at(&from_at),
+                            format!("{from_at}: a principal is TYPE:NAME, e.g. User:CN=orders-app,OU=apps (got `{from}`)"),
+                        );
+                    }
+                    if to.contains('$') {
+                        self.error(
+                            self.at(&to_at),
+                            format!("{to_at}: `$` refers to a capture of from_regex; `from` is a literal principal"),
+                        );
+                    }
+                    out.push(PrincipalMapping::Literal { from, to });
+                }
+                (None, Some(text)) => {
+                    let from_at = field(&at, "from_regex");
+                    match regex::Regex::new(&format!("^(?:{text})$")) {
+                        Ok(from) => {
+                            let captures = from.captures_len() - 1;
+                            if let Some(bad) = capture_references(&to).into_iter().find(|r| {
+                                match r.parse::<usize>() {
+                                    Ok(n) => n > captures,
+                                    Err(_) => !from.capture_names().flatten().any(|c| c == r),
+                                }
+                            }) {
+                                self.error(
+                                    self.at(&to_at),
+                                    format!("{to_at}: `${bad}` refers to no capture of `{text}` (it has {captures})"),
+                                );
+                            }
+                            out.push(PrincipalMapping::Regex { from, to });
+                        }
+                        Err(e) => {
+                            let reason = e.to_string();
+                            let reason = reason.lines().last().unwrap_or("invalid").trim();
+                            let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+                            self.error(
+                                self.at(&from_at),
+                                format!("{from_at}: bad regex `{text}`: {reason}"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn method(
@@ -1074,6 +1213,36 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// The capture references in a replacement (`$1`, `${1}`, `$name`), as regex's `expand`
+/// reads them; `$$` is a literal dollar.
+fn capture_references(to: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = to;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix('$') {
+            rest = after;
+            continue;
+        }
+        let (name, after) = if let Some(braced) = rest.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], &braced[end + 1..]),
+                None => ("", braced),
+            }
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        };
+        if !name.is_empty() {
+            out.push(name.to_string());
+        }
+        rest = after;
+    }
+    out
+}
+
 /// The parameters each kind takes besides timeout and poll_interval.
 fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
     match kind {
@@ -1124,6 +1293,14 @@ fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
             "groups",
             "exclude_groups",
             "principals",
+            "principal_map",
+            "allow_empty",
+        ],
+        CheckKind::RecordCounts => &[
+            "topics",
+            "exclude_topics",
+            "max_extra_ratio",
+            "transactional",
             "allow_empty",
         ],
         CheckKind::Command => &["run", "expect_exit"],
