@@ -6,6 +6,7 @@
 pub mod acls_match;
 pub mod cluster_id;
 pub mod command;
+pub mod connector_state;
 pub mod group_inactive;
 pub mod lag_zero;
 pub mod mirror_caught_up;
@@ -389,6 +390,7 @@ pub fn evaluate_until(
             check.timeout,
             deadline,
         )),
+        CheckSpec::ConnectorState { .. } => Ok(connector_state::run(&check.spec, runbook)),
     };
     result.unwrap_or_else(|error| Outcome::error(runbook.secrets.redact(&error.to_string())))
 }

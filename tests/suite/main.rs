@@ -3,6 +3,7 @@
 mod auth;
 mod brokers;
 mod checks;
+mod connect;
 mod demo;
 mod docs;
 mod faults;
