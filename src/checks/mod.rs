@@ -6,6 +6,7 @@
 pub mod acls_match;
 pub mod cluster_id;
 pub mod command;
+pub mod connector_offsets;
 pub mod connector_state;
 pub mod group_inactive;
 pub mod lag_zero;
@@ -377,6 +378,9 @@ pub fn evaluate_until(
         CheckSpec::ProducersQuiet { .. } => {
             producers_quiet::run_until(&check.spec, clusters, deadline)
         }
+        CheckSpec::MirrorCaughtUp {
+            connector: Some(_), ..
+        } => connector_offsets::run(&check.spec, runbook, clusters),
         CheckSpec::MirrorCaughtUp { .. } => mirror_caught_up::run(&check.spec, runbook, clusters),
         CheckSpec::OffsetsTranslated { .. } => {
             offsets_translated::run(&check.spec, runbook, clusters, &mut state.checkpoints)

@@ -411,3 +411,172 @@ fn plan_and_rollback_plan_show_both_directions() {
         out.stdout
     );
 }
+
+/// `mirror_caught_up via: connector_offsets` on a real source broker: committed offsets in
+/// the KIP-875 shape of MirrorSourceConnector against the source's end offsets.
+#[test]
+fn connector_offsets_caught_up_passes_and_behind_or_missing_fails() {
+    use crate::fixture::{self, numbered};
+    let broker = crate::support::Broker::start("connect-offsets");
+    fixture::create_topic(&broker.bootstrap, "orders", 2, &[]);
+    fixture::produce(&broker.bootstrap, "orders", 0, &numbered(0..5));
+    fixture::produce(&broker.bootstrap, "orders", 1, &numbered(0..3));
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        serde_json::json!({
+            "connectors": {
+                "caught-up": {"offsets": [["orders", 0, 4], ["orders", 1, 2]]},
+                "behind": {"offsets": [["orders", 0, 2], ["orders", 1, 2]]},
+                "partial": {"offsets": [["orders", 0, 4]]},
+            },
+        }),
+        false,
+    );
+    let check = |name: &str| {
+        let rb = write(
+            dir.path(),
+            &format!("{name}.yaml"),
+            &format!(
+                "version: 1\nname: offsets\nclusters:\n  source:\n    bootstrap: {b}\n  target:\n    bootstrap: {b}\nconnect:\n  mm2: {{ url: \"{}\" }}\ndefaults:\n  topics: [orders]\ntiers:\n  - name: only\n    steps:\n      - id: s\n        verifies:\n          - kind: mirror_caught_up\n            via: connector_offsets\n            connect: mm2\n            names: [{name}]\n",
+                server.url,
+                b = broker.bootstrap
+            ),
+        );
+        Test::new()
+            .current_dir(dir.path())
+            .args(["check", rb.to_str().unwrap(), "--json", "--all"])
+            .run()
+    };
+    let pass = check("caught-up");
+    assert_eq!(pass.code, 0, "{}{}", pass.stdout, pass.stderr);
+    assert!(
+        pass.stdout.contains("replicated up to the last offset (4)"),
+        "{}",
+        pass.stdout
+    );
+    let behind = check("behind");
+    assert_ne!(behind.code, 0);
+    assert!(
+        behind.stdout.contains("offset.flush.interval.ms"),
+        "{}",
+        behind.stdout
+    );
+    let partial = check("partial");
+    assert_ne!(partial.code, 0);
+    assert!(
+        partial.stdout.contains("no committed offset"),
+        "{}",
+        partial.stdout
+    );
+    let requests = server.requests();
+    assert!(
+        requests.contains(&"GET /connectors/caught-up/offsets".to_string()),
+        "{requests:?}"
+    );
+}
+
+/// The process dies after the PUT (kill -9): resume finds the action in doubt and settles it
+/// by reading the status back, the journaled evidence.
+#[test]
+fn an_in_doubt_connector_action_is_settled_by_reading_the_status_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = connectors(false);
+    config["delay_ms"] = 1500.into();
+    let server = Server::start(dir.path(), config, false);
+    let rb = runbook(
+        dir.path(),
+        &plain(&server),
+        &PAUSE_STEP.replace("run_timeout: 5s", "run_timeout: 20s"),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["run", rb.to_str().unwrap(), "--yes"])
+        .current_dir(dir.path())
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            crate::support::user_state_dir(dir.path()),
+        )
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while server.puts().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20), "no PUT");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(1600));
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["resume", "--yes"])
+        .run()
+        .expect_code(0);
+    assert!(out.stderr.contains("read back:"), "{}", out.stderr);
+    assert_eq!(
+        server.puts().len(),
+        1,
+        "settled by the read-back, not sent again"
+    );
+    let events = journal_events(dir.path());
+    let decision = events
+        .iter()
+        .find(|e| e["event"] == "decision")
+        .expect("a decision");
+    assert_eq!(decision["choice"], "mark-done", "{decision}");
+    assert!(decision["reason"].as_str().unwrap().contains("read back"));
+    assert_eq!(
+        checks_of(dir.path(), "connector_read_back")[0]["status"],
+        "pass"
+    );
+}
+
+#[test]
+fn a_failed_task_fails_the_action_at_once_with_its_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = connectors(false);
+    config["connectors"][MM2]["fail"] = true.into();
+    let server = Server::start(dir.path(), config, false);
+    let rb = runbook(
+        dir.path(),
+        &plain(&server),
+        &PAUSE_STEP.replace("run_timeout: 5s", "run_timeout: 60s"),
+    );
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["run", rb.to_str().unwrap(), "--yes"])
+        .run();
+    assert_ne!(out.code, 0);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "failed at once, not at the timeout"
+    );
+    assert!(out.stderr.contains("task 0 of connector"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("ConnectException: test failure"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_body_that_is_not_json_is_an_error_never_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = connectors(false);
+    config["not_json"] = true.into();
+    let server = Server::start(dir.path(), config, false);
+    let rb = runbook(dir.path(), &plain(&server), PAUSE_STEP);
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["run", rb.to_str().unwrap(), "--yes"])
+        .run();
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("not the JSON expected"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("Bad Gateway"), "{}", out.stderr);
+    assert!(server.puts().is_empty());
+}
