@@ -45,10 +45,20 @@ pub fn gather(
         .expect("validated: the endpoint exists");
     let client = Client::new(endpoint, timeout, &runbook.secrets)?;
     let names = client.select(selection)?;
+    // An endpoint that cannot be reached (or refuses the credentials) is not asked again for
+    // every connector: each would cost a request timeout.
+    let mut fatal: Option<ConnectError> = None;
     Ok(names
         .into_iter()
         .map(|name| {
+            if let Some(e) = &fatal {
+                return (name, Err(e.clone()));
+            }
             let status = client.status(&name);
+            if let Err(e @ (ConnectError::Unreachable { .. } | ConnectError::Auth { .. })) = &status
+            {
+                fatal = Some(e.clone());
+            }
             (name, status)
         })
         .collect())

@@ -17,7 +17,7 @@
 pub mod model;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use model::{ConnectorStatus, WantedState};
 
@@ -99,6 +99,9 @@ pub struct Client {
     auth: Option<String>,
     agent: ureq::Agent,
     secrets: Secrets,
+    timeout: Duration,
+    /// No request runs past this (the step's deadline): each request's timeout is cut to it.
+    deadline: Option<Instant>,
 }
 
 impl Client {
@@ -145,7 +148,15 @@ impl Client {
             auth,
             agent,
             secrets: secrets.clone(),
+            timeout,
+            deadline: None,
         })
+    }
+
+    /// Requests made from now on end by `deadline` (each one's timeout is cut to it).
+    pub fn until(mut self, deadline: Instant) -> Client {
+        self.deadline = Some(deadline);
+        self
     }
 
     pub fn endpoint(&self) -> &str {
@@ -167,6 +178,17 @@ impl Client {
         let url = format!("{}{path}", self.base);
         let request = format!("{method} {path}");
         let mut req = self.agent.request(method, &url);
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(ConnectError::Unreachable {
+                    endpoint: self.name.clone(),
+                    url: self.shown_url(),
+                    message: format!("{request} not sent: the step's deadline has passed"),
+                });
+            }
+            req = req.timeout(left.min(self.timeout));
+        }
         req = req.set("Accept", "application/json");
         if let Some(auth) = &self.auth {
             req = req.set("Authorization", auth);

@@ -177,8 +177,13 @@ impl Executor<'_> {
         };
 
         let result = self.connector_work(step, action, deadline, &mut say);
+        let interrupted = matches!(result, Err(Failure::Interrupted(_)));
         let (exit, timed_out) = match &result {
             Ok(()) => (Some(0), false),
+            Err(Failure::Interrupted(text)) => {
+                say(self, text);
+                (None, false)
+            }
             Err(Failure::TimedOut(text)) => {
                 say(self, text);
                 (Some(1), true)
@@ -195,7 +200,7 @@ impl Executor<'_> {
         let outcome = ActionOutcome {
             exit,
             timed_out,
-            interrupted: false,
+            interrupted,
             abandoned: false,
             note: None,
             duration: started.elapsed(),
@@ -205,7 +210,7 @@ impl Executor<'_> {
             attempt,
             exit: outcome.exit,
             timed_out: outcome.timed_out,
-            interrupted: false,
+            interrupted,
             duration_ms: outcome.duration.as_millis() as u64,
         })?;
         self.say(&format!(
@@ -228,7 +233,10 @@ impl Executor<'_> {
         deadline: Instant,
         say: &mut dyn FnMut(&Self, &str),
     ) -> Result<(), Failure> {
-        let client = self.connect_client(action).map_err(Failure::failed)?;
+        let client = self
+            .connect_client(action)
+            .map_err(Failure::failed)?
+            .until(deadline);
         let targets = self
             .connector_targets(step, action, &client)
             .map_err(Failure::Failed)?;
@@ -294,7 +302,13 @@ impl Executor<'_> {
             if pending.is_empty() {
                 break Ok(());
             }
-            if Instant::now() + POLL > deadline || interrupt::requested() {
+            if interrupt::requested() {
+                break Err(Failure::Interrupted(format!(
+                    "interrupted while reading the state back: {}",
+                    pending.join("; ")
+                )));
+            }
+            if Instant::now() + POLL > deadline {
                 break Err(Failure::TimedOut(format!(
                     "the wanted state did not arrive within run_timeout {}: {}",
                     humantime::format_duration(step.run_timeout),
@@ -337,7 +351,7 @@ impl Executor<'_> {
                 "{} connector(s) read back in the wanted state",
                 targets.len()
             ),
-            Err(Failure::Failed(t)) | Err(Failure::TimedOut(t)) => t.clone(),
+            Err(Failure::Failed(t) | Failure::TimedOut(t) | Failure::Interrupted(t)) => t.clone(),
             Err(Failure::Journal(_)) => String::new(),
         };
         self.record_statuses(&step.id, "connector_after", verdict.is_ok(), summary, items)
@@ -455,6 +469,8 @@ impl Executor<'_> {
 
 enum Failure {
     Failed(String),
+    /// Ctrl-C while reading back: the PUTs were sent, the state is not yet proven.
+    Interrupted(String),
     TimedOut(String),
     Journal(JournalError),
 }

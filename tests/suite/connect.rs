@@ -580,3 +580,36 @@ fn a_body_that_is_not_json_is_an_error_never_a_pass() {
     assert!(out.stderr.contains("Bad Gateway"), "{}", out.stderr);
     assert!(server.puts().is_empty());
 }
+
+/// An endpoint that accepts connections but never answers: the action ends at the step's
+/// run_timeout, not after request_timeout per request.
+#[test]
+fn an_endpoint_that_never_answers_is_cut_at_the_run_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("{{ url: \"http://{}\" }}", listener.local_addr().unwrap());
+    let rb = runbook(
+        dir.path(),
+        &url,
+        &PAUSE_STEP.replace("run_timeout: 5s", "run_timeout: 2s"),
+    );
+    let text = std::fs::read_to_string(&rb).unwrap().replace(
+        "  timeout: 10s\n",
+        "  timeout: 10s\n  request_timeout: 30s\n",
+    );
+    std::fs::write(&rb, text).unwrap();
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["run", rb.to_str().unwrap(), "--yes"])
+        .run();
+    assert_ne!(out.code, 0);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}: {}",
+        started.elapsed(),
+        out.stderr
+    );
+    assert!(out.stderr.contains("connect `mm2`"), "{}", out.stderr);
+    drop(listener);
+}
