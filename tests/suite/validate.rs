@@ -22,9 +22,10 @@ fn relative(path: &Path) -> String {
 }
 
 /// Variables the sample runbooks reference, with throwaway values.
-pub const SAMPLE_ENV: [(&str, &str); 10] = [
+pub const SAMPLE_ENV: [(&str, &str); 11] = [
     ("CUTOVER_DEMO_SOURCE", "127.0.0.1:9"),
     ("CUTOVER_DEMO_TARGET", "127.0.0.1:10"),
+    ("CUTOVER_DEMO_CONNECT", "http://127.0.0.1:11"),
     ("SRC_PASSWORD", "example-source-password"),
     ("TGT_PASSWORD", "example-target-password"),
     ("CLOUD_API_KEY", "example-key"),
