@@ -38,7 +38,7 @@ TLS_DIR = sys.argv[4] if len(sys.argv) > 4 else None
 with open(CONFIG_PATH) as f:
     CONFIG = json.load(f)
 WORKER = CONFIG.get("worker_id", "10.0.0.7:8083")
-LOCK = threading.Lock()
+LOCK = threading.RLock()
 DELAY = CONFIG.get("delay_ms", 300) / 1000.0
 REBALANCE_LEFT = [CONFIG.get("rebalance_requests", 0)]
 
@@ -128,6 +128,7 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             if REBALANCE_LEFT[0] > 0:
                 REBALANCE_LEFT[0] -= 1
+                log("  answered 409 (rebalance)")
                 return self.reply(409, {"error_code": 409, "message": "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"})
         parts = path.strip("/").split("/")
         if parts == ["connectors"] and method == "GET":

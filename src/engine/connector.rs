@@ -243,18 +243,21 @@ impl Executor<'_> {
 
         // Before: read and journal each connector's state (the undo returns to it).
         let mut before = BTreeMap::new();
-        for name in targets.keys() {
-            let status = retry(deadline, || client.status(name)).map_err(Failure::failed)?;
+        for (name, wanted) in &targets {
+            let status = match retry(deadline, || client.status(name)) {
+                Ok(status) => status,
+                Err(e) => return Err(self.failed_at(&step.id, name, *wanted, "GET status", e)),
+            };
             say(self, &format!("before: {}", status.body));
             before.insert(name.clone(), status);
         }
         if self.mode == Mode::Forward {
             let items = before
-                .values()
-                .map(|s| {
+                .iter()
+                .map(|(name, s)| {
                     json!({
                         "status": "info",
-                        "connector": s.name,
+                        "connector": name,
                         "state": s.connector.state,
                         "status_body": s.body,
                         "reason": format!("before: {}", s.body),
@@ -274,7 +277,12 @@ impl Executor<'_> {
         // The PUTs.
         for (name, wanted) in &targets {
             let verb = wanted.verb();
-            let code = retry(deadline, || client.put(name, verb)).map_err(Failure::failed)?;
+            let code = match retry(deadline, || client.put(name, verb)) {
+                Ok(code) => code,
+                Err(e) => {
+                    return Err(self.failed_at(&step.id, name, *wanted, &format!("PUT {verb}"), e))
+                }
+            };
             say(self, &format!("PUT /connectors/{name}/{verb}: {code}"));
         }
 
@@ -357,6 +365,29 @@ impl Executor<'_> {
         self.record_statuses(&step.id, "connector_after", verdict.is_ok(), summary, items)
             .map_err(Failure::Journal)?;
         verdict
+    }
+
+    /// A request that failed before the read-back: journaled as the action's evidence (the
+    /// error holds the body Connect answered), then the action fails with it.
+    fn failed_at(
+        &mut self,
+        step: &str,
+        name: &str,
+        wanted: WantedState,
+        request: &str,
+        error: ConnectError,
+    ) -> Failure {
+        let text = error.to_string();
+        let item = json!({
+            "status": "fail",
+            "connector": name,
+            "wanted": wanted.connect_word(),
+            "reason": format!("{request}: {text}"),
+        });
+        match self.record_statuses(step, "connector_after", false, text.clone(), vec![item]) {
+            Ok(()) => Failure::Failed(text),
+            Err(e) => Failure::Journal(e),
+        }
     }
 
     /// `--dry-run`: read the statuses and show what would be PUT; nothing is changed.

@@ -321,6 +321,12 @@ fn rebalance_409_is_asked_again_and_wrong_credentials_name_the_endpoint_not_the_
         .run()
         .expect_code(0);
     assert!(!good.stderr.contains("s3cret-connect-pw"));
+    let conflicts = server
+        .requests()
+        .iter()
+        .filter(|l| l.contains("answered 409"))
+        .count();
+    assert_eq!(conflicts, 3, "the 409s were answered and asked again");
     // Credentials are masked in every file the run wrote.
     for events in journal_events(dir2.path()) {
         assert!(!events.to_string().contains("s3cret-connect-pw"));
