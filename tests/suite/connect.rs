@@ -619,3 +619,83 @@ fn an_endpoint_that_never_answers_is_cut_at_the_run_timeout() {
     assert!(out.stderr.contains("connect `mm2`"), "{}", out.stderr);
     drop(listener);
 }
+
+#[test]
+fn a_missing_connector_fails_the_action_with_the_404_body_journaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), connectors(false), false);
+    let rb = runbook(
+        dir.path(),
+        &plain(&server),
+        "      - id: pause\n        connector: { connect: mm2, names: [no-such-connector], state: paused }\n        run_timeout: 5s\n",
+    );
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["run", rb.to_str().unwrap(), "--yes"])
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("not found (404)"), "{}", out.stderr);
+    let after = &checks_of(dir.path(), "connector_after")[0];
+    assert_eq!(after["status"], "fail");
+    assert!(
+        after["items"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Connector no-such-connector not found"),
+        "{after}"
+    );
+    assert!(server.puts().is_empty());
+}
+
+/// In doubt, and the read-back does not show the wanted state: --yes never marks it done.
+#[test]
+fn an_in_doubt_connector_action_that_did_not_take_effect_needs_a_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = connectors(true);
+    config["delay_ms"] = 200.into();
+    let server = Server::start(dir.path(), config, false);
+    let rb = runbook(
+        dir.path(),
+        &plain(&server),
+        &PAUSE_STEP.replace("run_timeout: 5s", "run_timeout: 30s"),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["run", rb.to_str().unwrap(), "--yes"])
+        .current_dir(dir.path())
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            crate::support::user_state_dir(dir.path()),
+        )
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while server.puts().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20), "no PUT");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["resume", "--yes"])
+        .run()
+        .expect_code(10);
+    assert!(
+        out.stderr.contains("do not report the wanted state"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("task 0") || out.stderr.contains("\"RUNNING\""),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        checks_of(dir.path(), "connector_read_back")[0]["status"],
+        "fail"
+    );
+    assert!(journal_events(dir.path())
+        .iter()
+        .all(|e| e["event"] != "step_done"));
+}
