@@ -140,9 +140,16 @@ pub enum Verdict {
 }
 
 impl ConnectorStatus {
-    /// Judge the body against the wanted state. `tasks_required`: a running or paused
-    /// connector with no tasks at all is pending (tasks not yet assigned), never reached.
+    /// Judge the body against the wanted state: a paused or running connector that lists no
+    /// tasks is pending (its tasks are not assigned yet), never reached.
     pub fn judge(&self, wanted: WantedState) -> Verdict {
+        self.judge_tasks(wanted, true)
+    }
+
+    /// As `judge`; with `tasks_expected` false (the connector listed no tasks before the
+    /// action either, e.g. a MirrorCheckpointConnector with no groups to checkpoint), a
+    /// paused or running connector with no tasks has reached the state.
+    pub fn judge_tasks(&self, wanted: WantedState, tasks_expected: bool) -> Verdict {
         let word = wanted.connect_word();
         if self.connector.state == "FAILED" {
             return Verdict::Failed(format!("connector `{}` is FAILED", self.name));
@@ -172,6 +179,9 @@ impl ConnectorStatus {
                 }
             }
             WantedState::Paused | WantedState::Running => {
+                if self.tasks.is_empty() && !tasks_expected {
+                    return Verdict::Reached;
+                }
                 if self.tasks.is_empty() {
                     return Verdict::Pending(format!(
                         "connector `{}` is {word} but reports no tasks",
@@ -265,6 +275,8 @@ mod tests {
             r#"{"name":"a","connector":{"state":"PAUSED","worker_id":"w"},"tasks":[],"type":"source"}"#,
         );
         assert!(matches!(s.judge(WantedState::Paused), Verdict::Pending(_)));
+        // A connector that had no tasks before the action either.
+        assert_eq!(s.judge_tasks(WantedState::Paused, false), Verdict::Reached);
     }
 
     #[test]

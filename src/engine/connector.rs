@@ -294,7 +294,7 @@ impl Executor<'_> {
             for (name, wanted) in &targets {
                 let status = client.status(name);
                 match &status {
-                    Ok(s) => match s.judge(*wanted) {
+                    Ok(s) => match s.judge_tasks(*wanted, tasks_expected(&before, name)) {
                         Verdict::Reached => {}
                         Verdict::Pending(why) => pending.push(why),
                         Verdict::Failed(why) => failed.push(why),
@@ -338,8 +338,7 @@ impl Executor<'_> {
             };
             let after_text = after_body.as_str().unwrap_or("").to_string();
             say(self, &format!("after: {after_text}"));
-            let reached =
-                matches!(last.get(name), Some(Ok(s)) if s.judge(*wanted) == Verdict::Reached);
+            let reached = matches!(last.get(name), Some(Ok(s)) if s.judge_tasks(*wanted, tasks_expected(&before, name)) == Verdict::Reached);
             items.push(json!({
                 "status": if reached { "pass" } else { "fail" },
                 "reason": format!(
@@ -510,6 +509,15 @@ impl Failure {
     fn failed(e: ConnectError) -> Failure {
         Failure::Failed(e.to_string())
     }
+}
+
+/// Whether a connector's tasks must be listed for paused/running: yes unless it listed none
+/// before the action while not STOPPED (a connector with no tasks by configuration). A
+/// STOPPED connector always lists none, so after it tasks are expected.
+fn tasks_expected(before: &BTreeMap<String, ConnectorStatus>, name: &str) -> bool {
+    before
+        .get(name)
+        .is_none_or(|s| !s.tasks.is_empty() || s.connector.state == "STOPPED")
 }
 
 /// Ask again while Connect answers 409 (a rebalance), until the deadline.

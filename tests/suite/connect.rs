@@ -699,3 +699,34 @@ fn an_in_doubt_connector_action_that_did_not_take_effect_needs_a_person() {
         .iter()
         .all(|e| e["event"] != "step_done"));
 }
+
+/// MirrorCheckpointConnector with no groups to checkpoint runs with zero tasks: pausing it
+/// is judged by the connector's state, since it listed no tasks before the action either.
+#[test]
+fn a_connector_without_tasks_by_configuration_is_paused_by_its_own_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        serde_json::json!({"connectors": {CHECKPOINT: {"state": "RUNNING", "tasks": 0}}, "delay_ms": 200}),
+        false,
+    );
+    let rb = runbook(
+        dir.path(),
+        &plain(&server),
+        "      - id: pause\n        connector: { connect: mm2, pattern: '.*Checkpoint.*', state: paused }\n        run_timeout: 10s\n",
+    );
+    let started = Instant::now();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", rb.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "reached, not timed out"
+    );
+    assert_eq!(
+        server.puts(),
+        vec![format!("PUT /connectors/{CHECKPOINT}/pause")]
+    );
+}
