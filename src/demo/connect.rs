@@ -66,7 +66,6 @@ fn answer(stream: TcpStream, controls: &Controls, off: &Mutex<&'static str>) {
     let mut text = format!("HTTP/1.1 {code} {reason}\r\nConnection: close\r\n");
     match reply {
         Some(json) => {
-            let json = json.to_string();
             text.push_str(&format!(
                 "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
                 json.len()
@@ -83,11 +82,13 @@ fn route(
     path: &str,
     controls: &Controls,
     off: &Mutex<&'static str>,
-) -> (u16, Option<serde_json::Value>) {
+) -> (u16, Option<String>) {
+    use crate::connect::model::{ConnectorStatus, TaskState, WorkerState};
+    let worker = Some("demo-connect:8083".to_string());
     let encoded = CONNECTOR.replace('>', "%3E");
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method, parts.as_slice()) {
-        ("GET", ["connectors"]) => (200, Some(serde_json::json!([CONNECTOR]))),
+        ("GET", ["connectors"]) => (200, Some(serde_json::json!([CONNECTOR]).to_string())),
         (_, ["connectors", name, verb]) if *name == encoded || *name == CONNECTOR => {
             match (method, *verb) {
                 ("GET", "status") => {
@@ -98,19 +99,28 @@ fn route(
                         *off.lock().expect("demo connect state")
                     };
                     let tasks = if state == "STOPPED" {
-                        serde_json::json!([])
+                        Vec::new()
                     } else {
-                        serde_json::json!([{"id": 0, "state": state, "worker_id": "demo-connect:8083"}])
+                        vec![TaskState {
+                            id: 0,
+                            state: state.to_string(),
+                            worker_id: worker.clone(),
+                            trace: None,
+                        }]
                     };
-                    (
-                        200,
-                        Some(serde_json::json!({
-                            "name": CONNECTOR,
-                            "connector": {"state": state, "worker_id": "demo-connect:8083"},
-                            "tasks": tasks,
-                            "type": "source",
-                        })),
-                    )
+                    // Fields in Connect's order: name, connector, tasks, type.
+                    let body = ConnectorStatus {
+                        name: CONNECTOR.to_string(),
+                        connector: WorkerState {
+                            state: state.to_string(),
+                            worker_id: worker,
+                            trace: None,
+                        },
+                        tasks,
+                        kind: Some("source".into()),
+                        body: String::new(),
+                    };
+                    (200, serde_json::to_string(&body).ok())
                 }
                 ("PUT", "pause" | "stop") => {
                     *off.lock().expect("demo connect state") =
@@ -125,7 +135,7 @@ fn route(
                 _ => (
                     405,
                     Some(
-                        serde_json::json!({"error_code": 405, "message": "HTTP 405 Method Not Allowed"}),
+                        serde_json::json!({"error_code": 405, "message": "HTTP 405 Method Not Allowed"}).to_string(),
                     ),
                 ),
             }
@@ -133,12 +143,12 @@ fn route(
         (_, ["connectors", name, ..]) => (
             404,
             Some(
-                serde_json::json!({"error_code": 404, "message": format!("Connector {name} not found")}),
+                serde_json::json!({"error_code": 404, "message": format!("Connector {name} not found")}).to_string(),
             ),
         ),
         _ => (
             404,
-            Some(serde_json::json!({"error_code": 404, "message": "HTTP 404 Not Found"})),
+            Some(serde_json::json!({"error_code": 404, "message": "HTTP 404 Not Found"}).to_string()),
         ),
     }
 }
