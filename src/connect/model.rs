@@ -226,7 +226,8 @@ mod tests {
     use super::*;
 
     /// A status body as Connect's documentation shows it (docs/connect.html, "REST API":
-    /// GET /connectors/{name}/status), with the task's trace on FAILED.
+    /// GET /connectors/{name}/status), with the task's trace on FAILED, plus the `type` that
+    /// `ConnectorStateInfo` (connect/runtime, rest/entities) has carried since Kafka 2.0.
     const RECORDED: &str = r#"{
         "name": "hdfs-sink-connector",
         "connector": {"state": "RUNNING", "worker_id": "fakehost:8083"},
@@ -256,6 +257,15 @@ mod tests {
         ] {
             assert!(matches!(s.judge(wanted), Verdict::Failed(_)), "{wanted:?}");
         }
+    }
+
+    #[test]
+    fn a_body_without_type_from_an_older_connect_parses() {
+        let s = status(
+            r#"{"name":"a","connector":{"state":"RUNNING","worker_id":"w:8083"},"tasks":[{"id":0,"state":"RUNNING","worker_id":"w:8083"}]}"#,
+        );
+        assert_eq!(s.kind, None);
+        assert_eq!(s.judge(WantedState::Running), Verdict::Reached);
     }
 
     #[test]
