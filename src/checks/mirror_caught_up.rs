@@ -130,7 +130,7 @@ pub fn run(
     clusters: &Clusters,
     allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
-    let CheckSpec::MirrorCaughtUp { topics } = spec else {
+    let CheckSpec::MirrorCaughtUp { topics, .. } = spec else {
         unreachable!("mirror_caught_up::run takes a mirror_caught_up spec")
     };
     let (source_topics, target_topics) = clusters.topics()?;

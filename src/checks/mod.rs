@@ -6,6 +6,8 @@
 pub mod acls_match;
 pub mod cluster_id;
 pub mod command;
+pub mod connector_offsets;
+pub mod connector_state;
 pub mod group_inactive;
 pub mod lag_zero;
 pub mod mirror_caught_up;
@@ -410,6 +412,9 @@ pub fn evaluate_until(
         CheckSpec::ProducersQuiet { .. } => {
             producers_quiet::run_until(&check.spec, clusters, allow_empty, deadline)
         }
+        CheckSpec::MirrorCaughtUp {
+            connector: Some(_), ..
+        } => connector_offsets::run(&check.spec, runbook, clusters, allow_empty),
         CheckSpec::MirrorCaughtUp { .. } => {
             mirror_caught_up::run(&check.spec, runbook, clusters, allow_empty)
         }
@@ -434,6 +439,7 @@ pub fn evaluate_until(
             check.timeout,
             deadline,
         )),
+        CheckSpec::ConnectorState { .. } => Ok(connector_state::run(&check.spec, runbook)),
     };
     result.unwrap_or_else(|error| Outcome::error(runbook.secrets.redact(&error.to_string())))
 }

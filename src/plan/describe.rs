@@ -12,7 +12,7 @@ pub fn duration(d: Duration) -> String {
 /// Which cluster(s) a check reads.
 pub fn cluster_scope(spec: &CheckSpec) -> Option<&'static str> {
     match spec {
-        CheckSpec::Command { .. } => None,
+        CheckSpec::Command { .. } | CheckSpec::ConnectorState { .. } => None,
         other => Some(other.cluster().map_or("both", |role| role.name())),
     }
 }
@@ -86,9 +86,30 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
             topics(t),
             duration(*window)
         ),
-        CheckSpec::MirrorCaughtUp { topics: t } => format!(
+        CheckSpec::MirrorCaughtUp {
+            topics: t,
+            connector: Some((connect, name)),
+        } => format!(
+            "connector {name} on connect {connect} has replicated up to the last data record of every partition of topics {} (its committed offsets, GET /connectors/{{name}}/offsets; committed every offset.flush.interval.ms)",
+            topics(t)
+        ),
+        CheckSpec::MirrorCaughtUp { topics: t, .. } => format!(
             "every partition of topics {} ends with the same last record on target as on source",
             topics(t)
+        ),
+        CheckSpec::ConnectorState {
+            connect,
+            selection,
+            state,
+            all_tasks,
+        } => format!(
+            "{selection} on connect {connect} report {}{}",
+            state.connect_word(),
+            match (all_tasks, state) {
+                (true, crate::connect::WantedState::Stopped) => " with zero tasks",
+                (true, _) => ", and so does every task",
+                (false, _) => "",
+            }
         ),
         CheckSpec::OffsetsTranslated {
             groups: g,

@@ -442,10 +442,13 @@ pub fn item_rows(items: &Value) -> Vec<[String; 5]> {
             list.iter()
                 .map(|item| {
                     let mut place = Vec::new();
-                    for key in ["group", "topic"] {
+                    for key in ["group", "topic", "connector"] {
                         if let Some(v) = item.get(key).filter(|v| !v.is_null()) {
                             place.push(cell(v));
                         }
+                    }
+                    if let Some(t) = item.get("task").filter(|v| !v.is_null()) {
+                        place.push(format!("task {}", cell(t)));
                     }
                     if let Some(p) = item.get("partition").filter(|v| !v.is_null()) {
                         place.push(format!("[{}]", cell(p)));

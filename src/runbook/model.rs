@@ -24,6 +24,8 @@ pub struct Runbook {
     pub mirror: Mirror,
     pub defaults: Defaults,
     pub tiers: Vec<Tier>,
+    /// Kafka Connect REST endpoints by name.
+    pub connect: BTreeMap<String, ConnectEndpoint>,
     /// Values that must never be printed, journaled or reported.
     pub secrets: Secrets,
 }
@@ -221,6 +223,72 @@ pub struct Step {
     pub confirm: Option<String>,
     pub point_of_no_return: bool,
     pub position: Position,
+    /// A `connector:` action: `run` and `undo` then hold its description (for plans and
+    /// prompts) and the engine runs this instead of a shell.
+    pub connector: Option<ConnectorAction>,
+}
+
+/// A Kafka Connect REST endpoint (`connect:` in the runbook).
+#[derive(Debug, Clone)]
+pub struct ConnectEndpoint {
+    pub name: String,
+    pub url: Setting,
+    pub username: Option<Setting>,
+    pub password: Option<Setting>,
+    /// A PEM CA certificate to trust for `https` (resolved against the runbook's directory).
+    pub ca_location: Option<PathBuf>,
+}
+
+/// Which connectors: listed names, or a regex over `GET /connectors` (anchored).
+#[derive(Debug, Clone)]
+pub enum ConnectorSelection {
+    Names(Vec<String>),
+    Pattern(regex::Regex),
+}
+
+impl fmt::Display for ConnectorSelection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectorSelection::Names(names) => write!(f, "connector {}", names.join(", ")),
+            ConnectorSelection::Pattern(regex) => {
+                let text = regex.as_str();
+                let inner = text
+                    .strip_prefix("^(?:")
+                    .and_then(|t| t.strip_suffix(")$"))
+                    .unwrap_or(text);
+                write!(f, "connectors matching /{inner}/")
+            }
+        }
+    }
+}
+
+/// A step's `connector:` action.
+#[derive(Debug, Clone)]
+pub struct ConnectorAction {
+    pub connect: String,
+    pub selection: ConnectorSelection,
+    pub state: crate::connect::WantedState,
+}
+
+impl ConnectorAction {
+    /// What the forward action does, in the plan and prompts.
+    pub fn describe(&self) -> String {
+        format!(
+            "connector {}: PUT {} on {}, then read the status back until {}",
+            self.connect,
+            self.state.verb(),
+            self.selection,
+            self.state.name()
+        )
+    }
+
+    /// What the generated undo does.
+    pub fn describe_undo(&self) -> String {
+        format!(
+            "connector {}: return {} to the state each had before the step (journaled), then read the status back",
+            self.connect, self.selection
+        )
+    }
 }
 
 impl Step {
@@ -254,10 +322,11 @@ pub enum CheckKind {
     AclsMatch,
     RecordCounts,
     Command,
+    ConnectorState,
 }
 
 impl CheckKind {
-    pub const ALL: [CheckKind; 10] = [
+    pub const ALL: [CheckKind; 11] = [
         CheckKind::LagZero,
         CheckKind::GroupInactive,
         CheckKind::ProducersQuiet,
@@ -268,6 +337,7 @@ impl CheckKind {
         CheckKind::AclsMatch,
         CheckKind::RecordCounts,
         CheckKind::Command,
+        CheckKind::ConnectorState,
     ];
 
     pub fn name(self) -> &'static str {
@@ -282,6 +352,7 @@ impl CheckKind {
             CheckKind::AclsMatch => "acls_match",
             CheckKind::RecordCounts => "record_counts",
             CheckKind::Command => "command",
+            CheckKind::ConnectorState => "connector_state",
         }
     }
 
@@ -391,6 +462,8 @@ pub enum CheckSpec {
     },
     MirrorCaughtUp {
         topics: Selection,
+        /// `via: connector_offsets`: (connect endpoint, MirrorSourceConnector name).
+        connector: Option<(String, String)>,
     },
     OffsetsTranslated {
         groups: Selection,
@@ -431,6 +504,13 @@ pub enum CheckSpec {
         run: String,
         expect_exit: i32,
     },
+    ConnectorState {
+        connect: String,
+        selection: ConnectorSelection,
+        state: crate::connect::WantedState,
+        /// `tasks: all`: every task must report the state too (stopped: zero tasks).
+        all_tasks: bool,
+    },
 }
 
 impl CheckSpec {
@@ -446,6 +526,7 @@ impl CheckSpec {
             CheckSpec::AclsMatch { .. } => CheckKind::AclsMatch,
             CheckSpec::RecordCounts { .. } => CheckKind::RecordCounts,
             CheckSpec::Command { .. } => CheckKind::Command,
+            CheckSpec::ConnectorState { .. } => CheckKind::ConnectorState,
         }
     }
 

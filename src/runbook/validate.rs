@@ -16,6 +16,8 @@ use super::secrets::{is_sensitive_property, is_short, Secrets, MIN_MASKED_CHARS}
 use super::selection::{Pattern, Selection};
 use super::topic_configs;
 
+mod connect;
+
 /// Topics MirrorMaker 2 and Kafka itself keep for their own use: selecting them would
 /// compare bookkeeping, not data.
 pub const DEFAULT_EXCLUDE_TOPICS: [&str; 8] = [
@@ -58,6 +60,8 @@ pub struct Validator<'a> {
     /// `validate --no-env`: an unset variable is a note and the value stays as written
     /// (properties holding one are not checked further).
     pub no_env: bool,
+    /// The runbook's `connect:` endpoint names, for the references of steps and checks.
+    connect_names: Vec<String>,
 }
 
 impl<'a> Validator<'a> {
@@ -75,6 +79,7 @@ impl<'a> Validator<'a> {
             diagnostics: Vec::new(),
             secrets: Secrets::default(),
             no_env: false,
+            connect_names: Vec::new(),
         }
     }
 
@@ -127,6 +132,7 @@ impl<'a> Validator<'a> {
         let (source, target) = self.clusters(raw.clusters);
         let mirror = self.mirror(raw.mirror);
         let defaults = self.defaults(raw.defaults.unwrap_or_default());
+        let connect = self.connect(raw.connect);
         let tiers = self.tiers(raw.tiers, &defaults, &mirror);
 
         if self.diagnostics.iter().any(Diagnostic::is_error) {
@@ -142,6 +148,7 @@ impl<'a> Validator<'a> {
             mirror: mirror?,
             defaults,
             tiers,
+            connect,
             secrets: std::mem::take(&mut self.secrets),
         })
     }
@@ -720,7 +727,8 @@ impl<'a> Validator<'a> {
             &field(path, "run_timeout"),
             defaults.run_timeout,
         );
-        if raw.run.is_none() && raw.run_timeout.is_some() {
+        let connector = self.connector_action(&raw, path);
+        if raw.run.is_none() && raw.connector.is_none() && raw.run_timeout.is_some() {
             let at = field(path, "run_timeout");
             self.error(
                 self.at_key(&at),
@@ -728,6 +736,7 @@ impl<'a> Validator<'a> {
             );
         }
         let does_nothing = raw.run.is_none()
+            && raw.connector.is_none()
             && raw.instructions.is_none()
             && raw.confirm.is_none()
             && raw.requires.is_empty()
@@ -771,7 +780,7 @@ impl<'a> Validator<'a> {
                 ),
             );
         }
-        if raw.undo.is_none() && !undo_verifies.is_empty() {
+        if raw.undo.is_none() && raw.connector.is_none() && !undo_verifies.is_empty() {
             self.warn(
                 self.at_key(&field(path, "undo_verifies")),
                 format!(
@@ -785,15 +794,22 @@ impl<'a> Validator<'a> {
             id: raw.id,
             tier: tier.to_string(),
             instructions: raw.instructions,
-            run: raw.run,
+            run: connector
+                .as_ref()
+                .map(ConnectorAction::describe)
+                .or(raw.run),
             run_timeout,
-            undo: raw.undo,
+            undo: connector
+                .as_ref()
+                .map(ConnectorAction::describe_undo)
+                .or(raw.undo),
             undo_verifies,
             requires,
             verifies,
             confirm: raw.confirm,
             point_of_no_return: raw.point_of_no_return,
             position: step_at,
+            connector,
         })
     }
 
@@ -906,7 +922,11 @@ impl<'a> Validator<'a> {
                     DEFAULT_WINDOW,
                 ),
             },
-            CheckKind::MirrorCaughtUp => CheckSpec::MirrorCaughtUp { topics },
+            CheckKind::MirrorCaughtUp => CheckSpec::MirrorCaughtUp {
+                topics,
+                connector: self.via(&raw, path)?,
+            },
+            CheckKind::ConnectorState => self.connector_state(&raw, path)?,
             CheckKind::OffsetsTranslated => {
                 let method = self.method(raw.method.as_deref(), path, mirror)?;
                 CheckSpec::OffsetsTranslated {
@@ -1269,7 +1289,15 @@ fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
             "window",
             "allow_empty",
         ],
-        CheckKind::MirrorCaughtUp => &["topics", "exclude_topics", "allow_empty"],
+        CheckKind::MirrorCaughtUp => &[
+            "topics",
+            "exclude_topics",
+            "allow_empty",
+            "via",
+            "connect",
+            "names",
+        ],
+        CheckKind::ConnectorState => &["connect", "names", "pattern", "state", "tasks"],
         CheckKind::OffsetsTranslated => &[
             "groups",
             "exclude_groups",

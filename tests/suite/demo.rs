@@ -38,6 +38,18 @@ fn the_demo_runs_unattended_to_a_report_with_every_step_done() {
         out.stderr.contains("draining"),
         "the drain progress was not shown"
     );
+    // The mirror is stopped through the Connect REST shape, proven by the read-back.
+    assert!(
+        out.stderr
+            .contains("PUT /connectors/old->new.MirrorSourceConnector/stop: 204"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("PASS connector_state"),
+        "{}",
+        out.stderr
+    );
     // The target was smoke-tested before the mirror ran: its offsets run ahead, so the groups
     // resume at translated offsets, not equal ones.
     let translated: Vec<(i64, i64)> = journal_events(&demo_dir)

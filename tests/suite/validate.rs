@@ -22,15 +22,18 @@ fn relative(path: &Path) -> String {
 }
 
 /// Variables the sample runbooks reference, with throwaway values.
-pub const SAMPLE_ENV: [(&str, &str); 8] = [
+pub const SAMPLE_ENV: [(&str, &str); 11] = [
     ("CUTOVER_DEMO_SOURCE", "127.0.0.1:9"),
     ("CUTOVER_DEMO_TARGET", "127.0.0.1:10"),
+    ("CUTOVER_DEMO_CONNECT", "http://127.0.0.1:11"),
     ("SRC_PASSWORD", "example-source-password"),
     ("TGT_PASSWORD", "example-target-password"),
     ("CLOUD_API_KEY", "example-key"),
     ("CLOUD_API_SECRET", "example-secret"),
     ("DR_PASSWORD", "example-dr-password"),
     ("PROD_PASSWORD", "example-prod-password"),
+    ("CONNECT_USER", "example-connect-user"),
+    ("CONNECT_PASSWORD", "example-connect-password"),
 ];
 
 fn with_sample_env(mut test: Test) -> Test {
