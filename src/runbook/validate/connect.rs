@@ -53,7 +53,7 @@ impl Validator<'_> {
                     format!("{path}: basic auth needs both username and password"),
                 );
             }
-            let ca_location = endpoint.ca_location.as_ref().and_then(|ca| {
+            let ca_location = endpoint.ca_location.as_ref().map(|ca| {
                 let at = field(&path, "ca_location");
                 let resolved = self.base_dir.join(ca);
                 // Like the clusters' certificate files: it may exist only on the operator's
@@ -67,7 +67,7 @@ impl Validator<'_> {
                         ),
                     );
                 }
-                Some(resolved)
+                resolved
             });
             if let Some(url) = url {
                 out.insert(
