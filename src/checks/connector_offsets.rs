@@ -97,17 +97,10 @@ pub fn evaluate(
     selected: &selection::Resolved,
     allow_empty: bool,
 ) -> Outcome {
-    let mut items = selected.items("topic", "source");
     if partitions.is_empty() {
-        let literal = selected.named_literally();
-        return selection::empty(
-            "no selected topic exists on source",
-            literal,
-            items,
-            allow_empty,
-        )
-        .note(&selected.idle_note());
+        return selection::nothing_on_source(selected, allow_empty);
     }
+    let mut items = selected.items("topic", "source");
     let mut caught_up = 0u64;
     for p in partitions {
         let item = Item::new(ItemStatus::Pass)

@@ -36,13 +36,10 @@ pub fn evaluate(
     selected: &Resolved,
     allow_empty: bool,
 ) -> Outcome {
-    let mut items = selected.items("topic", "source");
     if partitions.is_empty() && missing_topics.is_empty() {
-        let literal = !items.is_empty();
-        let described = "no selected topic exists on source".to_string();
-        return selection::empty(&described, literal, items, allow_empty)
-            .note(&selected.idle_note());
+        return selection::nothing_on_source(selected, allow_empty);
     }
+    let mut items = selected.items("topic", "source");
     items.extend(Item::missing_topics(missing_topics));
     let mut caught_up = 0u64;
     for p in partitions {

@@ -159,17 +159,10 @@ pub fn evaluate(
     selected: &Resolved,
     allow_empty: bool,
 ) -> Outcome {
-    let mut items = selected.items("topic", "source");
     if topics.is_empty() && missing_topics.is_empty() {
-        let literal = !items.is_empty();
-        return selection::empty(
-            "no selected topic exists on source",
-            literal,
-            items,
-            allow_empty,
-        )
-        .note(&selected.idle_note());
+        return selection::nothing_on_source(selected, allow_empty);
     }
+    let mut items = selected.items("topic", "source");
     items.extend(Item::missing_topics(missing_topics));
     let mut grand = Totals::default();
     let mut compared_partitions = 0usize;

@@ -209,6 +209,20 @@ pub fn empty(described: &str, literal: bool, items: Vec<Item>, allow_empty: bool
     outcome
 }
 
+/// The evidence rule for a topic selection that left nothing to compare on source: a
+/// literal name that matched nothing fails (named), otherwise `empty` decides.
+pub fn nothing_on_source(selected: &Resolved, allow_empty: bool) -> Outcome {
+    let items = selected.items("topic", "source");
+    let literal = !items.is_empty();
+    empty(
+        "no selected topic exists on source",
+        literal,
+        items,
+        allow_empty,
+    )
+    .note(&selected.idle_note())
+}
+
 /// Every partition of the given topics.
 pub fn partitions(names: &[String], topics: &Topics) -> Vec<TopicPartition> {
     names
