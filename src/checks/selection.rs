@@ -223,6 +223,23 @@ pub fn nothing_on_source(selected: &Resolved, allow_empty: bool) -> Outcome {
     .note(&selected.idle_note())
 }
 
+/// The notes of a group check: groups matched by a pattern with nothing to compare on the
+/// selected topics, and patterns that matched nothing.
+pub fn group_notes(idle_groups: usize, groups: &Resolved, topics: &Resolved) -> String {
+    let mut notes = Vec::new();
+    if idle_groups > 0 {
+        notes.push(format!(
+            "{idle_groups} group(s) matched with nothing to compare on the selected topics"
+        ));
+    }
+    for note in [groups.idle_note(), topics.idle_note()] {
+        if !note.is_empty() {
+            notes.push(note);
+        }
+    }
+    notes.join("; ")
+}
+
 /// Every partition of the given topics.
 pub fn partitions(names: &[String], topics: &Topics) -> Vec<TopicPartition> {
     names
