@@ -30,6 +30,10 @@ pub enum Command {
     Validate {
         /// The runbook file
         runbook: PathBuf,
+        /// Check everything but the environment: an unset ${VAR} is a note, not an error (for
+        /// a pull-request job without the secrets)
+        #[arg(long)]
+        no_env: bool,
     },
     /// Generate a runbook from a MirrorMaker 2 properties file or a Strimzi KafkaMirrorMaker2
     #[command(after_help = EXIT_CODES_HELP)]
@@ -304,7 +308,7 @@ pub fn main() -> ExitCode {
         crate::output::on_closed_stdout(crate::output::Closed::KeepGoing);
     }
     let exit = match cli.command {
-        Command::Validate { runbook } => commands::validate::run(&runbook),
+        Command::Validate { runbook, no_env } => commands::validate::run(&runbook, no_env),
         Command::Init {
             from,
             flow,

@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod connect;
 pub mod demo;
 pub mod engine;
 pub mod exit_code;

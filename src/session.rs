@@ -339,6 +339,23 @@ pub fn rollbacks_of(state_dir: &Path, forward: &str) -> Vec<RunState> {
         .collect()
 }
 
+/// Refuse (exit 5) to act on a run whose journal holds events this version does not know:
+/// whatever they record (an action, a decision) could be repeated or skipped.
+pub fn refuse_unknown_events(state: &RunState, verb: &str) -> Result<(), Exit> {
+    let Some(first) = state.unknown_events.first() else {
+        return Ok(());
+    };
+    let more = match state.unknown_events.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    eprintln!(
+        "error: the journal of run {} has an {first}{more}; {verb} refused: use the cutover that wrote it",
+        state.run_id
+    );
+    Err(Exit::ResumeRefused)
+}
+
 /// Refuse a second rollback of a forward run (exit 5) unless `again`; an unfinished one is
 /// to be resumed, not restarted.
 pub fn refuse_second_rollback(state_dir: &Path, forward: &str, again: bool) -> Result<(), Exit> {
@@ -402,6 +419,7 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
                 refuse_second_rollback(start.state_dir, forward, start.again)?;
             }
             let state = rundir::load(start.state_dir, forward).map_err(fail)?;
+            refuse_unknown_events(&state, "rollback")?;
             let done = state.done_steps(runbook);
             (unit::rollback(runbook, &done), RunKind::Rollback, done)
         }
@@ -528,6 +546,7 @@ fn resume_inner(
         eprintln!("Run {} already finished: nothing to resume.", found.run_id);
         return Ok(Exit::Done);
     }
+    refuse_unknown_events(&found, "resume")?;
     let run_id = found.run_id.clone();
     let loaded = crate::commands::load_runbook(&found.runbook)?;
     let runbook = &loaded.runbook;
@@ -562,6 +581,7 @@ fn resume_inner(
         );
         return Ok(Exit::Done);
     }
+    refuse_unknown_events(&state, "resume")?;
     // A forward run that was rolled back is not continued: its done steps were undone.
     if state.kind == RunKind::Run {
         if let Some(rollback) = rollbacks_of(state_dir, &run_id).first() {
@@ -689,6 +709,7 @@ fn resume_inner(
             pid: who.pid,
             forced,
             changes: accepted,
+            version: env!("CARGO_PKG_VERSION").into(),
         })
         .map_err(fail)?;
     crate::outln!(

@@ -6,11 +6,14 @@
 pub mod acls_match;
 pub mod cluster_id;
 pub mod command;
+pub mod connector_offsets;
+pub mod connector_state;
 pub mod group_inactive;
 pub mod lag_zero;
 pub mod mirror_caught_up;
 pub mod offsets_translated;
 pub mod producers_quiet;
+pub mod record_counts;
 pub mod render;
 pub mod selection;
 pub mod tail_match;
@@ -409,6 +412,9 @@ pub fn evaluate_until(
         CheckSpec::ProducersQuiet { .. } => {
             producers_quiet::run_until(&check.spec, clusters, allow_empty, deadline)
         }
+        CheckSpec::MirrorCaughtUp {
+            connector: Some(_), ..
+        } => connector_offsets::run(&check.spec, runbook, clusters, allow_empty),
         CheckSpec::MirrorCaughtUp { .. } => {
             mirror_caught_up::run(&check.spec, runbook, clusters, allow_empty)
         }
@@ -424,12 +430,16 @@ pub fn evaluate_until(
         }
         CheckSpec::TailMatch { .. } => tail_match::run(&check.spec, runbook, clusters, allow_empty),
         CheckSpec::AclsMatch { .. } => acls_match::run(&check.spec, runbook, clusters, allow_empty),
+        CheckSpec::RecordCounts { .. } => {
+            record_counts::run(&check.spec, runbook, clusters, allow_empty, check.timeout)
+        }
         CheckSpec::Command { run, expect_exit } => Ok(command::run_until(
             run,
             *expect_exit,
             check.timeout,
             deadline,
         )),
+        CheckSpec::ConnectorState { .. } => Ok(connector_state::run(&check.spec, runbook)),
     };
     result.unwrap_or_else(|error| Outcome::error(runbook.secrets.redact(&error.to_string())))
 }

@@ -52,6 +52,9 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
             return Exit::Invalid;
         }
     };
+    if let Err(exit) = session::refuse_unknown_events(&forward, "rollback") {
+        return exit;
+    }
     if !options.dry_run {
         // An unfinished rollback of this run is continued where it stopped.
         if let Some(earlier) = session::rollbacks_of(state_dir, &forward.run_id)

@@ -1,5 +1,6 @@
 //! `cutover demo`: a whole cutover on two embedded clusters, through the real executor.
 
+pub mod connect;
 pub mod control;
 pub mod world;
 
@@ -40,18 +41,20 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
     );
     let world = world::World::start()?;
     let socket = control::serve(&dir.join("control.sock"), world.controls())?;
+    let connect_url = connect::serve(world.controls())?;
     // The runbook reads the clusters from the environment, and its actions reach the world
     // through the control socket; children of this process inherit both.
     let exe = std::env::current_exe()?;
     std::env::set_var("CUTOVER_DEMO_SOURCE", world.source.bootstrap_servers());
     std::env::set_var("CUTOVER_DEMO_TARGET", world.target.bootstrap_servers());
     std::env::set_var(control::SOCKET_ENV, &socket);
+    std::env::set_var(connect::URL_ENV, &connect_url);
     std::env::set_var(
         "CUTOVER_DEMO_CTL",
         format!("{} demo control", exe.display()),
     );
     eprintln!(
-        "source: {}  target: {}  (demo directory: {})\n",
+        "source: {}  target: {}  mirror's Connect REST API: {connect_url}  (demo directory: {})\n",
         world.source.bootstrap_servers(),
         world.target.bootstrap_servers(),
         dir.display()

@@ -2,6 +2,7 @@
 //! `verifies`, record everything in the journal first. Resume picks up from the journal.
 
 pub mod action;
+mod connector;
 pub mod interrupt;
 pub mod journal;
 pub mod lock;
@@ -423,7 +424,9 @@ impl Executor<'_> {
             };
         }
         if let (Some(command), true) = (unit.action, run_action) {
-            if self.settings.dry_run {
+            if let (true, Some(connector)) = (self.settings.dry_run, &step.connector) {
+                self.connector_dry_run(step, connector);
+            } else if self.settings.dry_run {
                 self.say(&format!("$ {command}  [dry run: not executed]"));
             } else {
                 loop {
@@ -515,6 +518,9 @@ impl Executor<'_> {
         command: &str,
         attempt: u32,
     ) -> Result<action::ActionOutcome, Stop> {
+        if let Some(connector) = &step.connector {
+            return self.connector_action(step, connector, command, attempt);
+        }
         let logs = self.run_dir.join("logs");
         std::fs::create_dir_all(&logs).map_err(|source| {
             Stop::Journal(JournalError::Write {
@@ -965,6 +971,8 @@ impl Executor<'_> {
                 Answer::Rerun,
                 format!("--rerun {id}: decided by the operator"),
             )
+        } else if let Some(decided) = self.connector_in_doubt(unit, &what)? {
+            decided
         } else if unit.verifies.is_empty() {
             let verdict = format!(
                 "it has no {}, so nothing shows whether it ran",

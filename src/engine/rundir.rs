@@ -111,6 +111,8 @@ pub struct RunState {
     pub torn_tail: bool,
     pub valid_len: u64,
     pub entries: Vec<Entry>,
+    /// Events written by a newer version of cutover: shown, and never acted on.
+    pub unknown_events: Vec<journal::UnknownEvent>,
 }
 
 /// An action's process group as journaled when it started.
@@ -326,6 +328,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 torn_tail: false,
                 valid_len: 0,
                 entries: Vec::new(),
+                unknown_events: Vec::new(),
             });
             continue;
         }
@@ -414,6 +417,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
     state.torn_tail = contents.torn_tail;
     state.valid_len = contents.valid_len;
     state.entries = contents.entries;
+    state.unknown_events = contents.unknown;
     Ok(state)
 }
 

@@ -534,6 +534,56 @@ fn a_corrupt_journal_line_in_the_middle_refuses_resume_and_runs_nothing() {
     assert_eq!(read(&journal), damaged, "nothing journaled");
 }
 
+/// An event this version does not know, written by a newer one, is not damage: `status`
+/// and `report` show it (unknown, with the version that wrote it); `resume` and `rollback`
+/// refuse with exit 5 naming it, since acting on a journal they cannot fully read could
+/// repeat an action. Nothing is executed or journaled.
+#[test]
+fn an_event_from_a_newer_version_is_shown_and_refuses_resume_and_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let journal = crashed_after_two_acted(dir);
+    let mut text = read(&journal);
+    text.push_str(
+        "{\"seq\":14,\"time\":\"2026-12-02T17:00:00Z\",\"event\":\"quorum_vote\",\"step\":\"two\",\"votes\":3}\n",
+    );
+    std::fs::write(&journal, &text).unwrap();
+
+    let status = Test::new().current_dir(dir).args(["status"]).run();
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let shown = format!("{}{}", status.stdout, status.stderr);
+    assert!(
+        shown.contains("unknown event `quorum_vote` at line 14"),
+        "{shown}"
+    );
+    assert!(shown.contains("written by a newer cutover"), "{shown}");
+
+    let report = Test::new()
+        .current_dir(dir)
+        .args(["report", "--format", "markdown"])
+        .run()
+        .expect_code(0);
+    assert!(report.stdout.contains("quorum_vote"), "{}", report.stdout);
+
+    for args in [&["resume", "--yes"][..], &["rollback", "--yes"][..]] {
+        let out = Test::new().current_dir(dir).args(args).run().expect_code(5);
+        assert!(
+            out.stderr
+                .contains("unknown event `quorum_vote` at line 14"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            out.stderr.matches("error:").count(),
+            1,
+            "{args:?}: one error line: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(read(&dir.join("out.txt")), "one\ntwo\n", "nothing executed");
+    assert_eq!(read(&journal), text, "nothing journaled");
+}
+
 fn guarded_runbook(dir: &Path, bootstrap: &str, cluster_id: &str) -> PathBuf {
     write(
         dir,
