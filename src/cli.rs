@@ -288,6 +288,25 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    // https://no-color.org: the progress spinner (the only styled output) stays plain.
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
+    // ripgrep's convention: a reading command whose stdout is closed ends quietly (exit 0);
+    // a command that changes or judges something goes on and keeps its exit code.
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Resume { .. }
+            | Command::Rollback { .. }
+            | Command::Check { .. }
+            | Command::Demo { .. }
+            | Command::Abandon { .. }
+            | Command::Init { .. }
+    ) {
+        crate::output::on_closed_stdout(crate::output::Closed::KeepGoing);
+    }
     let exit = match cli.command {
         Command::Validate { runbook, no_env } => commands::validate::run(&runbook, no_env),
         Command::Init {
@@ -408,17 +427,20 @@ pub fn main() -> ExitCode {
         } => commands::demo::run(yes, keep, rollback, dir),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            use std::io::Write;
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cutover", &mut script);
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = std::io::stdout().write_all(&script);
+            // A closed pipe (`| head`) ends it quietly with exit 0.
+            crate::output::write(&script);
             Exit::Done
         }
         Command::Man => {
             use clap::CommandFactory;
-            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-                Ok(()) => Exit::Done,
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => {
+                    crate::output::write(&page);
+                    Exit::Done
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     Exit::Failed

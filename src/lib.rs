@@ -12,6 +12,7 @@ pub mod exit_code;
 pub mod init;
 pub mod kafka;
 pub mod mm2;
+pub mod output;
 pub mod plan;
 pub mod report;
 pub mod rollback;

@@ -36,7 +36,9 @@ impl Answering {
                     Exit::Invalid
                 });
         }
-        let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        // A person answers on stdin; the questions go to the terminal (stderr, or /dev/tty
+        // when stderr is piped too: `2>&1 | tee log`). Stdout is the transcript.
+        let terminal = std::io::stdin().is_terminal();
         Ok(if self.yes || !terminal {
             Box::new(NonInteractive { yes: self.yes })
         } else {
@@ -360,15 +362,20 @@ pub fn refuse_second_rollback(state_dir: &Path, forward: &str, again: bool) -> R
     for earlier in rollbacks_of(state_dir, forward) {
         if !earlier.finished {
             eprintln!(
-                "error: rollback {} of run {forward} did not finish; continue it with: cutover rollback {forward} (or cutover resume {})",
-                earlier.run_id, earlier.run_id
+                "error: rollback {} of run {forward} did not finish; continue it with: {} (or {})",
+                earlier.run_id,
+                rundir::hint(&format!("rollback {forward}"), state_dir),
+                rundir::hint(&format!("resume {}", earlier.run_id), state_dir)
             );
             return Err(Exit::ResumeRefused);
         }
         if !again {
             eprintln!(
-                "error: run {forward} was already rolled back by rollback {} (started {} by {}); refused. Roll it back again with --again (journaled).",
-                earlier.run_id, earlier.started, earlier.started_by
+                "error: run {forward} was already rolled back by rollback {} (started {} by {}); refused. Roll it back again (journaled) with: {}",
+                earlier.run_id,
+                earlier.started,
+                earlier.started_by,
+                rundir::hint(&format!("rollback {forward} --again"), state_dir)
             );
             return Err(Exit::ResumeRefused);
         }
@@ -459,7 +466,7 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
         (Mode::Rollback, false) => "Rollback",
         (Mode::Rollback, true) => "Rollback rehearsal (dry run: nothing is executed)",
     };
-    eprintln!(
+    crate::outln!(
         "{what} {run_id} of \"{}\" ({} steps); journal: {}",
         runbook.secrets.redact(&runbook.name),
         units.len(),
@@ -651,6 +658,18 @@ fn resume_inner(
             return Err(Exit::Invalid);
         }
     }
+    // A second attempt beside the first one, still running since the tool died, could do
+    // the work twice: refused while the orphan lives.
+    for id in &options.rerun {
+        if let Some(process) = state.processes.get(id).filter(|p| p.running()) {
+            eprintln!(
+                "error: --rerun {id} refused: the action of step `{id}` is still running as process group {} (started by run {run_id} before the tool stopped); wait for it to end, or stop it with: {}",
+                process.pgid,
+                process.kill_command()
+            );
+            return Err(Exit::ResumeRefused);
+        }
+    }
     for (role, then) in &state.cluster_ids {
         match ids_now.get(role) {
             Some(id) if id == then => {}
@@ -693,7 +712,7 @@ fn resume_inner(
             version: env!("CARGO_PKG_VERSION").into(),
         })
         .map_err(fail)?;
-    eprintln!(
+    crate::outln!(
         "Resuming run {run_id} of \"{}\"",
         runbook.secrets.redact(&runbook.name)
     );

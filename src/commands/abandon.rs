@@ -42,9 +42,8 @@ fn abandon(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit, Exit
     );
     if state.kind == crate::engine::journal::RunKind::Run {
         eprintln!(
-            "What it did stays done; to undo it: {} rollback {run_id}{}",
-            rundir::program(),
-            rundir::state_dir_hint(&found.state_dir)
+            "What it did stays done; to undo it: {}",
+            rundir::hint(&format!("rollback {run_id}"), &found.state_dir)
         );
     }
     Ok(Exit::Done)

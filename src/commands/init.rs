@@ -57,9 +57,10 @@ pub fn run(args: Args<'_>) -> Exit {
             match written {
                 Ok(()) => {
                     eprintln!(
-                        "{}: written from {file}; set its variables, then `cutover validate {}`",
+                        "{}: written from {file}; set its variables, then `{} validate {}`",
                         output.display(),
-                        output.display()
+                        crate::engine::rundir::program(),
+                        crate::engine::rundir::shell_word(&output.display().to_string())
                     );
                     Exit::Done
                 }

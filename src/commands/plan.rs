@@ -21,6 +21,6 @@ pub fn run(path: &Path, format: PlanFormat) -> Exit {
         PlanFormat::Markdown => render::markdown(&plan),
         PlanFormat::Json => render::json(&plan),
     };
-    print!("{}", loaded.runbook.secrets.redact(&text));
+    crate::output::write(loaded.runbook.secrets.redact(&text).as_bytes());
     Exit::Done
 }

@@ -33,7 +33,7 @@ pub fn run(
     };
     match output {
         None => {
-            print!("{text}");
+            crate::output::write(text.as_bytes());
             Exit::Done
         }
         Some(path) => match std::fs::write(path, text) {

@@ -95,14 +95,15 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
     }
     let steps: Vec<_> = done.iter().filter_map(|id| runbook.step(id)).collect();
     let plan = rollback::plan(runbook, steps.iter().copied());
-    eprintln!(
+    // The plan opens the rollback's transcript (stdout).
+    crate::outln!(
         "Rollback of run {} ({} steps, newest first):\n",
         forward.run_id,
         plan.steps.len()
     );
     let width =
-        (!std::io::IsTerminal::is_terminal(&std::io::stderr())).then_some(render::DEFAULT_WIDTH);
-    eprintln!(
+        (!std::io::IsTerminal::is_terminal(&std::io::stdout())).then_some(render::DEFAULT_WIDTH);
+    crate::outln!(
         "{}",
         runbook
             .secrets

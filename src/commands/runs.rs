@@ -134,7 +134,7 @@ pub fn run(flag: Option<&Path>) -> Exit {
             Exit::Failed
         };
     }
-    print!("{}", table(&runs));
+    crate::output::write(table(&runs).as_bytes());
     if errors.is_empty() {
         Exit::Done
     } else {

@@ -20,7 +20,7 @@ pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Exit {
                 continue;
             };
             if other.rollback_of.as_deref() == Some(found.state.run_id.as_str()) {
-                println!();
+                crate::outln!();
                 show(&other);
             }
         }
@@ -35,27 +35,35 @@ fn show(state: &RunState) {
         .as_deref()
         .map(|id| format!(" of run {id}"))
         .unwrap_or_default();
-    println!("Run {} ({}{of})", state.run_id, state.kind_word());
-    println!(
+    crate::outln!("Run {} ({}{of})", state.run_id, state.kind_word());
+    crate::outln!(
         "  runbook: {} (sha256 {})",
         state.runbook.display(),
         &state.runbook_sha256[..12.min(state.runbook_sha256.len())]
     );
-    println!("  started {} by {}", state.started, state.started_by);
-    println!("  state:   {standing}");
+    crate::outln!("  started {} by {}", state.started, state.started_by);
+    crate::outln!("  state:   {standing}");
     if state.torn_tail {
-        println!("  warning: the journal's last line was cut off mid-write and is ignored");
+        crate::outln!("  warning: the journal's last line was cut off mid-write and is ignored");
     }
     for unknown in &state.unknown_events {
-        println!("  warning: {unknown}; resume and rollback refuse this run");
+        crate::outln!("  warning: {unknown}; resume and rollback refuse this run");
     }
-    println!();
+    crate::outln!();
     for id in &state.steps {
         let status = match state.step(id) {
             None => "pending".to_string(),
             Some(StepStatus::Started) => "started (no action run yet)".to_string(),
             Some(StepStatus::InDoubt { attempt }) => {
-                format!("IN DOUBT: action attempt {attempt} started, result unknown")
+                let running = match state.processes.get(id).filter(|p| p.running()) {
+                    Some(p) => format!(
+                        "; still running as process group {} (stop it with: {})",
+                        p.pgid,
+                        p.kill_command()
+                    ),
+                    None => String::new(),
+                };
+                format!("IN DOUBT: action attempt {attempt} started, result unknown{running}")
             }
             Some(StepStatus::ActionFinished {
                 succeeded: true, ..
@@ -66,14 +74,14 @@ fn show(state: &RunState) {
             Some(StepStatus::Done) => "done".to_string(),
             Some(StepStatus::Skipped(reason)) => format!("skipped: {reason}"),
         };
-        println!("  {id:<32} {status}");
+        crate::outln!("  {id:<32} {status}");
     }
     let confirmations = state
         .entries
         .iter()
         .filter(|e| matches!(e.event, Event::Confirmation { .. }))
         .count();
-    println!(
+    crate::outln!(
         "\n{} journal events, {confirmations} confirmations",
         state.entries.len()
     );

@@ -129,9 +129,10 @@ pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Ex
     );
     for f in &unfinished {
         let id = &f.state.run_id;
-        let dir = rundir::state_dir_hint(&f.state_dir);
         text.push_str(&format!(
-            "  continue it:      {program} resume {id}{dir}\n  or give it up:    {program} abandon {id} --reason TEXT{dir}\n"
+            "  continue it:      {}\n  or give it up:    {}\n",
+            rundir::hint(&format!("resume {id}"), &f.state_dir),
+            rundir::hint(&format!("abandon {id} --reason TEXT"), &f.state_dir)
         ));
     }
     text.push_str(&format!(

@@ -32,7 +32,7 @@ pub fn run(path: &Path, no_env: bool) -> Exit {
         1 => ", 1 warning".to_string(),
         n => format!(", {n} warnings"),
     };
-    println!(
+    crate::outln!(
         "{}: valid: \"{}\", {} tiers, {steps} steps, {checks} checks{warnings}",
         path.display(),
         runbook.secrets.redact(&runbook.name),

@@ -65,7 +65,7 @@ pub fn client(words: &[String]) -> crate::exit_code::Exit {
     let _ = BufReader::new(&stream).read_line(&mut reply);
     match reply.trim_end().split_once(' ') {
         Some(("ok", text)) => {
-            println!("{text}");
+            crate::outln!("{text}");
             Exit::Done
         }
         Some((_, text)) => {

@@ -106,21 +106,31 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
     }
     eprintln!();
     for path in &reports {
-        println!("Report: {}", path.display());
+        crate::outln!("Report: {}", path.display());
     }
+    // Hints run as printed: the program as it was run, and the demo directory (absolute:
+    // the hint may be copied into another directory).
+    let absolute = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let dir_word = rundir::shell_word(&absolute.display().to_string());
     if !options.rollback {
         eprintln!(
-            "Try the rollback of this run: cutover demo --rollback{}",
+            "The demo's clusters end with this process, so this run cannot be rolled back later. To see a rollback: {} demo --rollback --dir {dir_word}{} (a new demo run, then its rollback, newest step first)",
+            rundir::program(),
             if options.yes { " --yes" } else { "" }
         );
     }
+    let state_word = rundir::shell_word(&absolute.join(".cutover").display().to_string());
     eprintln!(
-        "Runs and journals are in {}: cutover status --state-dir {}",
-        state_dir.display(),
-        state_dir.display()
+        "Runs and journals are in {}: {} status --state-dir {state_word}",
+        absolute.join(".cutover").display(),
+        rundir::program()
     );
     if options.keep {
-        eprintln!("--keep: the clusters stay up until Ctrl-C (cutover check {} works from another terminal with the environment above).", runbook.display());
+        eprintln!(
+            "--keep: the clusters stay up until Ctrl-C ({} check {} works from another terminal with the environment above).",
+            rundir::program(),
+            rundir::shell_word(&absolute.join("demo.yaml").display().to_string())
+        );
         crate::engine::interrupt::install();
         while !crate::engine::interrupt::requested() {
             std::thread::sleep(std::time::Duration::from_millis(200));

@@ -86,6 +86,60 @@ fn group_alive(pid: u32) -> bool {
     unsafe { libc::kill(-(pid as i32), 0) == 0 }
 }
 
+/// Fields of `/proc/PID/stat` after the command name (which may hold spaces and parens):
+/// index 0 is field 3 (state), 2 is field 5 (pgrp), 19 is field 22 (starttime).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &text[text.rfind(')')? + 1..];
+    Some(rest.split_whitespace().map(str::to_string).collect())
+}
+
+/// When process `pid` started, in clock ticks since boot (`/proc/PID/stat` starttime).
+pub fn start_time(pid: u32) -> Option<u64> {
+    stat_fields(pid)?.get(19)?.parse().ok()
+}
+
+/// This boot's id: a start time is only comparable within one boot.
+pub fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The process group `pgid` started at `started` (its leader's start time) in boot `boot`
+/// still has a process. Its leader, while it lives, must have that start time (else the pid
+/// was recycled); once the leader is gone, Linux does not hand its pid out again while any
+/// process of the group lives, so a member with that process group is the same group.
+pub fn group_running(pgid: u32, started: u64, boot: &str) -> bool {
+    if !boot.is_empty() && boot != boot_id() {
+        return false;
+    }
+    if !group_alive(pgid) {
+        return false;
+    }
+    // The group's processes that still run (a zombie has ended: its parent died with the
+    // tool and nobody reaped it yet).
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| Some((pid, stat_fields(pid)?)))
+        .filter(|(_, f)| {
+            f.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(pgid)
+                && !matches!(f.first().map(String::as_str), Some("Z" | "X"))
+        })
+        .any(|(pid, f)| {
+            // The leader must be the process that was started (0: not read then).
+            pid != pgid || started == 0 || f.get(19).and_then(|t| t.parse().ok()) == Some(started)
+        })
+}
+
+/// Stop an orphaned action's group: SIGTERM, then SIGKILL after [`TERM_GRACE`].
+pub fn stop_group(pgid: u32) {
+    end_group(pgid, TERM_GRACE);
+}
+
 /// SIGTERM to the group, then SIGKILL if any of it is still there after `grace`.
 fn end_group(pid: u32, grace: Duration) {
     signal_group(pid, libc::SIGTERM);
@@ -99,6 +153,15 @@ fn end_group(pid: u32, grace: Duration) {
 }
 
 pub fn run(process: &Process<'_>) -> std::io::Result<Finished> {
+    run_reporting(process, &mut |_| {})
+}
+
+/// [`run`], telling `started` the process group id as soon as the shell is started (the
+/// engine journals it, so a resume after a crash can find an orphaned action).
+pub fn run_reporting(
+    process: &Process<'_>,
+    on_start: &mut dyn FnMut(u32),
+) -> std::io::Result<Finished> {
     use std::os::unix::process::ExitStatusExt;
     let started = Instant::now();
     let log = match process.log {
@@ -116,6 +179,7 @@ pub fn run(process: &Process<'_>) -> std::io::Result<Finished> {
         .spawn()?;
     let pid = child.id();
     interrupt::set_child_group(pid as i32);
+    on_start(pid);
     let captured = Arc::new(Mutex::new(String::new()));
     let (done_send, done) = mpsc::channel::<()>();
     let copy = |stream: Box<dyn std::io::Read + Send>| {
@@ -152,7 +216,7 @@ pub fn run(process: &Process<'_>) -> std::io::Result<Finished> {
                     }
                 }
                 if let Some(prefix) = &echo {
-                    eprintln!("{prefix}{line}");
+                    crate::output::line(&format!("{prefix}{line}"));
                 }
             }
             let _ = done_send.send(());
@@ -259,7 +323,7 @@ pub fn run(process: &Process<'_>) -> std::io::Result<Finished> {
             }
         }
         if process.echo.is_some() {
-            eprintln!("  [cutover] {note}");
+            crate::output::line(&format!("  [cutover] {note}"));
         }
     }
     finished.exit = status.code();
@@ -319,18 +383,24 @@ pub struct Action<'a> {
     pub secrets: &'a Secrets,
 }
 
-/// A step's action through the process runner.
-pub fn run_action(action: &Action<'_>) -> std::io::Result<ActionOutcome> {
-    let finished = run(&Process {
-        command: action.command,
-        env: action.env.clone(),
-        timeout: action.timeout,
-        deadline: None,
-        log: Some(action.log),
-        echo: action.echo,
-        secrets: action.secrets,
-        on_interrupt: OnInterrupt::Finish(GRACE),
-    })?;
+/// A step's action through the process runner; `started` gets its process group id.
+pub fn run_action(
+    action: &Action<'_>,
+    started: &mut dyn FnMut(u32),
+) -> std::io::Result<ActionOutcome> {
+    let finished = run_reporting(
+        &Process {
+            command: action.command,
+            env: action.env.clone(),
+            timeout: action.timeout,
+            deadline: None,
+            log: Some(action.log),
+            echo: action.echo,
+            secrets: action.secrets,
+            on_interrupt: OnInterrupt::Finish(GRACE),
+        },
+        started,
+    )?;
     let note = (finished.output_cut || finished.leftovers_terminated).then(|| note(&finished));
     Ok(ActionOutcome {
         exit: finished.exit,
@@ -351,14 +421,17 @@ mod tests {
         let log = dir.path().join("a.log");
         let mut secrets = Secrets::default();
         secrets.add("s3cret");
-        let outcome = run_action(&Action {
-            command,
-            env: vec![("CUTOVER_STEP_ID".into(), "stop-producers".into())],
-            timeout,
-            log: &log,
-            echo: None,
-            secrets: &secrets,
-        })
+        let outcome = run_action(
+            &Action {
+                command,
+                env: vec![("CUTOVER_STEP_ID".into(), "stop-producers".into())],
+                timeout,
+                log: &log,
+                echo: None,
+                secrets: &secrets,
+            },
+            &mut |_| {},
+        )
         .unwrap();
         (outcome, std::fs::read_to_string(&log).unwrap())
     }
@@ -417,5 +490,24 @@ mod tests {
         .unwrap();
         assert!(finished.cancelled && !finished.timed_out, "{finished:?}");
         assert!(finished.duration < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_running_group_is_known_by_its_start_time_not_by_its_pid_alone() {
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let started = start_time(pid).unwrap();
+        let boot = boot_id();
+        assert!(group_running(pid, started, &boot));
+        // The same pid with another start time is a recycled pid: not the action.
+        assert!(!group_running(pid, started + 1, &boot));
+        assert!(!group_running(pid, started, "another-boot"));
+        stop_group(pid);
+        let _ = child.wait();
+        assert!(!group_running(pid, started, &boot));
     }
 }

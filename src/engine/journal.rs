@@ -107,6 +107,21 @@ pub enum Event {
         attempt: u32,
         log: String,
     },
+    /// The action's process, journaled as soon as it started (its intent came before it):
+    /// its process group and the start time of the group's leader (`/proc/PID/stat`
+    /// starttime, clock ticks since boot) with the boot id, so a resume can tell the action
+    /// still running from a recycled pid.
+    ActionStarted {
+        step: String,
+        attempt: u32,
+        pgid: u32,
+        start_time: u64,
+        #[serde(default)]
+        boot_id: String,
+    },
+    /// Stdout was closed while the run went on (`| head`): the transcript after this point
+    /// was not shown; the journal and the action logs hold everything.
+    TranscriptLost,
     ActionResult {
         step: String,
         attempt: u32,

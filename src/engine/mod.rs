@@ -178,8 +178,20 @@ impl Tally {
 }
 
 impl Executor<'_> {
+    /// A line of the transcript (stdout; a closed stdout loses it, never the run).
     fn say(&self, text: &str) {
-        eprintln!("{}", self.runbook.secrets.redact(text));
+        crate::output::line(&self.runbook.secrets.redact(text));
+    }
+
+    /// `cutover resume ID`, as the user ran the program and with the state directory when
+    /// it is needed to find the run.
+    fn resume_hint(&self) -> String {
+        let state_dir = self
+            .run_dir
+            .parent()
+            .and_then(|runs| runs.parent())
+            .unwrap_or(&self.run_dir);
+        rundir::hint(&format!("resume {}", self.run_id), state_dir)
     }
 
     fn noun(&self) -> &'static str {
@@ -219,10 +231,7 @@ impl Executor<'_> {
             Err(Stop::Aborted { reason, exit }) => {
                 self.say(&format!("\n{noun} {} aborted: {reason}", self.run_id));
                 if !self.settings.dry_run {
-                    self.say(&format!(
-                        "Continue from here with: cutover resume {}",
-                        self.run_id
-                    ));
+                    self.say(&format!("Continue from here with: {}", self.resume_hint()));
                 }
                 let exit_number = exit.code() as i32;
                 (
@@ -235,7 +244,7 @@ impl Executor<'_> {
             }
             Err(Stop::NeedsDecision(message)) => {
                 self.say(&format!("\nStopped: {message}"));
-                self.say(&format!("Resume with: cutover resume {}", self.run_id));
+                self.say(&format!("Resume with: {}", self.resume_hint()));
                 (
                     Exit::NeedsDecision,
                     Some(Event::RunAborted {
@@ -246,8 +255,8 @@ impl Executor<'_> {
             }
             Err(Stop::Interrupted(during)) => {
                 self.say(&format!(
-                    "\nInterrupted during {during}. The journal is consistent; continue with: cutover resume {}",
-                    self.run_id
+                    "\nInterrupted during {during}. The journal is consistent; continue with: {}",
+                    self.resume_hint()
                 ));
                 (Exit::Interrupted, Some(Event::Interrupted { during }))
             }
@@ -256,6 +265,10 @@ impl Executor<'_> {
                 (Exit::Failed, None)
             }
         };
+        if let Err(e) = self.note_lost_transcript() {
+            eprintln!("error: {e}");
+            return Exit::Failed;
+        }
         if let Some(event) = event {
             if let Err(e) = self.journal.record(event) {
                 self.say(&format!("error: {e}"));
@@ -265,9 +278,20 @@ impl Executor<'_> {
         exit
     }
 
+    /// A closed stdout (`| head`) never changes the run: the journal notes that the
+    /// transcript was lost from here on, once.
+    fn note_lost_transcript(&mut self) -> Result<(), JournalError> {
+        if crate::output::take_lost_notice() {
+            eprintln!("warning: stdout was closed: the run goes on without its transcript (the journal and the action logs keep everything)");
+            self.journal.record(Event::TranscriptLost)?;
+        }
+        Ok(())
+    }
+
     fn all_units(&mut self, resumed: Option<&RunState>) -> Result<(), Stop> {
         let total = self.units.len();
         for index in 0..total {
+            self.note_lost_transcript()?;
             let unit = self.units[index].clone();
             let from = match resumed.and_then(|r| r.step(&unit.step.id)) {
                 Some(StepStatus::Done) => {
@@ -287,7 +311,11 @@ impl Executor<'_> {
                 Some(StepStatus::ActionFinished { attempt, .. }) => {
                     Resume::ActionFailed { attempt: *attempt }
                 }
-                Some(StepStatus::InDoubt { attempt }) => self.in_doubt(&unit, *attempt)?,
+                Some(StepStatus::InDoubt { attempt }) => {
+                    let process = resumed.and_then(|r| r.processes.get(&unit.step.id));
+                    self.orphan(&unit, *attempt, process)?;
+                    self.in_doubt(&unit, *attempt)?
+                }
             };
             self.unit(&unit, index + 1, total, from)?;
         }
@@ -508,18 +536,34 @@ impl Executor<'_> {
             log: log.display().to_string(),
         })?;
         self.say(&format!("$ {command}"));
-        let result = action::run_action(&action::Action {
-            command,
-            env: vec![
-                ("CUTOVER_RUN_ID".into(), self.run_id.clone()),
-                ("CUTOVER_STEP_ID".into(), step.id.clone()),
-                ("CUTOVER_TIER".into(), step.tier.clone()),
-            ],
-            timeout: step.run_timeout,
-            log: &log,
-            echo: Some("  | "),
-            secrets: &self.runbook.secrets,
-        });
+        // The process group is journaled as soon as the shell runs: after a crash, a resume
+        // can tell whether the action is still running (an orphan) before anything else.
+        let journal = &mut self.journal;
+        let mut journaled: Result<(), JournalError> = Ok(());
+        let result = action::run_action(
+            &action::Action {
+                command,
+                env: vec![
+                    ("CUTOVER_RUN_ID".into(), self.run_id.clone()),
+                    ("CUTOVER_STEP_ID".into(), step.id.clone()),
+                    ("CUTOVER_TIER".into(), step.tier.clone()),
+                ],
+                timeout: step.run_timeout,
+                log: &log,
+                echo: Some("  | "),
+                secrets: &self.runbook.secrets,
+            },
+            &mut |pgid| {
+                journaled = journal.record(Event::ActionStarted {
+                    step: step.id.clone(),
+                    attempt,
+                    pgid,
+                    start_time: action::start_time(pgid).unwrap_or(0),
+                    boot_id: action::boot_id(),
+                });
+            },
+        );
+        journaled?;
         let outcome = match result {
             Ok(outcome) => outcome,
             Err(e) => {
@@ -625,7 +669,7 @@ impl Executor<'_> {
         outcomes: &[Outcome],
         failing_only: bool,
     ) {
-        let width = (!std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        let width = (!std::io::IsTerminal::is_terminal(&std::io::stdout()))
             .then_some(crate::plan::render::DEFAULT_WIDTH);
         for (check, outcome) in checks.iter().zip(outcomes) {
             if failing_only && outcome.status == Status::Pass {
@@ -836,6 +880,75 @@ impl Executor<'_> {
                 exit,
             }),
         }
+    }
+
+    /// An in-doubt action whose process group still runs (the tool died, the action did
+    /// not). Nothing is decided over it while it runs: a person waits for it to end or stops
+    /// it; `--yes` stops the run (exit 10) naming the group and the command that stops it.
+    fn orphan(
+        &mut self,
+        unit: &Unit<'_>,
+        attempt: u32,
+        process: Option<&rundir::ActionProcess>,
+    ) -> Result<(), Stop> {
+        let Some(process) = process else {
+            return Ok(());
+        };
+        let id = &unit.step.id;
+        while process.running() {
+            let what = format!(
+                "the action of step `{id}` (attempt {attempt}) is still running as process group {} (the tool stopped, the action did not); stop it with: {}",
+                process.pgid,
+                process.kill_command()
+            );
+            if self.settings.yes {
+                return Err(Stop::NeedsDecision(format!(
+                    "step `{id}`: {what}; then resume again"
+                )));
+            }
+            let answer = self.ask(&Prompt::Orphan {
+                step: id.clone(),
+                what: what.clone(),
+            })?;
+            self.journal.record(Event::Decision {
+                step: id.clone(),
+                choice: answer.word(),
+                reason: Some(format!("process group {} still running", process.pgid)),
+                by: self.prompter.name().to_string(),
+            })?;
+            match answer {
+                Answer::Wait => {
+                    self.say(&format!(
+                        "Waiting for process group {} to end (Ctrl-C stops waiting).",
+                        process.pgid
+                    ));
+                    while process.running() {
+                        if interrupt::requested() {
+                            return Err(Stop::Interrupted(format!(
+                                "the wait for the orphaned action of step `{id}`"
+                            )));
+                        }
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                }
+                Answer::Kill => {
+                    action::stop_group(process.pgid);
+                    self.say(&format!("Process group {} stopped.", process.pgid));
+                }
+                Answer::Interrupted => {
+                    return Err(Stop::Interrupted(format!("the decision on step `{id}`")))
+                }
+                _ => {
+                    return Err(Stop::Aborted {
+                        reason: format!(
+                            "the operator aborted at the running orphaned action of step `{id}`"
+                        ),
+                        exit: Exit::Failed,
+                    })
+                }
+            }
+        }
+        Ok(())
     }
 
     /// An action whose intent is journaled but not its result. Never re-run silently, and

@@ -1,7 +1,8 @@
-//! Polling a step's checks until they all pass or one times out, with live progress: an
-//! indicatif line per check on a terminal, a plain status line per poll otherwise.
+//! Polling a step's checks until they all pass or one times out, with live progress on
+//! stderr: an indicatif line per check on a terminal, plain `waiting:` lines every
+//! `progress_interval` otherwise. The results go to the transcript once, at the end.
 
-use std::io::IsTerminal;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -66,17 +67,21 @@ fn progress_line(
 
 struct Display {
     bars: Option<(MultiProgress, Vec<ProgressBar>)>,
+    /// Without bars: how often a `waiting:` line is printed, and when the last one was.
+    every: Duration,
+    last: Option<Instant>,
 }
 
 impl Display {
-    fn new(count: usize) -> Display {
-        // A terminal that reports no size (some PTYs) cannot hold a progress line: use
-        // plain lines there, as when stderr is not a terminal at all.
-        let sized = console::Term::stderr()
-            .size_checked()
-            .is_some_and(|(_, columns)| columns >= 40);
-        if !std::io::stderr().is_terminal() || !sized {
-            return Display { bars: None };
+    fn new(count: usize, every: Duration) -> Display {
+        // TERM=dumb or unset, stderr not a terminal, or a terminal that reports no size
+        // (some PTYs): no bars, plain `waiting:` lines instead.
+        if !crate::output::can_draw_progress() {
+            return Display {
+                bars: None,
+                every,
+                last: None,
+            };
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template("  {spinner} {wide_msg}").expect("valid template");
@@ -90,10 +95,15 @@ impl Display {
             .collect();
         Display {
             bars: Some((multi, bars)),
+            every,
+            last: None,
         }
     }
 
-    fn show(&self, lines: &[String]) {
+    /// Live progress (stderr, never the transcript): the bars, or a `waiting:` line per
+    /// check not passing yet, at most every `progress_interval`. The results themselves are
+    /// printed once, in the transcript, when the wait ends.
+    fn show(&mut self, lines: &[String], passing: &[bool]) {
         match &self.bars {
             Some((_, bars)) => {
                 for (bar, line) in bars.iter().zip(lines) {
@@ -101,8 +111,16 @@ impl Display {
                 }
             }
             None => {
-                for line in lines {
-                    eprintln!("  {line}");
+                if passing.iter().all(|p| *p) || self.last.is_some_and(|t| t.elapsed() < self.every)
+                {
+                    return;
+                }
+                self.last = Some(Instant::now());
+                let mut err = std::io::stderr().lock();
+                for (line, pass) in lines.iter().zip(passing) {
+                    if !pass {
+                        let _ = writeln!(err, "waiting: {line}");
+                    }
                 }
             }
         }
@@ -111,7 +129,7 @@ impl Display {
     fn finish(self) {
         if let Some((_, bars)) = self.bars {
             for bar in bars {
-                bar.finish();
+                bar.finish_and_clear();
             }
         }
     }
@@ -175,7 +193,7 @@ impl Poller<'_> {
             .expect("not empty");
         let deadline = started + checks.iter().map(|c| c.timeout).max().expect("not empty");
         let mut complete: Vec<Option<Outcome>> = checks.iter().map(|_| None).collect();
-        let display = Display::new(checks.len());
+        let mut display = Display::new(checks.len(), self.runbook.defaults.progress_interval);
         loop {
             let elapsed = started.elapsed();
             let mut outcomes: Vec<Outcome> = self.rounds.round(checks, &mut states, Some(deadline));
@@ -212,7 +230,8 @@ impl Poller<'_> {
                         .redact(&progress_line(c, o, s, elapsed))
                 })
                 .collect();
-            display.show(&lines);
+            let passing: Vec<bool> = outcomes.iter().map(|o| o.status == Status::Pass).collect();
+            display.show(&lines, &passing);
             let all_pass = outcomes.iter().all(|o| o.status == Status::Pass);
             let timed_out = checks
                 .iter()

@@ -20,6 +20,9 @@ pub enum Prompt {
     Failure { step: String, what: String },
     /// An action was started before a crash and its result is unknown.
     InDoubt { step: String, what: String },
+    /// The in-doubt action's process group is still running (the tool died, it did not):
+    /// wait for it to end, stop it, or abort.
+    Orphan { step: String, what: String },
     /// A confirmation was answered no: wait and ask again, skip (with a reason) or abort.
     Declined { step: String, text: String },
     /// Abort was chosen: asked once more (yes aborts).
@@ -33,6 +36,7 @@ impl Prompt {
             | Prompt::TypeStepId { step, .. }
             | Prompt::Failure { step, .. }
             | Prompt::InDoubt { step, .. }
+            | Prompt::Orphan { step, .. }
             | Prompt::Declined { step, .. }
             | Prompt::ConfirmAbort { step, .. } => step,
         }
@@ -44,7 +48,9 @@ impl Prompt {
             | Prompt::TypeStepId { text, .. }
             | Prompt::Declined { text, .. }
             | Prompt::ConfirmAbort { text, .. } => text,
-            Prompt::Failure { what, .. } | Prompt::InDoubt { what, .. } => what,
+            Prompt::Failure { what, .. }
+            | Prompt::InDoubt { what, .. }
+            | Prompt::Orphan { what, .. } => what,
         }
     }
 
@@ -57,7 +63,8 @@ impl Prompt {
             | Prompt::Declined { text, .. }
             | Prompt::ConfirmAbort { text, .. }
             | Prompt::Failure { what: text, .. }
-            | Prompt::InDoubt { what: text, .. } => *text = f(text),
+            | Prompt::InDoubt { what: text, .. }
+            | Prompt::Orphan { what: text, .. } => *text = f(text),
         }
         shown
     }
@@ -72,8 +79,10 @@ pub enum Answer {
     Abort,
     MarkDone,
     Rerun,
-    /// Not ready yet: ask the confirmation again.
+    /// Not ready yet: ask the confirmation again (an orphan: wait for it to end).
     Wait,
+    /// Stop an orphaned action's process group.
+    Kill,
     /// Ctrl-C during the prompt.
     Interrupted,
     /// `--prompt-timeout` passed with no answer.
@@ -91,6 +100,7 @@ impl Answer {
             Answer::MarkDone => "mark-done".into(),
             Answer::Rerun => "rerun".into(),
             Answer::Wait => "wait".into(),
+            Answer::Kill => "kill".into(),
             Answer::Interrupted => "interrupted".into(),
             Answer::TimedOut => "timed out".into(),
         }
@@ -122,8 +132,14 @@ impl Prompter for NonInteractive {
             Prompt::InDoubt { step, what } => Err(NeedsDecision(format!(
                 "step `{step}`: {what}; decide with --mark-done {step} or --rerun {step} (or run in a terminal)"
             ))),
+            // Only a person decides over a running orphan: its text says how to stop it.
+            Prompt::Orphan { step, what } => Err(NeedsDecision(format!("step `{step}`: {what}"))),
+            // --yes confirms, but never gets past a failure: do not suggest it there.
+            Prompt::Failure { step, what } => Err(NeedsDecision(format!(
+                "step `{step}`: {what}; a person decides (retry, skip with a reason, or abort): run in a terminal, or give the decision in an --answers file"
+            ))),
             other => Err(NeedsDecision(format!(
-                "step `{}` needs a confirmation ({}) and there is no terminal to ask on; run in a terminal, or pass --yes to confirm every step",
+                "step `{}` needs a confirmation ({}) and there is no terminal to ask on; run in a terminal, give the answers in an --answers file, or pass --yes to answer every confirmation yes (failures still stop the run)",
                 other.step(),
                 other.text()
             ))),
@@ -140,7 +156,7 @@ impl Prompter for NonInteractive {
 }
 
 /// Answers read from a file, one per line: yes, no, retry, skip: REASON, abort, mark-done,
-/// rerun, wait, or a step id (for the point of no return). Blank lines and # comments are
+/// rerun, wait, kill (an orphaned action still running: stop it), or a step id (for the point of no return). Blank lines and # comments are
 /// skipped. After a "no" to a confirmation the next line chooses wait, skip: REASON or abort;
 /// after abort, the next line confirms it (yes) or not.
 pub struct Scripted {
@@ -188,6 +204,7 @@ impl Prompter for Scripted {
             (_, "mark-done") => Answer::MarkDone,
             (_, "rerun") => Answer::Rerun,
             (_, "wait") => Answer::Wait,
+            (_, "kill") => Answer::Kill,
             (_, other) => match other.strip_prefix("skip:") {
                 Some(reason) => Answer::Skip(reason.trim().to_string()),
                 None => Answer::No,
@@ -237,10 +254,11 @@ fn read_line() -> Option<String> {
     Some(String::from_utf8_lossy(&line).trim().to_string())
 }
 
+/// Questions go to the terminal (stderr, or /dev/tty when stderr is a pipe: `2>&1 | tee`).
 fn show(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = write!(err, "{text}");
-    let _ = err.flush();
+    let mut terminal = crate::output::terminal();
+    let _ = write!(terminal, "{text}");
+    let _ = terminal.flush();
 }
 
 /// Ask on the terminal until an answer parses; None when input ended.
@@ -321,6 +339,17 @@ fn dialog(prompt: Prompt) -> Option<Answer> {
         Prompt::InDoubt { what, .. } => {
             let choice = choose(&what, &["mark it done", "run it again", "abort"])?;
             Some([Answer::MarkDone, Answer::Rerun, Answer::Abort][choice].clone())
+        }
+        Prompt::Orphan { what, .. } => {
+            let choice = choose(
+                &what,
+                &[
+                    "wait for it to end",
+                    "stop it (SIGTERM, then SIGKILL)",
+                    "abort",
+                ],
+            )?;
+            Some([Answer::Wait, Answer::Kill, Answer::Abort][choice].clone())
         }
         Prompt::Declined { text, .. } => {
             match choose(

@@ -105,12 +105,35 @@ pub struct RunState {
     pub aborted: Option<String>,
     pub interrupted: bool,
     pub status: std::collections::HashMap<String, StepStatus>,
+    /// The process of each step's in-doubt action, when it was journaled (`action_started`).
+    pub processes: std::collections::HashMap<String, ActionProcess>,
     pub next_seq: u64,
     pub torn_tail: bool,
     pub valid_len: u64,
     pub entries: Vec<Entry>,
     /// Events written by a newer version of cutover: shown, and never acted on.
     pub unknown_events: Vec<journal::UnknownEvent>,
+}
+
+/// An action's process group as journaled when it started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionProcess {
+    pub pgid: u32,
+    pub start_time: u64,
+    pub boot_id: String,
+}
+
+impl ActionProcess {
+    /// The group still runs: same boot, and its leader (if still there) is the process
+    /// that was started, not a recycled pid (see `action::group_running`).
+    pub fn running(&self) -> bool {
+        super::action::group_running(self.pgid, self.start_time, &self.boot_id)
+    }
+
+    /// The command that stops the group, as the operator would type it.
+    pub fn kill_command(&self) -> String {
+        format!("kill -TERM -{}", self.pgid)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,6 +323,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 aborted: None,
                 interrupted: false,
                 status: Default::default(),
+                processes: Default::default(),
                 next_seq: 0,
                 torn_tail: false,
                 valid_len: 0,
@@ -319,6 +343,23 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 state
                     .status
                     .insert(step.clone(), StepStatus::InDoubt { attempt: *attempt });
+                state.processes.remove(step);
+            }
+            Event::ActionStarted {
+                step,
+                pgid,
+                start_time,
+                boot_id,
+                ..
+            } => {
+                state.processes.insert(
+                    step.clone(),
+                    ActionProcess {
+                        pgid: *pgid,
+                        start_time: *start_time,
+                        boot_id: boot_id.clone(),
+                    },
+                );
             }
             Event::ActionResult {
                 step,
@@ -327,6 +368,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 timed_out,
                 ..
             } => {
+                state.processes.remove(step);
                 state.status.insert(
                     step.clone(),
                     StepStatus::ActionFinished {
@@ -610,6 +652,14 @@ pub fn state_dir_hint(state_dir: &Path) -> String {
         let shown = canonical.unwrap_or_else(|| state_dir.to_path_buf());
         format!(" --state-dir {}", shell_word(&shown.display().to_string()))
     }
+}
+
+/// A hint command that works when copied: the program as the user ran it, then `args`
+/// (already shell-quoted where needed), then ` --state-dir DIR` when the runs in
+/// `state_dir` would not be found without it. Every resume, rollback, abandon and status
+/// hint is built here.
+pub fn hint(args: &str, state_dir: &Path) -> String {
+    format!("{} {args}{}", program(), state_dir_hint(state_dir))
 }
 
 /// The file in a run directory naming the working directory its actions run in.

@@ -195,6 +195,8 @@ pub struct Defaults {
     pub topics: Selection,
     pub groups: Selection,
     pub poll_interval: Duration,
+    /// How often a wait prints a plain `waiting:` line where no progress bar can be drawn.
+    pub progress_interval: Duration,
     pub timeout: Duration,
     pub request_timeout: Duration,
     pub run_timeout: Duration,

@@ -90,6 +90,7 @@ pub struct RawDefaults {
     pub groups: Option<Vec<String>>,
     pub exclude_groups: Option<Vec<String>>,
     pub poll_interval: Option<String>,
+    pub progress_interval: Option<String>,
     pub timeout: Option<String>,
     pub request_timeout: Option<String>,
     pub run_timeout: Option<String>,

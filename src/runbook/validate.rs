@@ -40,6 +40,8 @@ const SHORT_SECRET: &str = "has fewer than 4 characters: cutover hides it where 
 const _: () = assert!(MIN_MASKED_CHARS == 4);
 
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
+/// How often a wait prints a `waiting:` line where no progress bar can be drawn.
+const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_WINDOW: Duration = Duration::from_secs(30);
@@ -620,6 +622,11 @@ impl<'a> Validator<'a> {
                 raw.poll_interval.as_deref(),
                 "defaults.poll_interval",
                 DEFAULT_POLL_INTERVAL,
+            ),
+            progress_interval: self.duration_or(
+                raw.progress_interval.as_deref(),
+                "defaults.progress_interval",
+                DEFAULT_PROGRESS_INTERVAL,
             ),
             timeout,
             request_timeout: self.duration_or(

@@ -124,7 +124,7 @@ fn pause_reads_back_until_every_task_is_paused_and_the_report_shows_the_bodies()
         .run()
         .expect_code(0);
     assert!(
-        out.stderr.contains("took effect (read back)"),
+        out.all().contains("took effect (read back)"),
         "{}",
         out.stderr
     );
@@ -191,10 +191,10 @@ fn a_task_that_stays_running_fails_the_action_at_its_timeout_with_the_status_bod
         .run();
     assert_ne!(out.code, 0, "{}", out.stderr);
     assert!(started.elapsed() < Duration::from_secs(15));
-    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
-    assert!(out.stderr.contains("task 0 is RUNNING"), "{}", out.stderr);
+    assert!(out.all().contains("timed out"), "{}", out.stderr);
+    assert!(out.all().contains("task 0 is RUNNING"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("\"state\": \"RUNNING\""),
+        out.all().contains("\"state\": \"RUNNING\""),
         "{}",
         out.stderr
     );
@@ -228,7 +228,7 @@ fn rollback_returns_exactly_the_connectors_it_paused_to_their_previous_state() {
         .current_dir(dir.path())
         .args(["rollback", "--yes", "--dry-run"])
         .run();
-    assert!(plan.stderr.contains("would PUT"), "{}", plan.stderr);
+    assert!(plan.all().contains("would PUT"), "{}", plan.stderr);
     assert_eq!(server.puts().len(), 2, "a rollback rehearsal sends no PUT");
     let out = Test::new()
         .current_dir(dir.path())
@@ -259,7 +259,7 @@ fn dry_run_only_reads_and_shows_what_it_would_put() {
         .args(["run", rb.to_str().unwrap(), "--yes", "--dry-run"])
         .run();
     assert!(
-        out.stderr
+        out.all()
             .contains(&format!("would PUT /connectors/{MM2}/pause")),
         "{}",
         out.stderr
@@ -279,7 +279,7 @@ fn stop_answers_204_and_is_reached_with_zero_tasks() {
         .args(["run", rb.to_str().unwrap(), "--yes"])
         .run()
         .expect_code(0);
-    assert!(out.stderr.contains("/stop: 204"), "{}", out.stderr);
+    assert!(out.all().contains("/stop: 204"), "{}", out.stderr);
     let after = &checks_of(dir.path(), "connector_after")[0];
     assert!(after["items"][0]["after_body"]
         .as_str()
@@ -306,9 +306,9 @@ fn rebalance_409_is_asked_again_and_wrong_credentials_name_the_endpoint_not_the_
         .args(["run", rb.to_str().unwrap(), "--yes"])
         .run();
     assert_ne!(bad.code, 0);
-    assert!(bad.stderr.contains("401 Unauthorized"), "{}", bad.stderr);
-    assert!(bad.stderr.contains("connect `mm2`"), "{}", bad.stderr);
-    assert!(!bad.stderr.contains("wrong-password-123"), "{}", bad.stderr);
+    assert!(bad.all().contains("401 Unauthorized"), "{}", bad.stderr);
+    assert!(bad.all().contains("connect `mm2`"), "{}", bad.stderr);
+    assert!(!bad.all().contains("wrong-password-123"), "{}", bad.stderr);
     assert!(server.puts().is_empty());
 
     let dir2 = tempfile::tempdir().unwrap();
@@ -320,7 +320,7 @@ fn rebalance_409_is_asked_again_and_wrong_credentials_name_the_endpoint_not_the_
         .args(["run", rb.to_str().unwrap(), "--yes"])
         .run()
         .expect_code(0);
-    assert!(!good.stderr.contains("s3cret-connect-pw"));
+    assert!(!good.all().contains("s3cret-connect-pw"));
     let conflicts = server
         .requests()
         .iter()
@@ -370,7 +370,7 @@ fn tls_with_ca_location_is_trusted_and_without_it_is_refused() {
         .args(["run", rb.to_str().unwrap(), "--yes"])
         .run();
     assert_ne!(out.code, 0);
-    assert!(out.stderr.contains("cannot reach it"), "{}", out.stderr);
+    assert!(out.all().contains("cannot reach it"), "{}", out.stderr);
 }
 
 #[test]
@@ -518,7 +518,7 @@ fn an_in_doubt_connector_action_is_settled_by_reading_the_status_back() {
         .args(["resume", "--yes"])
         .run()
         .expect_code(0);
-    assert!(out.stderr.contains("read back:"), "{}", out.stderr);
+    assert!(out.all().contains("read back:"), "{}", out.stderr);
     assert_eq!(
         server.puts().len(),
         1,
@@ -558,9 +558,9 @@ fn a_failed_task_fails_the_action_at_once_with_its_trace() {
         started.elapsed() < Duration::from_secs(20),
         "failed at once, not at the timeout"
     );
-    assert!(out.stderr.contains("task 0 of connector"), "{}", out.stderr);
+    assert!(out.all().contains("task 0 of connector"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("ConnectException: test failure"),
+        out.all().contains("ConnectException: test failure"),
         "{}",
         out.stderr
     );
@@ -579,11 +579,11 @@ fn a_body_that_is_not_json_is_an_error_never_a_pass() {
         .run();
     assert_ne!(out.code, 0);
     assert!(
-        out.stderr.contains("not the JSON expected"),
+        out.all().contains("not the JSON expected"),
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("Bad Gateway"), "{}", out.stderr);
+    assert!(out.all().contains("Bad Gateway"), "{}", out.stderr);
     assert!(server.puts().is_empty());
 }
 
@@ -616,7 +616,7 @@ fn an_endpoint_that_never_answers_is_cut_at_the_run_timeout() {
         started.elapsed(),
         out.stderr
     );
-    assert!(out.stderr.contains("connect `mm2`"), "{}", out.stderr);
+    assert!(out.all().contains("connect `mm2`"), "{}", out.stderr);
     drop(listener);
 }
 
@@ -634,7 +634,7 @@ fn a_missing_connector_fails_the_action_with_the_404_body_journaled() {
         .args(["run", rb.to_str().unwrap(), "--yes"])
         .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("not found (404)"), "{}", out.stderr);
+    assert!(out.all().contains("not found (404)"), "{}", out.stderr);
     let after = &checks_of(dir.path(), "connector_after")[0];
     assert_eq!(after["status"], "fail");
     assert!(
@@ -682,12 +682,12 @@ fn an_in_doubt_connector_action_that_did_not_take_effect_needs_a_person() {
         .run()
         .expect_code(10);
     assert!(
-        out.stderr.contains("do not report the wanted state"),
+        out.all().contains("do not report the wanted state"),
         "{}",
         out.stderr
     );
     assert!(
-        out.stderr.contains("task 0") || out.stderr.contains("\"RUNNING\""),
+        out.all().contains("task 0") || out.all().contains("\"RUNNING\""),
         "{}",
         out.stderr
     );

@@ -35,18 +35,51 @@ fn the_demo_runs_unattended_to_a_report_with_every_step_done() {
     assert_eq!(steps.len(), 9, "{markdown}");
     assert!(steps.iter().all(|l| l.contains("| done |")), "{markdown}");
     assert!(
-        out.stderr.contains("draining"),
+        out.stderr.contains("waiting: ") && out.stderr.contains("draining"),
         "the drain progress was not shown"
+    );
+    // Hints as printed: the status hint runs from another directory; the rollback hint says
+    // what it does (a new demo run, rolled back) and keeps the program and --dir.
+    let status = out
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("Runs and journals are in "))
+        .and_then(|l| l.split_once(": "))
+        .map(|(_, hint)| hint.to_string())
+        .unwrap_or_else(|| panic!("no status hint:\n{}", out.stderr));
+    let shown = Command::new("sh")
+        .args(["-c", &status])
+        .current_dir("/")
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            crate::support::user_state_dir(dir.path()),
+        )
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "{status}: {shown:?}");
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains("state:   finished"),
+        "{shown:?}"
+    );
+    let canonical = demo_dir.canonicalize().unwrap();
+    assert!(
+        out.stderr.contains(&format!(
+            "{} demo --rollback --dir {} --yes (a new demo run, then its rollback",
+            env!("CARGO_BIN_EXE_cutover"),
+            canonical.display()
+        )),
+        "{}",
+        out.stderr
     );
     // The mirror is stopped through the Connect REST shape, proven by the read-back.
     assert!(
-        out.stderr
+        out.all()
             .contains("PUT /connectors/old->new.MirrorSourceConnector/stop: 204"),
         "{}",
         out.stderr
     );
     assert!(
-        out.stderr.contains("PASS connector_state"),
+        out.stdout.contains("PASS connector_state"),
         "{}",
         out.stderr
     );

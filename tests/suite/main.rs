@@ -19,3 +19,4 @@ mod safety;
 mod security;
 mod support;
 mod validate;
+mod window;

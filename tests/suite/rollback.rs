@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 use cutover::kafka::Connection;
@@ -101,9 +102,9 @@ fn run_into_the_downstream_tier_then_roll_back_in_exact_reverse() {
         .run()
         .expect_code(10);
     assert!(
-        refused.stderr.contains("--past-point-of-no-return"),
+        refused.all().contains("--past-point-of-no-return"),
         "{}",
-        refused.stderr
+        refused.all()
     );
     Test::new()
         .current_dir(w.dir.path())
@@ -192,8 +193,8 @@ fn a_dry_run_changes_nothing() {
         cluster_state(&w.target.bootstrap),
     );
     assert_eq!(before, after, "a dry run changed a cluster");
-    assert!(out.stderr.contains("Rehearsal summary"), "{}", out.stderr);
-    assert!(out.stderr.contains("Pass now: 4"), "{}", out.stderr);
+    assert!(out.all().contains("Rehearsal summary"), "{}", out.all());
+    assert!(out.all().contains("Pass now: 4"), "{}", out.all());
     let runs = journals(w.dir.path());
     assert_eq!(runs[0][0]["kind"], "rehearsal");
     assert!(runs[0].iter().all(|e| e["event"] != "action_intent"));
@@ -362,11 +363,22 @@ fn a_second_rollback_of_the_same_run_is_refused_unless_again() {
     );
     assert_eq!(lines(&undone).len(), 3, "nothing ran again");
     assert_eq!(journals(dir.path()).len(), 2, "no run started");
-    Test::new()
-        .current_dir(dir.path())
-        .args(["rollback", "--yes", "--again"])
-        .run()
-        .expect_code(0);
+    // The hint as printed (with --yes: no terminal here), from another directory.
+    let hint = refused
+        .stderr
+        .split_once("Roll it back again (journaled) with: ")
+        .map(|(_, h)| h.lines().next().unwrap().to_string())
+        .unwrap();
+    let again = Command::new("sh")
+        .args(["-c", &format!("{hint} --yes")])
+        .current_dir("/")
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            crate::support::user_state_dir(dir.path()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0), "{hint}: {again:?}");
     assert_eq!(lines(&undone).len(), 6);
     let runs = journals(dir.path());
     assert_eq!(runs[2][0]["again"], true);
@@ -388,10 +400,11 @@ fn an_interrupted_rollback_is_resumed_not_restarted() {
         .run()
         .expect_code(0);
     // run_started, then per undo step: step_started, confirmation, action_intent,
-    // action_result, confirmation (unchecked), step_done: event 7 is the first step_done.
+    // action_started, action_result, confirmation (unchecked), step_done: event 8 is the
+    // first step_done.
     let crashed = Test::new()
         .current_dir(dir.path())
-        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "8")
         .args(["rollback", "--yes"])
         .run();
     assert_eq!(crashed.code, -1, "{}", crashed.stderr);

@@ -239,10 +239,11 @@ fn crashed_run(place: &Place) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    // run_started, step_started, confirmation, action_intent, action_result: then abort.
+    // run_started, step_started, confirmation, action_intent, action_started,
+    // action_result: then abort.
     let out = place
         .at(&place.book)
-        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "5")
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "6")
         .args(["run", "append.yaml", "--yes"])
         .run();
     assert_eq!(out.code, -1, "{}", out.stderr);
@@ -505,13 +506,13 @@ fn a_rehearsal_names_the_step_a_failing_check_waits_for() {
         .run()
         .expect_code(0);
     assert!(
-        out.stderr
+        out.all()
             .contains("Expected to fail until an earlier step's action has run: 2"),
         "{}",
-        out.stderr
+        out.all()
     );
     assert_eq!(
-        out.stderr
+        out.all()
             .matches("expected to fail until step `make-marker` has run")
             .count(),
         2,
@@ -519,7 +520,7 @@ fn a_rehearsal_names_the_step_a_failing_check_waits_for() {
         out.stderr
     );
     assert!(out
-        .stderr
+        .stdout
         .contains("Rehearsal result: nothing to fix first"));
 
     // The same check on the first step, before any action: fix it first (exit 1).
@@ -534,9 +535,9 @@ fn a_rehearsal_names_the_step_a_failing_check_waits_for() {
         .run()
         .expect_code(1);
     assert!(
-        out.stderr.contains("  FAIL use-marker requires command"),
+        out.stdout.contains("  FAIL use-marker requires command"),
         "{}",
-        out.stderr
+        out.stdout
     );
 }
 
@@ -696,7 +697,7 @@ fn an_unfinished_run_on_the_same_cluster_pair_refuses_another_runbook() {
     runbook(&place.book, "first.yaml");
     let out = place
         .at(&place.book)
-        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "5")
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "6")
         .args(["run", "first.yaml", "--yes"])
         .run();
     assert_eq!(out.code, -1, "{}", out.stderr);

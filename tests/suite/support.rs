@@ -189,6 +189,11 @@ impl Test {
 }
 
 impl Outcome {
+    /// Stdout (the transcript) then stderr (errors, progress): for text that may be in either.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
     pub fn expect_code(self, code: i32) -> Outcome {
         assert_eq!(
             self.code, code,
