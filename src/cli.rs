@@ -128,6 +128,13 @@ pub enum Command {
         /// Roll back although a rollback of this run already finished (journaled)
         #[arg(long)]
         again: bool,
+        /// Go on without this cluster (source or target), e.g. when it is down: its undo_verifies
+        /// are not evaluated and those steps are confirmed by hand (needs --reason; journaled)
+        #[arg(long, value_name = "CLUSTER", value_parser = ["source", "target"], requires = "reason")]
+        without: Vec<String>,
+        /// Why the rollback goes on without the cluster (journaled, shown in reports)
+        #[arg(long, value_name = "TEXT", requires = "without")]
+        reason: Option<String>,
         #[command(flatten)]
         answering: AnsweringArgs,
         #[command(flatten)]
@@ -348,10 +355,14 @@ pub fn main() -> ExitCode {
             dry_run,
             past_point_of_no_return,
             again,
+            without,
+            reason,
             answering,
             state,
         } => {
             let answering = answering.answering();
+            let reason = reason.unwrap_or_default();
+            let without = without.into_iter().map(|c| (c, reason.clone())).collect();
             match commands::runs::locate(
                 state.state_dir.as_deref(),
                 run_id.as_deref(),
@@ -368,6 +379,7 @@ pub fn main() -> ExitCode {
                         dry_run,
                         past_point_of_no_return,
                         again,
+                        without,
                     },
                     &answering,
                 ),

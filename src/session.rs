@@ -105,8 +105,12 @@ pub fn preflight(
     runbook: &Runbook,
     clusters: &Clusters,
     mode: Mode,
+    without: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, Exit> {
     let (need_source, need_target) = used_clusters(runbook, mode);
+    // `rollback --without CLUSTER`: not needed (its undo_verifies are not evaluated).
+    let need_source = need_source && !without.contains_key(Role::Source.name());
+    let need_target = need_target && !without.contains_key(Role::Target.name());
     let ask = |c: &crate::kafka::Connection, needed: bool| {
         if !needed {
             return c
@@ -141,6 +145,11 @@ pub fn preflight(
     }
     if failed {
         eprintln!("Nothing was run: the run's checks need that cluster.");
+        if mode == Mode::Rollback {
+            eprintln!(
+                "A rollback can go on without it: add --without CLUSTER --reason TEXT (journaled; the undo_verifies that ask it are not evaluated, and those steps are confirmed by hand)."
+            );
+        }
         return Err(Exit::CheckError);
     }
     Ok(ids)
@@ -319,6 +328,8 @@ pub struct Start<'a> {
     pub rollback_of: Option<String>,
     /// `rollback --again`: roll back although a rollback of that run already finished.
     pub again: bool,
+    /// `rollback --without CLUSTER --reason TEXT`: clusters left out, with the reason.
+    pub without: BTreeMap<String, String>,
 }
 
 /// Start a run (or a rollback): lock, then journal, then execute.
@@ -392,7 +403,7 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
     let run_id = rundir::new_run_id();
     let clusters = connect(runbook)?;
     // Recorded for resume's wrong-cluster guard and the lock.
-    let cluster_ids = preflight(runbook, &clusters, start.mode)?;
+    let cluster_ids = preflight(runbook, &clusters, start.mode, &start.without)?;
     let _locks = lock_clusters(
         runbook,
         &cluster_ids,
@@ -421,7 +432,9 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
             let state = rundir::load(start.state_dir, forward).map_err(fail)?;
             refuse_unknown_events(&state, "rollback")?;
             let done = state.done_steps(runbook);
-            (unit::rollback(runbook, &done), RunKind::Rollback, done)
+            let mut units = unit::rollback(runbook, &done);
+            unit::without(&mut units, &start.without);
+            (units, RunKind::Rollback, done)
         }
     };
     interrupt::install();
@@ -454,6 +467,7 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
             cluster_ids,
             runbook_content: runbook_content(path, &runbook.secrets),
             again: start.again && start.rollback_of.is_some(),
+            without: start.without.clone(),
             user: who.user.clone(),
             host: who.host.clone(),
             pid: who.pid,
@@ -557,7 +571,7 @@ fn resume_inner(
         RunKind::Run | RunKind::Rehearsal => Mode::Forward,
     };
     // Resume acts only on the clusters the run started on, cluster_id set or not.
-    let mut ids_now = preflight(runbook, &clusters, mode)?;
+    let mut ids_now = preflight(runbook, &clusters, mode, &found.without)?;
     if found
         .cluster_ids
         .keys()
@@ -717,7 +731,11 @@ fn resume_inner(
         runbook.secrets.redact(&runbook.name)
     );
     let (mode, units) = match state.kind {
-        RunKind::Rollback => (Mode::Rollback, unit::rollback(runbook, &state.steps)),
+        RunKind::Rollback => {
+            let mut units = unit::rollback(runbook, &state.steps);
+            unit::without(&mut units, &state.without);
+            (Mode::Rollback, units)
+        }
         RunKind::Run | RunKind::Rehearsal => (Mode::Forward, unit::forward(runbook)),
     };
     let mut executor = Executor {

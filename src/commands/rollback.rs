@@ -19,6 +19,8 @@ pub struct Options<'a> {
     pub past_point_of_no_return: bool,
     /// Roll back again although a rollback of the run already finished (journaled).
     pub again: bool,
+    /// `--without CLUSTER --reason TEXT`: go on without a cluster (journaled).
+    pub without: std::collections::BTreeMap<String, String>,
 }
 
 /// The forward run to undo: the one named, or the newest real (not rehearsed) run.
@@ -119,5 +121,6 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
         past_point_of_no_return: options.past_point_of_no_return,
         rollback_of: Some(forward.run_id.clone()),
         again: options.again,
+        without: options.without,
     })
 }

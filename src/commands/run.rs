@@ -25,5 +25,6 @@ pub fn run(
         past_point_of_no_return: false,
         rollback_of: None,
         again: false,
+        without: Default::default(),
     })
 }

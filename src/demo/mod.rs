@@ -80,6 +80,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
         past_point_of_no_return: false,
         rollback_of: None,
         again: false,
+        without: Default::default(),
     });
     let forward = rundir::newest(&state_dir)?;
     let mut reports = vec![report(&state_dir, &forward.run_id, dir)?];
@@ -95,6 +96,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
                 dry_run: false,
                 past_point_of_no_return: options.yes,
                 again: false,
+                without: Default::default(),
             },
             &answering,
         );

@@ -57,6 +57,10 @@ pub enum Event {
         /// finished.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         again: bool,
+        /// `rollback --without CLUSTER --reason TEXT`: the clusters left out (not asked at
+        /// preflight, their undo_verifies not evaluated), each with the operator's reason.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        without: std::collections::BTreeMap<String, String>,
         user: String,
         host: String,
         pid: u32,

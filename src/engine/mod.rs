@@ -360,7 +360,7 @@ impl Executor<'_> {
         }
         for (label, checks) in [
             ("requires", unit.requires),
-            (unit.verifies_phase, unit.verifies),
+            (unit.verifies_phase, &*unit.verifies),
         ] {
             for check in checks {
                 text.push_str(&format!(
@@ -450,16 +450,23 @@ impl Executor<'_> {
             }
         }
 
-        if !self.checks(unit, unit.verifies_phase, unit.verifies)? {
+        if !self.checks(unit, unit.verifies_phase, &unit.verifies)? {
             return Ok(());
         }
         if unit.unchecked && !self.settings.dry_run {
             let prompt = Prompt::Confirm {
                 step: step.id.clone(),
-                text: format!(
-                    "The rollback of step `{}` has no undo_verifies: confirm by hand that it worked.",
-                    step.id
-                ),
+                text: if step.undo_verifies.len() == unit.verifies.len() {
+                    format!(
+                        "The rollback of step `{}` has no undo_verifies: confirm by hand that it worked.",
+                        step.id
+                    )
+                } else {
+                    format!(
+                        "The rollback of step `{}` was not fully checked (--without): confirm by hand that it worked.",
+                        step.id
+                    )
+                },
             };
             if self.confirm(prompt)? == Confirmed::Skipped {
                 return Ok(());
@@ -1045,7 +1052,7 @@ impl Executor<'_> {
             .map(|c| c.timeout)
             .max()
             .map(|t| Instant::now() + t);
-        let outcomes = self.rounds.round(unit.verifies, &mut states, deadline);
+        let outcomes = self.rounds.round(&unit.verifies, &mut states, deadline);
         let mut all = !outcomes.is_empty();
         for (check, outcome) in unit.verifies.iter().zip(outcomes) {
             self.say(&format!(
@@ -1238,6 +1245,7 @@ mod tests {
                     cluster_ids: Default::default(),
                     runbook_content: None,
                     again: false,
+                    without: Default::default(),
                     user: "u".into(),
                     host: "h".into(),
                     pid: 1,

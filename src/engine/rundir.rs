@@ -95,6 +95,8 @@ pub struct RunState {
     pub cluster_ids: std::collections::BTreeMap<String, String>,
     /// The normalized runbook journaled at the start (None in journals of older versions).
     pub runbook_content: Option<serde_json::Value>,
+    /// A rollback's `--without` clusters, with the operator's reasons.
+    pub without: std::collections::BTreeMap<String, String>,
     pub started: String,
     pub started_by: String,
     pub user: String,
@@ -298,6 +300,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
             dry_run,
             cluster_ids,
             runbook_content,
+            without,
             user,
             host,
             ..
@@ -314,6 +317,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 dry_run: *dry_run,
                 cluster_ids: cluster_ids.clone(),
                 runbook_content: runbook_content.clone(),
+                without: without.clone(),
                 started: entry.time.clone(),
                 started_by: format!("{user}@{host}"),
                 user: user.clone(),

@@ -1,6 +1,9 @@
 //! What the executor walks: a forward run walks the runbook's steps; a rollback walks the
 //! steps that were done, newest first, with their undo and undo_verifies.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
 use crate::rollback;
 use crate::runbook::{Check, Runbook, Step};
 
@@ -17,7 +20,8 @@ pub struct Unit<'r> {
     pub action: Option<&'r str>,
     pub instructions: Option<String>,
     pub requires: &'r [Check],
-    pub verifies: &'r [Check],
+    /// Owned only when `rollback --without` left some out.
+    pub verifies: Cow<'r, [Check]>,
     /// The journal's phase name for `verifies`: verifies, or undo_verifies in a rollback.
     pub verifies_phase: &'static str,
     pub confirm: Option<&'r str>,
@@ -38,7 +42,7 @@ pub fn forward(runbook: &Runbook) -> Vec<Unit<'_>> {
             action: step.run.as_deref(),
             instructions: step.instructions.clone(),
             requires: &step.requires,
-            verifies: &step.verifies,
+            verifies: Cow::Borrowed(&step.verifies),
             verifies_phase: "verifies",
             confirm: step.confirm.as_deref(),
             point_of_no_return: step.point_of_no_return,
@@ -73,7 +77,7 @@ pub fn rollback<'r>(runbook: &'r Runbook, done: &[String]) -> Vec<Unit<'r>> {
                 action: step.undo.as_deref(),
                 instructions,
                 requires: &[],
-                verifies: &step.undo_verifies,
+                verifies: Cow::Borrowed(&step.undo_verifies),
                 verifies_phase: "undo_verifies",
                 confirm: None,
                 point_of_no_return: crossing,
@@ -83,4 +87,46 @@ pub fn rollback<'r>(runbook: &'r Runbook, done: &[String]) -> Vec<Unit<'r>> {
             }
         })
         .collect()
+}
+
+/// `rollback --without CLUSTER --reason TEXT`: the undo_verifies that ask an excluded cluster
+/// (on its own or beside the other) are not evaluated. A step that loses any is unchecked:
+/// confirmed by hand and journaled as such, never passed on the checks that remain alone.
+pub fn without(units: &mut [Unit<'_>], without: &BTreeMap<String, String>) {
+    if without.is_empty() {
+        return;
+    }
+    for unit in units.iter_mut() {
+        let asks_excluded = |check: &Check| match crate::plan::describe::cluster_scope(&check.spec)
+        {
+            Some("both") => true,
+            Some(role) => without.contains_key(role),
+            None => false,
+        };
+        let left_out: Vec<&Check> = unit.verifies.iter().filter(|c| asks_excluded(c)).collect();
+        if left_out.is_empty() {
+            continue;
+        }
+        let why = without
+            .iter()
+            .map(|(cluster, reason)| format!("--without {cluster}: {reason}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let note = format!(
+            "{} undo_verifies not evaluated ({why}): confirm this step by hand",
+            left_out.len()
+        );
+        unit.verifies = Cow::Owned(
+            unit.verifies
+                .iter()
+                .filter(|c| !asks_excluded(c))
+                .cloned()
+                .collect(),
+        );
+        unit.unchecked = true;
+        unit.warning = Some(match unit.warning.take() {
+            Some(w) => format!("{w}\n{note}"),
+            None => note,
+        });
+    }
 }

@@ -115,6 +115,9 @@ pub fn render(r: &Report) -> String {
     for resume in &r.resumes {
         meta("Resumed", esc(resume));
     }
+    for without in &r.without {
+        meta("Without", esc(without));
+    }
     for unknown in &r.unknown_events {
         meta("Not understood", esc(unknown));
     }

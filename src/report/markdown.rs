@@ -42,6 +42,9 @@ pub fn render(r: &Report) -> String {
     for resume in &r.resumes {
         let _ = writeln!(out, "| resumed | {resume} |");
     }
+    for without in &r.without {
+        let _ = writeln!(out, "| **⚠ without** | {} |", cell(without));
+    }
     for unknown in &r.unknown_events {
         let _ = writeln!(out, "| **⚠ not understood** | {} |", cell(unknown));
     }

@@ -34,6 +34,9 @@ pub struct Report {
     pub rollbacks: Vec<RollbackSummary>,
     /// The rehearsal the step timings are compared with, if any.
     pub baseline: Option<String>,
+    /// `rollback --without`: the clusters left out, with the operator's reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub without: Vec<String>,
     /// Journal events written by a newer cutover, which this report cannot interpret.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_events: Vec<String>,
@@ -393,6 +396,13 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
         rollbacks,
         baseline: baseline.map(|b| b.run_id),
         unknown_events: state.unknown_events.iter().map(|u| u.to_string()).collect(),
+        without: state
+            .without
+            .iter()
+            .map(|(cluster, reason)| {
+                format!("{cluster}: {reason} (its undo_verifies were not evaluated)")
+            })
+            .collect(),
     })
 }
 

@@ -458,3 +458,110 @@ fn a_rolled_back_run_is_not_resumed() {
     assert!(out.stderr.contains(&rollback), "{}", out.stderr);
     assert_eq!(lines(&dir.path().join("out.txt")), ["one"]);
 }
+
+/// Issue 13: a rollback is most needed when a cluster is in trouble. Its preflight asks only
+/// the clusters its undo_verifies use; an unreachable one stops it (exit 3) and names
+/// `--without`; `--without target --reason TEXT` goes on: the undo runs, the undo_verifies
+/// that ask the target are not evaluated, the step is confirmed by hand (never passed on the
+/// checks left), and the reason is journaled.
+#[test]
+fn a_rollback_goes_on_without_an_unreachable_cluster_only_when_told_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    // Step two's undo is checked on the target (127.0.0.1:2, where nothing listens) and by a
+    // command; the forward run needs no cluster (its verifies are commands).
+    let text = std::fs::read_to_string(&runbook)
+        .unwrap()
+        .replace("undo: 'true'", "undo: echo undo >> undone.txt")
+        .replacen(
+            "run: grep -qx two out.txt\n",
+            "run: grep -qx two out.txt\n        undo_verifies:\n          - kind: lag_zero\n            cluster: target\n            groups: [billing]\n          - kind: command\n            run: test -f undone.txt\n",
+            1,
+        )
+        .replace("timeout: 3s", "timeout: 3s\n  request_timeout: 1s");
+    std::fs::write(&runbook, text).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    let undone = dir.path().join("undone.txt");
+
+    let stopped = Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(3);
+    assert!(
+        stopped
+            .stderr
+            .contains("error: preflight: the target cluster (127.0.0.1:2) did not answer"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped.stderr.contains("--without CLUSTER --reason TEXT"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(!undone.exists(), "nothing was undone");
+
+    // --without needs a reason.
+    Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes", "--without", "target"])
+        .run()
+        .expect_code(2);
+
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args([
+            "rollback",
+            "--yes",
+            "--without",
+            "target",
+            "--reason",
+            "target cluster down since 02:10",
+        ])
+        .run()
+        .expect_code(0);
+    let shown = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        shown.contains(
+            "1 undo_verifies not evaluated (--without target: target cluster down since 02:10)"
+        ),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("lag_zero (target)"),
+        "not evaluated: {shown}"
+    );
+    assert_eq!(lines(&undone).len(), 3, "every undo ran once");
+    let rollback = journals(dir.path()).pop().unwrap();
+    assert_eq!(
+        rollback[0]["without"]["target"], "target cluster down since 02:10",
+        "{}",
+        rollback[0]
+    );
+    let checked: Vec<&serde_json::Value> = rollback
+        .iter()
+        .filter(|e| e["event"] == "check" && e["step"] == "two")
+        .collect();
+    assert!(
+        checked.iter().all(|e| e["kind"] == "command"),
+        "only the command undo_verify ran: {checked:?}"
+    );
+    let rollback_id = rollback[0]["run_id"].as_str().unwrap();
+    let report = Test::new()
+        .current_dir(dir.path())
+        .args(["report", rollback_id])
+        .run()
+        .expect_code(0);
+    assert!(
+        report
+            .stdout
+            .contains("target: target cluster down since 02:10"),
+        "{}",
+        report.stdout
+    );
+}
