@@ -724,3 +724,40 @@ fn a_second_ctrl_c_stops_the_action_at_once_and_leaves_it_in_doubt() {
         .expect_code(10);
     assert!(out.all().contains("--rerun long"), "{}", out.all());
 }
+
+/// Issue 13 (6): a mistyped step id at the point of no return asks again (three tries); then
+/// the run stops, nothing acted, with a resume hint that works as printed.
+#[test]
+fn a_mistyped_point_of_no_return_asks_again_then_stops_with_a_working_resume_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(
+        dir.path(),
+        "ponr.yaml",
+        "version: 1\nname: ponr\nclusters:\n  source: { bootstrap: '127.0.0.1:1' }\n  target: { bootstrap: '127.0.0.1:2' }\ntiers:\n  - name: only\n    steps:\n      - id: switch\n        run: echo switched >> out.txt\n        undo: 'true'\n        point_of_no_return: true\n",
+    );
+    write(dir.path(), "typos", "swtich\nswich\nswitc\n");
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--answers", "typos"])
+        .run()
+        .expect_code(1);
+    let shown = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        shown.contains("(try 2 of 3)") && shown.contains("(try 3 of 3)"),
+        "{shown}"
+    );
+    assert!(!dir.path().join("out.txt").exists(), "nothing acted");
+    let hint = shown
+        .split_once("Continue from here with: ")
+        .map(|(_, h)| h.lines().next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no resume hint: {shown}"));
+    write(dir.path(), "typed", "switch\n");
+    let resumed = Command::new("sh")
+        .args(["-c", &format!("{hint} --answers typed")])
+        .current_dir(dir.path())
+        .env("CUTOVER_USER_STATE_DIR", user_state_dir(dir.path()))
+        .output()
+        .unwrap();
+    assert_eq!(resumed.status.code(), Some(0), "{hint}: {resumed:?}");
+    assert_eq!(lines(&dir.path().join("out.txt")), ["switched"]);
+}
