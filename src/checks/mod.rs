@@ -299,8 +299,10 @@ impl Clusters {
         FA: FnOnce(&Connection) -> A + Send,
         FB: FnOnce(&Connection) -> B + Send,
     {
+        let deadline = crate::kafka::retry::deadline();
         std::thread::scope(|scope| {
-            let target = scope.spawn(|| on_target(&self.target));
+            let target = scope
+                .spawn(move || crate::kafka::retry::within(deadline, || on_target(&self.target)));
             let source = on_source(&self.source);
             (source, target.join().expect("a query thread panicked"))
         })
@@ -321,11 +323,23 @@ impl Clusters {
 }
 
 /// What a check remembers between polls: decoded checkpoints (read incrementally) and
-/// lag history (for drain rate, STOP and STALL).
-#[derive(Debug, Default)]
+/// lag history (for drain rate, STOP and STALL), and when its polling began (its timeout
+/// counts from there: a timed-out request is retried within it, `kafka::retry`).
+#[derive(Debug)]
 pub struct CheckState {
     pub checkpoints: offsets_translated::CheckpointCache,
     pub lag: lag_zero::History,
+    pub since: std::time::Instant,
+}
+
+impl Default for CheckState {
+    fn default() -> CheckState {
+        CheckState {
+            checkpoints: Default::default(),
+            lag: Default::default(),
+            since: std::time::Instant::now(),
+        }
+    }
 }
 
 /// Evaluate checks as one round, outcomes in the order given. Kafka checks are read-only
@@ -368,6 +382,19 @@ pub fn evaluate_round(
 
 /// Evaluate one check once. Cluster errors become an `Error` outcome naming the cluster.
 pub fn evaluate(
+    check: &Check,
+    runbook: &Runbook,
+    clusters: &Clusters,
+    state: &mut CheckState,
+) -> Outcome {
+    // A timed-out request is asked again while the check's own timeout leaves room.
+    let deadline = state.since + check.timeout;
+    crate::kafka::retry::within(Some(deadline), || {
+        evaluate_now(check, runbook, clusters, state)
+    })
+}
+
+fn evaluate_now(
     check: &Check,
     runbook: &Runbook,
     clusters: &Clusters,

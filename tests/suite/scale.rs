@@ -1,0 +1,135 @@
+//! Scale (issue 14): deadlines for progress, not for a whole read, and a timed-out request
+//! retried within the check's own timeout. Run against librdkafka's mock cluster, whose
+//! brokers listen on real sockets and can be slowed down (`broker_round_trip_time`); the real
+//! binary talks to it as to any cluster.
+
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use serde_json::Value;
+
+use crate::support::{write, Test};
+
+/// A mock cluster with topic `orders` (1 partition, 10 records) and `groups` groups, each
+/// committed at the end (drained).
+fn drained_cluster(groups: usize) -> MockCluster<'static, DefaultProducerContext> {
+    let cluster = MockCluster::new(1).unwrap();
+    cluster.create_topic("orders", 1, 1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", &bootstrap)
+        .create()
+        .unwrap();
+    for i in 0..10 {
+        let value = format!("{i}");
+        producer
+            .send(
+                BaseRecord::<(), _>::to("orders")
+                    .partition(0)
+                    .payload(&value),
+            )
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(10)).unwrap();
+    for g in 0..groups {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &bootstrap)
+            .set("group.id", format!("billing-{g:03}"))
+            .set("enable.auto.commit", "false")
+            .create()
+            .unwrap();
+        let mut offsets = TopicPartitionList::new();
+        offsets
+            .add_partition_offset("orders", 0, Offset::Offset(10))
+            .unwrap();
+        consumer
+            .commit(&offsets, rdkafka::consumer::CommitMode::Sync)
+            .unwrap();
+    }
+    cluster
+}
+
+/// lag_zero over `groups` literal names (the mock cluster has no ListGroups).
+fn runbook(
+    dir: &std::path::Path,
+    bootstrap: &str,
+    request_timeout: &str,
+    groups: usize,
+) -> std::path::PathBuf {
+    let names: Vec<String> = (0..groups).map(|g| format!("billing-{g:03}")).collect();
+    let names = names.join(", ");
+    write(
+        dir,
+        "scale.yaml",
+        &format!(
+            "version: 1\nname: scale\nclusters:\n  source: {{ bootstrap: '{bootstrap}' }}\n  target: {{ bootstrap: '{bootstrap}' }}\ndefaults:\n  timeout: 40s\n  request_timeout: {request_timeout}\ntiers:\n  - name: t\n    steps:\n      - id: drain\n        verifies:\n          - kind: lag_zero\n            cluster: source\n            groups: [{names}]\n"
+        ),
+    )
+}
+
+fn check_line(stdout: &str) -> Value {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["type"] == "check")
+        .unwrap_or_else(|| panic!("no check line in {stdout}"))
+}
+
+/// 200 groups answer one OffsetFetch each; every answer takes 400 ms (the broker's round
+/// trip), and librdkafka sends one request per group. The whole lag_zero takes several
+/// request timeouts (1 s), but answers keep coming: no cut-off, a verdict (pass).
+#[test]
+fn a_check_whose_reads_keep_progressing_is_not_cut_off_by_request_timeout() {
+    let cluster = drained_cluster(200);
+    cluster
+        .broker_round_trip_time(1, Duration::from_millis(400))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = runbook(dir.path(), &cluster.bootstrap_servers(), "1s", 200);
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["check", runbook.to_str().unwrap(), "--json"])
+        .run();
+    let took = started.elapsed();
+    let check = check_line(&out.stdout);
+    assert_eq!(check["status"], "pass", "{check}\n{}", out.stderr);
+    assert!(
+        took > Duration::from_secs(2),
+        "the reads took {took:?}: the test needs them longer than the request timeout"
+    );
+}
+
+/// The broker is slower than the request timeout at first (3 s round trips, 1 s request
+/// timeout), then recovers: `cutover check` asks again within the check's timeout (40 s) and
+/// gives the verdict instead of an error at the first timed-out request.
+#[test]
+fn a_timed_out_request_is_retried_within_the_check_timeout() {
+    let cluster = drained_cluster(3);
+    cluster
+        .broker_round_trip_time(1, Duration::from_millis(3000))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = runbook(dir.path(), &cluster.bootstrap_servers(), "1s", 3);
+    let started = Instant::now();
+    let out = std::thread::scope(|scope| {
+        let run = scope.spawn(|| {
+            Test::new()
+                .current_dir(dir.path())
+                .args(["check", runbook.to_str().unwrap(), "--json"])
+                .run()
+        });
+        std::thread::sleep(Duration::from_secs(4));
+        cluster
+            .broker_round_trip_time(1, Duration::from_millis(0))
+            .unwrap();
+        run.join().unwrap()
+    });
+    let took = started.elapsed();
+    let check = check_line(&out.stdout);
+    assert_eq!(check["status"], "pass", "{check}\n{}", out.stderr);
+    assert!(took < Duration::from_secs(40), "took {took:?}");
+}
