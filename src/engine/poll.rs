@@ -143,11 +143,20 @@ impl Poller<'_> {
             .min()
             .expect("not empty");
         let display = Display::new(checks.len());
+        let mut round = 0u32;
         loop {
             self.clusters.new_round();
             let elapsed = started.elapsed();
             let outcomes: Vec<Outcome> =
                 checks::evaluate_round(checks, &mut states, self.runbook, self.clusters);
+            round += 1;
+            journal.record(Event::Poll {
+                step: step.into(),
+                phase: phase.into(),
+                round,
+                took_ms: (started.elapsed() - elapsed).as_millis() as u64,
+                elapsed_ms: elapsed.as_millis() as u64,
+            })?;
             let lines: Vec<String> = checks
                 .iter()
                 .zip(&outcomes)

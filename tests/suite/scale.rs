@@ -133,3 +133,66 @@ fn a_timed_out_request_is_retried_within_the_check_timeout() {
     assert_eq!(check["status"], "pass", "{check}\n{}", out.stderr);
     assert!(took < Duration::from_secs(40), "took {took:?}");
 }
+
+/// Each poll of a step's checks is journaled with how long it took (`poll` events, in
+/// rounds), and the report shows the timings: the first poll and the later ones against it.
+#[test]
+fn per_poll_timings_are_journaled_and_shown_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    // A check that passes at its third poll; it needs no cluster.
+    let runbook = write(
+        dir.path(),
+        "polls.yaml",
+        "version: 1\nname: polls\nclusters:\n  source: { bootstrap: '127.0.0.1:1' }\n  target: { bootstrap: '127.0.0.1:1' }\ndefaults:\n  poll_interval: 1s\n  timeout: 30s\n  request_timeout: 1s\ntiers:\n  - name: t\n    steps:\n      - id: wait\n        verifies:\n          - kind: command\n            run: echo x >> polled && test $(wc -l < polled) -ge 3\n",
+    );
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    let events = crate::support::journal_events(dir.path());
+    let polls: Vec<&Value> = events.iter().filter(|e| e["event"] == "poll").collect();
+    assert_eq!(polls.len(), 3, "{events:?}");
+    for (i, poll) in polls.iter().enumerate() {
+        assert_eq!(poll["step"], "wait");
+        assert_eq!(poll["phase"], "verifies");
+        assert_eq!(poll["round"], i as u64 + 1);
+        assert!(
+            poll["took_ms"].is_u64() && poll["elapsed_ms"].is_u64(),
+            "{poll}"
+        );
+    }
+    // Each round's poll event comes before its check event.
+    let kinds: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .filter(|e| *e == "poll" || *e == "check")
+        .collect();
+    assert_eq!(kinds, ["poll", "check", "poll", "check", "poll", "check"]);
+
+    let report = Test::new()
+        .current_dir(dir.path())
+        .args(["report"])
+        .run()
+        .expect_code(0)
+        .stdout;
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("Poll timings: first "))
+        .unwrap_or_else(|| panic!("no poll timings in the report:\n{report}"));
+    assert!(
+        line.contains(", later 2 poll(s): median ") && line.contains("% of the first"),
+        "{line}"
+    );
+    let json: Value = serde_json::from_str(
+        &Test::new()
+            .current_dir(dir.path())
+            .args(["report", "--format", "json"])
+            .run()
+            .expect_code(0)
+            .stdout,
+    )
+    .unwrap();
+    let timings = json["steps"][0]["checks"][0]["poll_ms"].as_array().unwrap();
+    assert_eq!(timings.len(), 3, "{json}");
+}
