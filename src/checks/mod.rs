@@ -330,6 +330,11 @@ pub struct CheckState {
     pub checkpoints: offsets_translated::CheckpointCache,
     pub lag: lag_zero::History,
     pub since: std::time::Instant,
+    /// mirror_caught_up's last records (source, target), re-read only where the end moved.
+    pub tails: (
+        crate::kafka::queries::TailCache,
+        crate::kafka::queries::TailCache,
+    ),
 }
 
 impl Default for CheckState {
@@ -338,6 +343,7 @@ impl Default for CheckState {
             checkpoints: Default::default(),
             lag: Default::default(),
             since: std::time::Instant::now(),
+            tails: Default::default(),
         }
     }
 }
@@ -409,9 +415,13 @@ fn evaluate_now(
         CheckSpec::ProducersQuiet { .. } => {
             producers_quiet::run(&check.spec, clusters, allow_empty)
         }
-        CheckSpec::MirrorCaughtUp { .. } => {
-            mirror_caught_up::run(&check.spec, runbook, clusters, allow_empty)
-        }
+        CheckSpec::MirrorCaughtUp { .. } => mirror_caught_up::run(
+            &check.spec,
+            runbook,
+            clusters,
+            &mut state.tails,
+            allow_empty,
+        ),
         CheckSpec::OffsetsTranslated { .. } => offsets_translated::run(
             &check.spec,
             runbook,

@@ -15,6 +15,10 @@ use super::{retry, Connection, KafkaError};
 
 pub type TopicPartition = (String, i32);
 
+/// The last data record of each partition with the end offset it was read at (see
+/// [`Connection::last_data_records_cached`]).
+pub type TailCache = HashMap<TopicPartition, (i64, Option<Record>)>;
+
 /// Topic name to partition count, internal topics included.
 pub type Topics = BTreeMap<String, i32>;
 
@@ -274,6 +278,36 @@ impl Connection {
             |ranges| self.read_ranges(ranges),
             |wanted| self.start_offsets(wanted),
         )
+    }
+
+    /// [`Connection::last_data_records`] across polls: a partition whose end offset has not
+    /// moved since `cache` saw it keeps its cached last record (records are only appended at
+    /// the end; retention moves the start, and compaction keeps the last record), so a later
+    /// poll reads only the partitions that received records. The cache ends up holding exactly
+    /// `partitions`.
+    pub fn last_data_records_cached(
+        &self,
+        partitions: &[TopicPartition],
+        depth: i64,
+        cache: &mut TailCache,
+    ) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, KafkaError> {
+        let ends = self.end_offsets(partitions)?;
+        let moved: Vec<TopicPartition> = partitions
+            .iter()
+            .filter(|tp| cache.get(*tp).map(|(end, _)| *end) != Some(ends[*tp]))
+            .cloned()
+            .collect();
+        let read = last_data_records(
+            &moved,
+            &ends,
+            depth,
+            |ranges| self.read_ranges(ranges),
+            |wanted| self.start_offsets(wanted),
+        )?;
+        cache.extend(read);
+        let wanted: std::collections::HashSet<&TopicPartition> = partitions.iter().collect();
+        cache.retain(|tp, _| wanted.contains(tp));
+        Ok(cache.clone())
     }
 
     /// Records in `[start, end)` of each partition, read [`READ_WINDOW`] partitions at a

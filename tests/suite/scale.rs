@@ -196,3 +196,100 @@ fn per_poll_timings_are_journaled_and_shown_in_the_report() {
     let timings = json["steps"][0]["checks"][0]["poll_ms"].as_array().unwrap();
     assert_eq!(timings.len(), 3, "{json}");
 }
+
+/// Later polls of mirror_caught_up read last records only of partitions whose end offset
+/// moved (the others keep the last record read before). The cache must never hide a change:
+/// a partition that receives records on either side between polls is read again and judged
+/// on what it holds now.
+#[test]
+fn later_polls_reread_the_partitions_whose_end_moved_and_judge_them_anew() {
+    use crate::fixture::{self, numbered};
+    use crate::support::{journal_events, Broker};
+    let source = Broker::start("src");
+    let target = Broker::start("tgt");
+    for b in [&source, &target] {
+        fixture::create_topic(&b.bootstrap, "orders", 2, &[]);
+        fixture::produce(&b.bootstrap, "orders", 0, &numbered(0..5));
+    }
+    fixture::produce(&source.bootstrap, "orders", 1, &numbered(0..3));
+    fixture::produce(&target.bootstrap, "orders", 1, &numbered(0..2));
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(
+        dir.path(),
+        "mirror.yaml",
+        &format!(
+            "version: 1\nname: mirror\nclusters:\n  source: {{ bootstrap: '{}' }}\n  target: {{ bootstrap: '{}' }}\ndefaults:\n  poll_interval: 1s\n  timeout: 60s\n  request_timeout: 5s\ntiers:\n  - name: t\n    steps:\n      - id: mirror\n        verifies:\n          - kind: mirror_caught_up\n            topics: [orders]\n",
+            source.bootstrap, target.bootstrap
+        ),
+    );
+    let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let checks = |dir: &std::path::Path| -> Vec<Value> {
+        journal_events(dir)
+            .into_iter()
+            .filter(|e| e["event"] == "check")
+            .collect()
+    };
+    let wait = |what: &str, done: &dyn Fn(&[Value]) -> bool| {
+        let started = Instant::now();
+        loop {
+            let seen = checks(dir.path());
+            if done(&seen) {
+                return seen;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(40),
+                "no {what}: {seen:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // Poll 1: partition 1 is behind on target.
+    let seen = wait("failing poll", &|c| c.iter().any(|e| e["status"] == "fail"));
+    assert!(
+        seen[0]["summary"].as_str().unwrap().contains("1 of 2"),
+        "{}",
+        seen[0]
+    );
+    // Between polls: partition 1 catches up, and partition 0 moves on the source only.
+    fixture::produce(&target.bootstrap, "orders", 1, &numbered(2..3));
+    fixture::produce(&source.bootstrap, "orders", 0, &numbered(5..6));
+    let before = seen.len();
+    // Later polls (three or more in 3 s) must see partition 0 behind: a cache that kept its
+    // old last record would call it the same, and the run would pass and exit now.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        run.try_wait().unwrap().is_none(),
+        "passed with partition 0 behind"
+    );
+    let seen = checks(dir.path());
+    assert!(seen.len() >= before + 2, "{seen:?}");
+    assert!(seen.last().unwrap()["status"] == "fail", "{seen:?}");
+    fixture::produce(&target.bootstrap, "orders", 0, &numbered(5..6));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "the run did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(0));
+    let last = checks(dir.path()).pop().unwrap();
+    assert_eq!(last["status"], "pass", "{last}");
+    let items = last["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items.iter().all(|i| i["reason"] == "same last record"),
+        "{items:?}"
+    );
+}
