@@ -70,12 +70,17 @@ fn runbook(
     )
 }
 
-fn check_line(stdout: &str) -> Value {
-    stdout
+fn check_line(out: &crate::support::Outcome) -> Value {
+    out.stdout
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .find(|l| l["type"] == "check")
-        .unwrap_or_else(|| panic!("no check line in {stdout}"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no check line in {}\n--- stderr\n{}",
+                out.stdout, out.stderr
+            )
+        })
 }
 
 /// 200 groups answer one OffsetFetch each; every answer takes 400 ms (the broker's round
@@ -95,7 +100,7 @@ fn a_check_whose_reads_keep_progressing_is_not_cut_off_by_request_timeout() {
         .args(["check", runbook.to_str().unwrap(), "--json"])
         .run();
     let took = started.elapsed();
-    let check = check_line(&out.stdout);
+    let check = check_line(&out);
     assert_eq!(check["status"], "pass", "{check}\n{}", out.stderr);
     assert!(
         took > Duration::from_secs(2),
@@ -104,7 +109,10 @@ fn a_check_whose_reads_keep_progressing_is_not_cut_off_by_request_timeout() {
 }
 
 /// The broker is slower than the request timeout at first (3 s round trips, 1 s request
-/// timeout), then recovers: `cutover check` asks again within the check's timeout (40 s) and
+/// timeout), then recovers. (Seen twice in about a dozen runs under load: librdkafka aborted
+/// with "rd_kafka_enq_once_del_source_return: Assertion `eonce->refcnt > 0' failed" in this
+/// test, which times out requests on purpose; not investigated yet, see the issue 14 report.)
+/// Then: `cutover check` asks again within the check's timeout (40 s) and
 /// gives the verdict instead of an error at the first timed-out request.
 #[test]
 fn a_timed_out_request_is_retried_within_the_check_timeout() {
@@ -129,7 +137,7 @@ fn a_timed_out_request_is_retried_within_the_check_timeout() {
         run.join().unwrap()
     });
     let took = started.elapsed();
-    let check = check_line(&out.stdout);
+    let check = check_line(&out);
     assert_eq!(check["status"], "pass", "{check}\n{}", out.stderr);
     assert!(took < Duration::from_secs(40), "took {took:?}");
 }
@@ -218,7 +226,7 @@ fn later_polls_reread_the_partitions_whose_end_moved_and_judge_them_anew() {
         dir.path(),
         "mirror.yaml",
         &format!(
-            "version: 1\nname: mirror\nclusters:\n  source: {{ bootstrap: '{}' }}\n  target: {{ bootstrap: '{}' }}\ndefaults:\n  poll_interval: 1s\n  timeout: 60s\n  request_timeout: 5s\ntiers:\n  - name: t\n    steps:\n      - id: mirror\n        verifies:\n          - kind: mirror_caught_up\n            topics: [orders]\n",
+            "version: 1\nname: mirror\nclusters:\n  source: {{ bootstrap: '{}' }}\n  target: {{ bootstrap: '{}' }}\ndefaults:\n  poll_interval: 1s\n  timeout: 240s\n  request_timeout: 5s\ntiers:\n  - name: t\n    steps:\n      - id: mirror\n        verifies:\n          - kind: mirror_caught_up\n            topics: [orders]\n",
             source.bootstrap, target.bootstrap
         ),
     );
@@ -244,7 +252,7 @@ fn later_polls_reread_the_partitions_whose_end_moved_and_judge_them_anew() {
                 return seen;
             }
             assert!(
-                started.elapsed() < Duration::from_secs(40),
+                started.elapsed() < Duration::from_secs(120),
                 "no {what}: {seen:?}"
             );
             std::thread::sleep(Duration::from_millis(50));
@@ -278,7 +286,7 @@ fn later_polls_reread_the_partitions_whose_end_moved_and_judge_them_anew() {
             break status;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(40),
+            started.elapsed() < Duration::from_secs(120),
             "the run did not finish"
         );
         std::thread::sleep(Duration::from_millis(100));
