@@ -30,6 +30,10 @@ pub enum Command {
     Validate {
         /// The runbook file
         runbook: PathBuf,
+        /// Check everything but the environment: an unset ${VAR} is a note, not an error (for
+        /// a pull-request job without the secrets)
+        #[arg(long)]
+        no_env: bool,
     },
     /// Generate a runbook from a MirrorMaker 2 properties file or a Strimzi KafkaMirrorMaker2
     #[command(after_help = EXIT_CODES_HELP)]
@@ -98,9 +102,10 @@ pub enum Command {
         /// Run this step's in-doubt action again (repeatable)
         #[arg(long = "rerun", value_name = "STEP")]
         rerun: Vec<String>,
-        /// Resume even if the runbook's steps changed since the run started (journaled)
-        #[arg(long)]
-        force: bool,
+        /// Resume although the runbook changed since the run started (clusters, checks,
+        /// actions, parameters); the changes are journaled
+        #[arg(long = "accept-changes", alias = "force")]
+        accept_changes: bool,
         /// With --yes, a resumed rollback may go back past the point of no return
         #[arg(long)]
         past_point_of_no_return: bool,
@@ -120,6 +125,9 @@ pub enum Command {
         /// With --yes, go back past the point of no return without typing its step id
         #[arg(long)]
         past_point_of_no_return: bool,
+        /// Roll back although a rollback of this run already finished (journaled)
+        #[arg(long)]
+        again: bool,
         #[command(flatten)]
         answering: AnsweringArgs,
         #[command(flatten)]
@@ -214,7 +222,8 @@ pub struct AnsweringArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Answers from a file, one per line (yes, no, retry, skip: REASON, abort, mark-done,
-    /// rerun, or a step id at the point of no return)
+    /// rerun, wait, or a step id at the point of no return); after "no" to a step, the next
+    /// line is wait, skip: REASON or abort, and after abort, yes confirms it
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// Abort safely when a prompt gets no answer for this long (e.g. 15m)
@@ -280,7 +289,7 @@ pub fn main() -> ExitCode {
         }
     };
     let exit = match cli.command {
-        Command::Validate { runbook } => commands::validate::run(&runbook),
+        Command::Validate { runbook, no_env } => commands::validate::run(&runbook, no_env),
         Command::Init {
             from,
             flow,
@@ -319,6 +328,7 @@ pub fn main() -> ExitCode {
             run_id,
             dry_run,
             past_point_of_no_return,
+            again,
             answering,
             state,
         } => {
@@ -338,6 +348,7 @@ pub fn main() -> ExitCode {
                         run_id: Some(&found.state.run_id),
                         dry_run,
                         past_point_of_no_return,
+                        again,
                     },
                     &answering,
                 ),
@@ -348,7 +359,7 @@ pub fn main() -> ExitCode {
             run_id,
             mark_done,
             rerun,
-            force,
+            accept_changes,
             past_point_of_no_return,
             answering,
             state,
@@ -363,7 +374,7 @@ pub fn main() -> ExitCode {
                     &found.state_dir,
                     commands::resume::Options {
                         run_id: Some(&found.state.run_id),
-                        force,
+                        accept_changes,
                         mark_done,
                         rerun,
                         past_point_of_no_return,

@@ -3,7 +3,7 @@
 /// Why `cutover` exited. The numbers are a contract with scripts: never renumber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// Everything done; every check passed.
+    /// Every step done; every check passed.
     Done = 0,
     /// A step or check failed, or the operator aborted.
     Failed = 1,
@@ -11,11 +11,13 @@ pub enum Exit {
     Invalid = 2,
     /// Stopped on a check whose last result was an error (cluster unreachable, API unsupported).
     CheckError = 3,
-    /// Another run holds the runbook's lock.
+    /// Another run holds the lock of these clusters.
     Locked = 4,
-    /// Refused because of an earlier run's state: `run` while an unfinished run exists, or
-    /// `resume` when the runbook's steps changed since the run started.
+    /// Refused because of an earlier run's state: the runbook changed since the run started,
+    /// the run was already rolled back, or an earlier run is unfinished.
     ResumeRefused = 5,
+    /// The run reached its end, but with skipped steps (each named with its reason).
+    FinishedWithSkips = 6,
     /// A person's decision is needed and there is no terminal to ask on.
     NeedsDecision = 10,
     /// Interrupted by Ctrl-C.
@@ -36,11 +38,13 @@ impl From<Exit> for std::process::ExitCode {
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
-  0    done; every check passed
+  0    done: every step done, every check passed
   1    a step or check failed, or the operator aborted
   2    invalid runbook or usage (a cluster_id mismatch included)
   3    stopped on a check whose last result was an error (cluster unreachable, API unsupported)
-  4    locked by another run
-  5    refused because of an earlier run's state (an unfinished run; changed steps on resume)
+  4    the clusters are locked by another run (named in the message)
+  5    refused because of an earlier run's state (runbook changed since the run started,
+       already rolled back, an unfinished earlier run)
+  6    finished, but with skipped steps (named, with their reasons)
   10   a person's decision is needed and there is no terminal
   130  interrupted";

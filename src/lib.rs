@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod connect;
 pub mod demo;
 pub mod engine;
 pub mod exit_code;
@@ -15,3 +16,4 @@ pub mod plan;
 pub mod report;
 pub mod rollback;
 pub mod runbook;
+pub mod session;

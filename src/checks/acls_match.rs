@@ -8,7 +8,7 @@
 use super::selection::{self, Resolved};
 use super::{Clusters, Item, ItemStatus, Outcome};
 use crate::kafka::{AclBinding, KafkaError};
-use crate::runbook::{CheckSpec, Engine, Runbook, Selection};
+use crate::runbook::{map_principal, CheckSpec, Engine, PrincipalMapping, Runbook, Selection};
 
 /// What the check was asked about: the selected source topics and groups, and principals.
 pub struct Scope<'a> {
@@ -25,6 +25,8 @@ pub struct Scope<'a> {
     pub resolved_topics: &'a Resolved,
     /// An empty result passes only with this (and only when nothing was named literally).
     pub allow_empty: bool,
+    /// Applied in order to each source binding's principal before comparison.
+    pub principal_map: &'a [PrincipalMapping],
 }
 
 impl Scope<'_> {
@@ -129,6 +131,15 @@ fn describe(b: &AclBinding) -> String {
 fn missing_reason(s: &AclBinding, name: &str, target: &[AclBinding], engine: Engine) -> String {
     let on = format!("{} {name}", s.resource.to_lowercase());
     if engine != Engine::Mirrormaker2 {
+        if s.resource == "GROUP"
+            && s.permission == "ALLOW"
+            && matches!(s.operation.as_str(), "READ" | "ALL")
+        {
+            return format!(
+                "GROUP READ missing on target: create {} on {on}, or consumers in group {name} fail with GROUP_AUTHORIZATION_FAILED (they can fetch the topic but not join or commit)",
+                grant(s)
+            );
+        }
         return format!("not in force on target: create {} on {on}", grant(s));
     }
     if s.resource == "GROUP" {
@@ -190,6 +201,39 @@ pub fn evaluate(
             );
         }
     }
+    // A literal `from` that names no source binding never applies (likely a typo, and the
+    // principal it meant is then compared under its source name); a pattern that matches no
+    // source principal is noted.
+    let mut idle_map = Vec::new();
+    for (i, mapping) in scope.principal_map.iter().enumerate() {
+        if source.iter().any(|b| mapping.apply(&b.principal).is_some()) {
+            continue;
+        }
+        match mapping {
+            PrincipalMapping::Literal { from, .. } => items.push(
+                Item::new(ItemStatus::Fail)
+                    .field("principal", from.as_str())
+                    .reason(format!(
+                        "principal_map[{i}]: no ACL binding names {from} on source: typo?"
+                    )),
+            ),
+            PrincipalMapping::Regex { .. } => idle_map.push(mapping.describe()),
+        }
+    }
+    let idle_map = match idle_map.len() {
+        0 => String::new(),
+        _ => format!(
+            "principal_map pattern {} matched no source principal",
+            idle_map
+                .iter()
+                .map(|d| d
+                    .strip_prefix('/')
+                    .and_then(|d| d.split_once("/ -> "))
+                    .map_or(d.as_str(), |(p, _)| p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     if governing.is_empty() {
         let literal = !items.is_empty()
             || !scope.principals.is_empty()
@@ -207,14 +251,24 @@ pub fn evaluate(
         if !literal && scope.allow_empty {
             return selection::empty(&described, false, items, true)
                 .note("nothing to copy")
-                .note(&scope.resolved_topics.idle_note());
+                .note(&scope.resolved_topics.idle_note())
+                .note(&idle_map);
         }
         return selection::empty(&described, literal, items, scope.allow_empty)
-            .note(&scope.resolved_topics.idle_note());
+            .note(&scope.resolved_topics.idle_note())
+            .note(&idle_map);
     }
+    // The principal map renames each source binding's principal before comparison (the
+    // selection by `principals` is on the source names).
+    let mapped = |b: &AclBinding| AclBinding {
+        principal: map_principal(scope.principal_map, &b.principal),
+        ..b.clone()
+    };
     let compared: Vec<Item> = governing
         .iter()
-        .map(|s| {
+        .map(|original| {
+            let renamed = mapped(original);
+            let s = &renamed;
             let name = target_name(s, rename);
             let exact = target.iter().find(|t| {
                 t.resource == s.resource
@@ -235,17 +289,20 @@ pub fn evaluate(
                     format!("{} {}", s.permission, s.operation),
                     covering.map(|t| format!("{} {}", t.permission, t.operation)),
                 );
+            if s.principal != original.principal {
+                item = item.field("source_principal", original.principal.as_str());
+            }
             item = match s.resource.as_str() {
                 "GROUP" => item.group(&name),
                 _ => item.topic(&name).field("source_topic", s.name.as_str()),
             };
             // A DENY the source has too is not new: the source lived with it.
             let on_source = |t: &AclBinding| {
-                source.iter().any(|b| {
+                source.iter().map(mapped).any(|b| {
                     b.permission == "DENY"
                         && b.resource == t.resource
                         && b.pattern == t.pattern
-                        && target_name(b, rename) == t.name
+                        && target_name(&b, rename) == t.name
                         && b.principal == t.principal
                         && b.host == t.host
                         && b.operation == t.operation
@@ -266,7 +323,15 @@ pub fn evaluate(
                 (None, Some(t)) => item.reason(format!("covered by {}", describe(t))),
                 (None, None) => {
                     item.status = ItemStatus::Fail;
-                    item.reason(missing_reason(s, &name, target, engine))
+                    let reason = missing_reason(s, &name, target, engine);
+                    if s.principal != original.principal {
+                        item.reason(format!(
+                            "{reason} ({} on source, mapped by principal_map)",
+                            original.principal
+                        ))
+                    } else {
+                        item.reason(reason)
+                    }
                 }
             }
         })
@@ -281,6 +346,7 @@ pub fn evaluate(
         "ACL bindings",
     )
     .note(&scope.resolved_topics.idle_note())
+    .note(&idle_map)
 }
 
 pub fn run(
@@ -293,6 +359,7 @@ pub fn run(
         topics,
         groups,
         principals,
+        principal_map,
     } = spec
     else {
         unreachable!("acls_match::run takes an acls_match spec")
@@ -322,6 +389,7 @@ pub fn run(
         principals,
         resolved_topics: &resolved_topics,
         allow_empty,
+        principal_map,
     };
     let rename = |topic: &str| runbook.mirror.target_topic(topic);
     Ok(evaluate(
@@ -372,6 +440,7 @@ mod tests {
             principals: &[],
             resolved_topics: &Resolved::default(),
             allow_empty: false,
+            principal_map: &[],
         };
         let source: Vec<AclBinding> = source.iter().map(|t| binding(t)).collect();
         let target: Vec<AclBinding> = target.iter().map(|t| binding(t)).collect();
@@ -533,6 +602,7 @@ mod tests {
                 principals: &[],
                 resolved_topics: &Resolved::default(),
                 allow_empty,
+                principal_map: &[],
             };
             let outcome = evaluate(&source, &[], &scope, &|t: &str| t.to_string(), Engine::None);
             if allow_empty {
@@ -566,6 +636,7 @@ mod tests {
             principals: &principals,
             resolved_topics: &Resolved::default(),
             allow_empty: true,
+            principal_map: &[],
         };
         let acls = vec![binding("ALLOW READ User:app * TOPIC LITERAL orders")];
         let outcome = evaluate(&acls, &acls, &scope, &|t: &str| t.to_string(), Engine::None);
@@ -642,6 +713,7 @@ mod tests {
             principals: &["User:app".to_string()],
             resolved_topics: &Resolved::default(),
             allow_empty: false,
+            principal_map: &[],
         };
         let source = vec![
             binding("ALLOW READ User:app * TOPIC LITERAL orders"),
@@ -654,5 +726,210 @@ mod tests {
             .as_deref()
             .unwrap()
             .starts_with("not in force on target"));
+    }
+
+    /// Seed 002's map: certificate principals on MSK become service accounts on Confluent
+    /// Cloud, one named literally, the rest by a pattern.
+    fn seed_002_map() -> Vec<PrincipalMapping> {
+        vec![
+            PrincipalMapping::Literal {
+                from: "User:CN=orders-app,OU=apps".into(),
+                to: "User:sa-12345".into(),
+            },
+            PrincipalMapping::Regex {
+                from: regex::Regex::new("^(?:User:CN=(.*),OU=apps)$").unwrap(),
+                to: "User:sa-$1".into(),
+            },
+        ]
+    }
+
+    /// Bindings as librdkafka's DescribeAcls reports them (`rd_kafka_AclBinding_*` names:
+    /// upper case resource, pattern, operation and permission; tansu keeps no ACLs, so these
+    /// are written by hand in the shape `native::describe_acls` builds).
+    fn mapped_check(
+        source: &[&str],
+        target: &[&str],
+        principals: &[String],
+        engine: Engine,
+    ) -> Outcome {
+        let topics = selection(&["orders"]);
+        let groups = selection(&["orders-app", "billing"]);
+        let map = seed_002_map();
+        let scope = Scope {
+            topic_selection: &topics,
+            group_selection: &groups,
+            topics: &["orders".to_string()],
+            groups: &[],
+            principals,
+            resolved_topics: &Resolved::default(),
+            allow_empty: false,
+            principal_map: &map,
+        };
+        let source: Vec<AclBinding> = source.iter().map(|t| binding(t)).collect();
+        let target: Vec<AclBinding> = target.iter().map(|t| binding(t)).collect();
+        evaluate(&source, &target, &scope, &|t: &str| t.to_string(), engine)
+    }
+
+    #[test]
+    fn the_principal_map_renames_literally_and_by_pattern_before_comparing() {
+        let source = [
+            "ALLOW READ User:CN=orders-app,OU=apps * TOPIC LITERAL orders",
+            "ALLOW READ User:CN=orders-app,OU=apps * GROUP LITERAL orders-app",
+            "ALLOW WRITE User:CN=billing,OU=apps * TOPIC LITERAL orders",
+        ];
+        let target = [
+            "ALLOW READ User:sa-12345 * TOPIC LITERAL orders",
+            "ALLOW READ User:sa-12345 * GROUP LITERAL orders-app",
+            "ALLOW WRITE User:sa-billing * TOPIC LITERAL orders",
+        ];
+        let outcome = mapped_check(&source, &target, &[], Engine::Replicator);
+        assert_eq!(outcome.status, super::super::Status::Pass, "{outcome:?}");
+        assert_eq!(outcome.items.len(), 3);
+        let billing = outcome
+            .items
+            .iter()
+            .find(|i| i.extra["principal"] == "User:sa-billing")
+            .expect("the pattern mapped CN=billing to sa-billing");
+        assert_eq!(billing.extra["source_principal"], "User:CN=billing,OU=apps");
+        // Without the map the same answers fail: the principals differ as written.
+        let topics = selection(&["orders"]);
+        let groups = selection(&["orders-app", "billing"]);
+        let scope = Scope {
+            topic_selection: &topics,
+            group_selection: &groups,
+            topics: &["orders".to_string()],
+            groups: &[],
+            principals: &[],
+            resolved_topics: &Resolved::default(),
+            allow_empty: false,
+            principal_map: &[],
+        };
+        let src: Vec<AclBinding> = source.iter().map(|t| binding(t)).collect();
+        let tgt: Vec<AclBinding> = target.iter().map(|t| binding(t)).collect();
+        let unmapped = evaluate(
+            &src,
+            &tgt,
+            &scope,
+            &|t: &str| t.to_string(),
+            Engine::Replicator,
+        );
+        assert_eq!(unmapped.status, super::super::Status::Fail);
+    }
+
+    #[test]
+    fn the_first_matching_mapping_wins() {
+        // orders-app matches both entries: the literal one comes first.
+        let map = seed_002_map();
+        assert_eq!(
+            map_principal(&map, "User:CN=orders-app,OU=apps"),
+            "User:sa-12345"
+        );
+        assert_eq!(map_principal(&map, "User:CN=ship,OU=apps"), "User:sa-ship");
+        // The regex is anchored: a longer name is not mapped.
+        assert_eq!(
+            map_principal(&map, "User:CN=ship,OU=apps,O=corp"),
+            "User:CN=ship,OU=apps,O=corp"
+        );
+    }
+
+    #[test]
+    fn a_mapped_principal_missing_group_read_on_target_fails_naming_it() {
+        // Seed 002: the service account could produce and fetch, but not consume in its group.
+        let outcome = mapped_check(
+            &[
+                "ALLOW READ User:CN=orders-app,OU=apps * TOPIC LITERAL orders",
+                "ALLOW READ User:CN=orders-app,OU=apps * GROUP LITERAL orders-app",
+            ],
+            &["ALLOW READ User:sa-12345 * TOPIC LITERAL orders"],
+            &["User:CN=orders-app,OU=apps".to_string()],
+            Engine::Replicator,
+        );
+        assert_eq!(outcome.status, super::super::Status::Fail, "{outcome:?}");
+        let reasons = reasons(&outcome);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert_eq!(
+            reasons[0],
+            "GROUP READ missing on target: create ALLOW READ for User:sa-12345 on group orders-app, or consumers in group orders-app fail with GROUP_AUTHORIZATION_FAILED (they can fetch the topic but not join or commit) (User:CN=orders-app,OU=apps on source, mapped by principal_map)"
+        );
+        let failing = outcome
+            .items
+            .iter()
+            .find(|i| i.status == ItemStatus::Fail)
+            .unwrap();
+        assert_eq!(failing.group.as_deref(), Some("orders-app"));
+        assert_eq!(failing.extra["principal"], "User:sa-12345");
+    }
+
+    #[test]
+    fn principals_name_source_principals_and_a_mapped_deny_on_source_is_not_new() {
+        // The filter is on the source name; a DENY the source had (mapped) is not a new DENY.
+        let outcome = mapped_check(
+            &[
+                "ALLOW ALL User:CN=orders-app,OU=apps * TOPIC LITERAL orders",
+                "DENY WRITE User:CN=orders-app,OU=apps * TOPIC LITERAL orders",
+                "ALLOW READ User:CN=other,OU=apps * TOPIC LITERAL orders",
+            ],
+            &[
+                "ALLOW ALL User:sa-12345 * TOPIC LITERAL orders",
+                "DENY WRITE User:sa-12345 * TOPIC LITERAL orders",
+            ],
+            &["User:CN=orders-app,OU=apps".to_string()],
+            Engine::Replicator,
+        );
+        assert_eq!(outcome.status, super::super::Status::Pass, "{outcome:?}");
+        assert_eq!(outcome.compared(), 2);
+    }
+
+    #[test]
+    fn a_literal_from_with_no_binding_on_source_fails_and_an_idle_pattern_is_noted() {
+        // `User:CN=orders-ap,OU=apps` (a typo) names no source binding: the map would never
+        // apply, and the app's real bindings would be compared under their certificate name.
+        let topics = selection(&["orders"]);
+        let groups = selection(&[]);
+        let map = vec![
+            PrincipalMapping::Literal {
+                from: "User:CN=orders-ap,OU=apps".into(),
+                to: "User:sa-12345".into(),
+            },
+            PrincipalMapping::Regex {
+                from: regex::Regex::new("^(?:User:CN=(.*),OU=batch)$").unwrap(),
+                to: "User:sa-$1".into(),
+            },
+        ];
+        let scope = Scope {
+            topic_selection: &topics,
+            group_selection: &groups,
+            topics: &["orders".to_string()],
+            groups: &[],
+            principals: &[],
+            resolved_topics: &Resolved::default(),
+            allow_empty: false,
+            principal_map: &map,
+        };
+        let source = vec![binding(
+            "ALLOW READ User:CN=orders-app,OU=apps * TOPIC LITERAL orders",
+        )];
+        let target = vec![binding(
+            "ALLOW READ User:CN=orders-app,OU=apps * TOPIC LITERAL orders",
+        )];
+        let outcome = evaluate(
+            &source,
+            &target,
+            &scope,
+            &|t: &str| t.to_string(),
+            Engine::None,
+        );
+        assert_eq!(outcome.status, super::super::Status::Fail, "{outcome:?}");
+        assert_eq!(
+            reasons(&outcome),
+            ["principal_map[0]: no ACL binding names User:CN=orders-ap,OU=apps on source: typo?"]
+        );
+        assert!(
+            outcome.summary.contains(
+                "principal_map pattern User:CN=(.*),OU=batch matched no source principal"
+            ),
+            "{}",
+            outcome.summary
+        );
     }
 }

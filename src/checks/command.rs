@@ -1,56 +1,64 @@
 //! `command`: a shell command as a check. It is not read-only: whatever it does, it does.
+//! It runs through the engine's one process runner: its own process group, killed as a
+//! whole at its timeout or at the step's deadline.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{Item, ItemStatus, Outcome, Status};
+use crate::engine::action::{self, OnInterrupt, Process};
+use crate::runbook::Secrets;
 
 /// Output kept for the evidence (the tail, where errors usually are).
 const KEEP: usize = 2000;
 
 pub fn run(command: &str, expect_exit: i32, timeout: Duration) -> Outcome {
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
+    run_until(command, expect_exit, timeout, None)
+}
+
+/// As `run`, cancelled at `deadline` (the step's) if it is still running then.
+pub fn run_until(
+    command: &str,
+    expect_exit: i32,
+    timeout: Duration,
+    deadline: Option<Instant>,
+) -> Outcome {
+    // The caller redacts the outcome; the runner needs no secrets of its own here.
+    let secrets = Secrets::default();
+    let finished = match action::run(&Process {
+        command,
+        env: Vec::new(),
+        timeout,
+        deadline,
+        log: None,
+        echo: None,
+        secrets: &secrets,
+        on_interrupt: OnInterrupt::Stop,
+    }) {
+        Ok(finished) => finished,
         Err(e) => return Outcome::error(format!("cannot start sh: {e}")),
     };
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Outcome::error(format!("waiting for the command: {e}")),
-        }
+    if finished.cancelled || (finished.interrupted && finished.exit.is_none()) {
+        let reason = if finished.cancelled {
+            super::CANCELLED
+        } else {
+            "stopped by Ctrl-C"
+        };
+        return Outcome {
+            status: Status::Error,
+            summary: format!("`{command}` {reason}"),
+            items: vec![Item::new(ItemStatus::Error)
+                .field("exit", None::<i32>)
+                .field("output", tail(&finished.output))
+                .reason(reason)],
+            progress: Default::default(),
+        };
+    }
+    let output = if finished.output_cut || finished.leftovers_terminated {
+        format!("{}[cutover] {}", finished.output, action::note(&finished))
+    } else {
+        finished.output.clone()
     };
-    let output = format!(
-        "{}{}",
-        out.join().unwrap_or_default(),
-        err.join().unwrap_or_default()
-    );
+    let status = (!finished.timed_out).then_some(finished.exit);
     let tail = tail(&output);
     let item = |status: ItemStatus, code: Option<i32>, reason: String| {
         Item::new(status)
@@ -58,7 +66,7 @@ pub fn run(command: &str, expect_exit: i32, timeout: Duration) -> Outcome {
             .field("output", tail.clone())
             .reason(reason)
     };
-    match status.map(|s| s.code()) {
+    match status {
         None => {
             let reason = format!("timed out after {}", humantime::format_duration(timeout));
             Outcome {
@@ -136,12 +144,40 @@ mod tests {
     }
 
     #[test]
+    fn a_timeout_ends_the_whole_group_in_bounded_time() {
+        let started = Instant::now();
+        let outcome = run("true; sleep 30", 0, Duration::from_millis(500));
+        assert_eq!(outcome.status, Status::Error);
+        assert!(outcome.summary.contains("timed out"), "{}", outcome.summary);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_step_deadline_cancels_it() {
+        let outcome = run_until(
+            "sleep 30",
+            0,
+            Duration::from_secs(60),
+            Some(Instant::now() + Duration::from_millis(200)),
+        );
+        assert_eq!(outcome.status, Status::Error);
+        assert!(outcome.summary.contains("deadline"), "{}", outcome.summary);
+    }
+
+    #[test]
     fn output_is_kept_as_evidence() {
         let outcome = run(
             "echo hello; echo there >&2; exit 1",
             0,
             Duration::from_secs(5),
         );
-        assert_eq!(outcome.items[0].extra["output"], "hello\nthere");
+        let output = outcome.items[0].extra["output"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            output.contains("hello") && output.contains("there"),
+            "{output}"
+        );
     }
 }

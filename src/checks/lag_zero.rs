@@ -240,18 +240,7 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -
             }
         }
     }
-    let mut notes = Vec::new();
-    if idle_groups > 0 {
-        notes.push(format!(
-            "{idle_groups} group(s) matched with nothing to compare on the selected topics"
-        ));
-    }
-    for note in [facts.groups.idle_note(), facts.topics.idle_note()] {
-        if !note.is_empty() {
-            notes.push(note);
-        }
-    }
-    let note = notes.join("; ");
+    let note = selection::group_notes(idle_groups, &facts.groups, &facts.topics);
     if compared == 0 {
         let literal = items.iter().any(|i| i.status == ItemStatus::Fail);
         let described = format!(

@@ -37,13 +37,10 @@ pub fn evaluate(
     selected: &Resolved,
     allow_empty: bool,
 ) -> Outcome {
-    let mut items = selected.items("topic", "source");
     if partitions.is_empty() && missing_topics.is_empty() {
-        let literal = !items.is_empty();
-        let described = "no selected topic exists on source".to_string();
-        return selection::empty(&described, literal, items, allow_empty)
-            .note(&selected.idle_note());
+        return selection::nothing_on_source(selected, allow_empty);
     }
+    let mut items = selected.items("topic", "source");
     items.extend(Item::missing_topics(missing_topics));
     let mut caught_up = 0u64;
     for p in partitions {
@@ -132,7 +129,7 @@ pub fn run(
     tails: &mut (TailCache, TailCache),
     allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
-    let CheckSpec::MirrorCaughtUp { topics } = spec else {
+    let CheckSpec::MirrorCaughtUp { topics, .. } = spec else {
         unreachable!("mirror_caught_up::run takes a mirror_caught_up spec")
     };
     let (source_topics, target_topics) = clusters.topics()?;

@@ -6,11 +6,14 @@
 pub mod acls_match;
 pub mod cluster_id;
 pub mod command;
+pub mod connector_offsets;
+pub mod connector_state;
 pub mod group_inactive;
 pub mod lag_zero;
 pub mod mirror_caught_up;
 pub mod offsets_translated;
 pub mod producers_quiet;
+pub mod record_counts;
 pub mod render;
 pub mod selection;
 pub mod tail_match;
@@ -21,6 +24,9 @@ use serde_json::Value;
 
 use crate::kafka::{Connection, KafkaError, Topics};
 use crate::runbook::{Check, CheckSpec, Role, Runbook};
+
+/// How a check cut off at the step's deadline ends its summary (an `Error`).
+pub const CANCELLED: &str = "cancelled at the step's deadline";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -364,6 +370,19 @@ pub fn evaluate_round(
     runbook: &Runbook,
     clusters: &Clusters,
 ) -> Vec<Outcome> {
+    evaluate_round_until(checks, states, runbook, clusters, None)
+}
+
+/// As `evaluate_round`, but `command` checks and `producers_quiet` windows still running at
+/// `deadline` (the step's) are cancelled and report an error, so a round ends at most one
+/// request timeout after it.
+pub fn evaluate_round_until(
+    checks: &[Check],
+    states: &mut [CheckState],
+    runbook: &Runbook,
+    clusters: &Clusters,
+    deadline: Option<std::time::Instant>,
+) -> Vec<Outcome> {
     let is_command = |check: &Check| matches!(check.spec, CheckSpec::Command { .. });
     let mut outcomes: Vec<Option<Outcome>> = checks.iter().map(|_| None).collect();
     std::thread::scope(|scope| {
@@ -375,12 +394,12 @@ pub fn evaluate_round(
             } else {
                 running.push((
                     index,
-                    scope.spawn(move || evaluate(check, runbook, clusters, state)),
+                    scope.spawn(move || evaluate_until(check, runbook, clusters, state, deadline)),
                 ));
             }
         }
         for (index, check, state) in commands {
-            outcomes[index] = Some(evaluate(check, runbook, clusters, state));
+            outcomes[index] = Some(evaluate_until(check, runbook, clusters, state, deadline));
         }
         for (index, handle) in running {
             outcomes[index] = Some(handle.join().expect("a check thread panicked"));
@@ -399,10 +418,23 @@ pub fn evaluate(
     clusters: &Clusters,
     state: &mut CheckState,
 ) -> Outcome {
-    // A timed-out request is asked again while the check's own timeout leaves room.
-    let deadline = state.since + check.timeout;
-    crate::kafka::retry::within(Some(deadline), || {
-        evaluate_now(check, runbook, clusters, state)
+    evaluate_until(check, runbook, clusters, state, None)
+}
+
+/// As `evaluate`, cancelled at `deadline` where the check waits (command, window). A
+/// timed-out request is asked again while the check's own timeout (and `deadline`) leaves
+/// room (`kafka::retry`).
+pub fn evaluate_until(
+    check: &Check,
+    runbook: &Runbook,
+    clusters: &Clusters,
+    state: &mut CheckState,
+    deadline: Option<std::time::Instant>,
+) -> Outcome {
+    let own = state.since + check.timeout;
+    let retry_until = deadline.map_or(own, |d| d.min(own));
+    crate::kafka::retry::within(Some(retry_until), || {
+        evaluate_now(check, runbook, clusters, state, deadline)
     })
 }
 
@@ -411,6 +443,7 @@ fn evaluate_now(
     runbook: &Runbook,
     clusters: &Clusters,
     state: &mut CheckState,
+    deadline: Option<std::time::Instant>,
 ) -> Outcome {
     let allow_empty = check.allow_empty;
     let result = match &check.spec {
@@ -419,8 +452,11 @@ fn evaluate_now(
         }
         CheckSpec::GroupInactive { .. } => group_inactive::run(&check.spec, clusters, allow_empty),
         CheckSpec::ProducersQuiet { .. } => {
-            producers_quiet::run(&check.spec, clusters, allow_empty)
+            producers_quiet::run_until(&check.spec, clusters, allow_empty, deadline)
         }
+        CheckSpec::MirrorCaughtUp {
+            connector: Some(_), ..
+        } => connector_offsets::run(&check.spec, runbook, clusters, allow_empty),
         CheckSpec::MirrorCaughtUp { .. } => mirror_caught_up::run(
             &check.spec,
             runbook,
@@ -440,9 +476,16 @@ fn evaluate_now(
         }
         CheckSpec::TailMatch { .. } => tail_match::run(&check.spec, runbook, clusters, allow_empty),
         CheckSpec::AclsMatch { .. } => acls_match::run(&check.spec, runbook, clusters, allow_empty),
-        CheckSpec::Command { run, expect_exit } => {
-            Ok(command::run(run, *expect_exit, check.timeout))
+        CheckSpec::RecordCounts { .. } => {
+            record_counts::run(&check.spec, runbook, clusters, allow_empty, check.timeout)
         }
+        CheckSpec::Command { run, expect_exit } => Ok(command::run_until(
+            run,
+            *expect_exit,
+            check.timeout,
+            deadline,
+        )),
+        CheckSpec::ConnectorState { .. } => Ok(connector_state::run(&check.spec, runbook)),
     };
     result.unwrap_or_else(|error| Outcome::error(runbook.secrets.redact(&error.to_string())))
 }

@@ -192,18 +192,7 @@ pub fn evaluate(
         items.push(judge(p, method, exact));
     }
     let positions = facts.positions.len();
-    let mut notes = Vec::new();
-    if idle_groups > 0 {
-        notes.push(format!(
-            "{idle_groups} group(s) matched with nothing to compare on the selected topics"
-        ));
-    }
-    for note in [facts.groups.idle_note(), facts.topics.idle_note()] {
-        if !note.is_empty() {
-            notes.push(note);
-        }
-    }
-    let note = notes.join("; ");
+    let note = selection::group_notes(idle_groups, &facts.groups, &facts.topics);
     if positions == 0 && facts.vanished.is_empty() && facts.missing_target_topics.is_empty() {
         let literal = items.iter().any(|i| i.status == ItemStatus::Fail);
         let described = if facts.described.is_empty() {

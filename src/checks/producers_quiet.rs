@@ -117,6 +117,16 @@ pub fn run(
     clusters: &Clusters,
     allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
+    run_until(spec, clusters, allow_empty, None)
+}
+
+/// As `run`; a window still open at `deadline` (the step's) is cancelled: an error.
+pub fn run_until(
+    spec: &CheckSpec,
+    clusters: &Clusters,
+    allow_empty: bool,
+    deadline: Option<std::time::Instant>,
+) -> Result<Outcome, KafkaError> {
     let CheckSpec::ProducersQuiet {
         cluster,
         topics,
@@ -146,6 +156,12 @@ pub fn run(
     while std::time::Instant::now() < until {
         if crate::engine::interrupt::requested() {
             return Ok(Outcome::error("interrupted during the window"));
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Ok(Outcome::error(format!(
+                "the window was {}",
+                super::CANCELLED
+            )));
         }
         std::thread::sleep((until - std::time::Instant::now()).min(Duration::from_millis(100)));
     }

@@ -209,6 +209,37 @@ pub fn empty(described: &str, literal: bool, items: Vec<Item>, allow_empty: bool
     outcome
 }
 
+/// The evidence rule for a topic selection that left nothing to compare on source: a
+/// literal name that matched nothing fails (named), otherwise `empty` decides.
+pub fn nothing_on_source(selected: &Resolved, allow_empty: bool) -> Outcome {
+    let items = selected.items("topic", "source");
+    let literal = !items.is_empty();
+    empty(
+        "no selected topic exists on source",
+        literal,
+        items,
+        allow_empty,
+    )
+    .note(&selected.idle_note())
+}
+
+/// The notes of a group check: groups matched by a pattern with nothing to compare on the
+/// selected topics, and patterns that matched nothing.
+pub fn group_notes(idle_groups: usize, groups: &Resolved, topics: &Resolved) -> String {
+    let mut notes = Vec::new();
+    if idle_groups > 0 {
+        notes.push(format!(
+            "{idle_groups} group(s) matched with nothing to compare on the selected topics"
+        ));
+    }
+    for note in [groups.idle_note(), topics.idle_note()] {
+        if !note.is_empty() {
+            notes.push(note);
+        }
+    }
+    notes.join("; ")
+}
+
 /// Every partition of the given topics.
 pub fn partitions(names: &[String], topics: &Topics) -> Vec<TopicPartition> {
     names

@@ -94,17 +94,10 @@ pub fn evaluate(
     selected: &Resolved,
     allow_empty: bool,
 ) -> Outcome {
-    let mut items = selected.items("topic", "source");
     if tails.is_empty() && missing_topics.is_empty() {
-        let literal = !items.is_empty();
-        return selection::empty(
-            "no selected topic exists on source",
-            literal,
-            items,
-            allow_empty,
-        )
-        .note(&selected.idle_note());
+        return selection::nothing_on_source(selected, allow_empty);
     }
+    let mut items = selected.items("topic", "source");
     items.extend(Item::missing_topics(missing_topics));
     let mut total_duplicates = 0;
     let mut total_compared = 0;

@@ -59,17 +59,10 @@ pub fn evaluate(
     selected: &Resolved,
     allow_empty: bool,
 ) -> Outcome {
-    let mut items = selected.items("topic", "source");
     if topics.is_empty() {
-        let literal = !items.is_empty();
-        return selection::empty(
-            "no selected topic exists on source",
-            literal,
-            items,
-            allow_empty,
-        )
-        .note(&selected.idle_note());
+        return selection::nothing_on_source(selected, allow_empty);
     }
+    let mut items = selected.items("topic", "source");
     let mut unreported: BTreeSet<&str> = BTreeSet::new();
     for t in topics {
         let base = || {

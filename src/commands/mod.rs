@@ -22,9 +22,14 @@ use crate::runbook::{self, Loaded};
 
 /// Load a runbook, printing its warnings (or its problems) to stderr.
 pub fn load_runbook(path: &Path) -> Result<Loaded, Exit> {
+    print_loaded(runbook::load(path))
+}
+
+/// Print what loading found (warnings and notes, or the problems) to stderr.
+pub fn print_loaded(result: Result<Loaded, runbook::Invalid>) -> Result<Loaded, Exit> {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    match runbook::load(path) {
+    match result {
         Ok(loaded) => {
             for warning in &loaded.warnings {
                 let _ = writeln!(

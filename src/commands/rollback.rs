@@ -1,20 +1,24 @@
 //! `cutover rollback [RUN_ID]`: undo what a forward run did, newest step first, with the
 //! same machinery as `run` (lock, journal, confirmations, undo_verifies polled, resume).
+//! A run is rolled back once: a second rollback is refused (exit 5) unless `--again`, and an
+//! interrupted rollback is resumed, not restarted.
 
 use std::path::Path;
 
-use super::run::{launch, Answering, Launch};
 use crate::engine::journal::RunKind;
 use crate::engine::rundir::{self, RunState};
 use crate::engine::Mode;
 use crate::exit_code::Exit;
 use crate::plan::render;
 use crate::rollback;
+use crate::session::{self, Answering, ResumeOptions, Start};
 
 pub struct Options<'a> {
     pub run_id: Option<&'a str>,
     pub dry_run: bool,
     pub past_point_of_no_return: bool,
+    /// Roll back again although a rollback of the run already finished (journaled).
+    pub again: bool,
 }
 
 /// The forward run to undo: the one named, or the newest real (not rehearsed) run.
@@ -48,6 +52,37 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
             return Exit::Invalid;
         }
     };
+    if let Err(exit) = session::refuse_unknown_events(&forward, "rollback") {
+        return exit;
+    }
+    if !options.dry_run {
+        // An unfinished rollback of this run is continued where it stopped.
+        if let Some(earlier) = session::rollbacks_of(state_dir, &forward.run_id)
+            .into_iter()
+            .find(|r| !r.finished)
+        {
+            eprintln!(
+                "Rollback {} of run {} did not finish: resuming it.",
+                earlier.run_id, forward.run_id
+            );
+            return session::resume(
+                state_dir,
+                ResumeOptions {
+                    run_id: Some(&earlier.run_id),
+                    accept_changes: false,
+                    mark_done: Vec::new(),
+                    rerun: Vec::new(),
+                    past_point_of_no_return: options.past_point_of_no_return,
+                },
+                answering,
+            );
+        }
+        if let Err(exit) =
+            session::refuse_second_rollback(state_dir, &forward.run_id, options.again)
+        {
+            return exit;
+        }
+    }
     let loaded = match super::load_runbook(&forward.runbook) {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
@@ -73,7 +108,7 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
             .secrets
             .redact(&render::rollback_table(&plan, width))
     );
-    launch(Launch {
+    session::start(Start {
         runbook: &forward.runbook,
         state_dir,
         answering,
@@ -81,6 +116,7 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
         dry_run: options.dry_run,
         run_commands: false,
         past_point_of_no_return: options.past_point_of_no_return,
-        rollback_of: Some((forward.run_id.clone(), done)),
+        rollback_of: Some(forward.run_id.clone()),
+        again: options.again,
     })
 }

@@ -46,6 +46,9 @@ fn show(state: &RunState) {
     if state.torn_tail {
         println!("  warning: the journal's last line was cut off mid-write and is ignored");
     }
+    for unknown in &state.unknown_events {
+        println!("  warning: {unknown}; resume and rollback refuse this run");
+    }
     println!();
     for id in &state.steps {
         let status = match state.step(id) {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::journal::{self, Event, Journal};
 use crate::engine::rundir::{self, Found};
-use crate::engine::{self, Identity};
+use crate::engine::{self, lock, Identity};
 use crate::exit_code::Exit;
 use crate::runbook::Runbook;
 
@@ -89,17 +89,10 @@ pub fn find(state_dir: &Path, path: &Path, runbook: &Runbook) -> Vec<Found> {
         .collect()
 }
 
-/// Called by `run` and `rollback` under the lock, before anything connects or runs: refuse
-/// (exit 5) a new forward run while an unfinished one of the same runbook or cluster pair
-/// exists. A rehearsal or a rollback is never refused.
-pub fn admit(launch: &super::run::Launch<'_>, runbook: &Runbook) -> Result<(), Exit> {
-    if launch.dry_run || launch.rollback_of.is_some() {
-        return Ok(());
-    }
-    refuse(launch.state_dir, launch.runbook, runbook)
-}
-
-fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Exit> {
+/// Called by the session under the lock, before a new forward run journals anything: refuse
+/// (exit 5) while an unfinished run of the same runbook or cluster pair exists. A rehearsal or
+/// a rollback is never refused.
+pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Exit> {
     let unfinished = find(state_dir, path, runbook);
     if unfinished.is_empty() {
         return Ok(());
@@ -168,11 +161,53 @@ pub fn start_over(state_dir: &Path, path: &Path, reason: &str) -> Result<(), Exi
     Ok(())
 }
 
+/// The cluster locks of a run, as its resume would take them: by its runbook's clusters and the
+/// ids it journaled. Where the runbook cannot be loaded (gone, or its variables unset here),
+/// every lock whose holder file names the run is tried instead: one still held means the run
+/// is running (exit 4).
+fn lock_run(found: &Found, who: &Identity) -> Result<Vec<lock::Lock>, Exit> {
+    let state = &found.state;
+    let holder = crate::session::holder(&state.run_id, who, &state.runbook, &found.state_dir);
+    if let Ok(loaded) = crate::runbook::load(&state.runbook) {
+        return crate::session::lock_clusters(&loaded.runbook, &state.cluster_ids, &holder);
+    }
+    let dir = rundir::user_state_dir().join("locks");
+    let mut locks = Vec::new();
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(stem) = name.strip_suffix(".holder.json") else {
+            continue;
+        };
+        let names_run = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str::<lock::Holder>(&text).ok())
+            .is_some_and(|h| h.run_id == state.run_id);
+        if !names_run {
+            continue;
+        }
+        match lock::acquire(&dir.join(format!("{stem}.lock")), &holder) {
+            Ok(lock) => locks.push(lock),
+            Err(e @ lock::LockError::Held(_)) => {
+                eprintln!("error: {e}; wait for it to finish, or stop it first");
+                return Err(Exit::Locked);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(Exit::Failed);
+            }
+        }
+    }
+    Ok(locks)
+}
+
 /// Journal an abandoned event in the run's journal, under the run's lock (a run that is still
 /// running is refused with exit 4).
 pub fn abandon(found: &Found, reason: &str, who: &Identity) -> Result<(), Exit> {
     let state = &found.state;
-    let _lock = super::run::take_lock(&found.state_dir, &state.runbook, &state.run_id, who)?;
+    let _locks = lock_run(found, who)?;
     let path = rundir::run_dir(&found.state_dir, &state.run_id).join("journal.jsonl");
     let io = |e: journal::JournalError| {
         eprintln!("error: {e}");

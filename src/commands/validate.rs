@@ -1,11 +1,18 @@
-//! `cutover validate RUNBOOK`
+//! `cutover validate RUNBOOK [--no-env]`
 
 use std::path::Path;
 
 use crate::exit_code::Exit;
 
-pub fn run(path: &Path) -> Exit {
-    let loaded = match super::load_runbook(path) {
+/// `no_env`: everything but the environment (a pull-request job without the secrets): an
+/// unset variable is a note, not an error.
+pub fn run(path: &Path, no_env: bool) -> Exit {
+    let result = if no_env {
+        crate::runbook::load_without_env(path)
+    } else {
+        crate::runbook::load(path)
+    };
+    let loaded = match super::print_loaded(result) {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
@@ -15,7 +22,12 @@ pub fn run(path: &Path) -> Exit {
         .steps()
         .map(|s| s.requires.len() + s.verifies.len() + s.undo_verifies.len())
         .sum();
-    let warnings = match loaded.warnings.len() {
+    let warnings = match loaded
+        .warnings
+        .iter()
+        .filter(|w| w.severity == crate::runbook::Severity::Warning)
+        .count()
+    {
         0 => String::new(),
         1 => ", 1 warning".to_string(),
         n => format!(", {n} warnings"),

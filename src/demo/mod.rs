@@ -1,14 +1,15 @@
 //! `cutover demo`: a whole cutover on two embedded clusters, through the real executor.
 
+pub mod connect;
 pub mod control;
 pub mod world;
 
 use std::path::{Path, PathBuf};
 
-use crate::commands::run::{launch, Answering, Launch};
 use crate::engine::rundir;
 use crate::engine::Mode;
 use crate::exit_code::Exit;
+use crate::session::{self, Answering, Start};
 
 /// The bundled runbook (also in runbooks/demo.yaml, where `cutover validate` checks it).
 pub const RUNBOOK: &str = include_str!("../../runbooks/demo.yaml");
@@ -40,18 +41,20 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
     );
     let world = world::World::start()?;
     let socket = control::serve(&dir.join("control.sock"), world.controls())?;
+    let connect_url = connect::serve(world.controls())?;
     // The runbook reads the clusters from the environment, and its actions reach the world
     // through the control socket; children of this process inherit both.
     let exe = std::env::current_exe()?;
     std::env::set_var("CUTOVER_DEMO_SOURCE", world.source.bootstrap_servers());
     std::env::set_var("CUTOVER_DEMO_TARGET", world.target.bootstrap_servers());
     std::env::set_var(control::SOCKET_ENV, &socket);
+    std::env::set_var(connect::URL_ENV, &connect_url);
     std::env::set_var(
         "CUTOVER_DEMO_CTL",
         format!("{} demo control", exe.display()),
     );
     eprintln!(
-        "source: {}  target: {}  (demo directory: {})\n",
+        "source: {}  target: {}  mirror's Connect REST API: {connect_url}  (demo directory: {})\n",
         world.source.bootstrap_servers(),
         world.target.bootstrap_servers(),
         dir.display()
@@ -67,7 +70,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
     if let Err(exit) = crate::commands::unfinished::start_over(&state_dir, &runbook, reason) {
         return Ok(exit);
     }
-    let exit = launch(Launch {
+    let exit = session::start(Start {
         runbook: &runbook,
         state_dir: &state_dir,
         answering: &answering,
@@ -76,6 +79,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
         run_commands: false,
         past_point_of_no_return: false,
         rollback_of: None,
+        again: false,
     });
     let forward = rundir::newest(&state_dir)?;
     let mut reports = vec![report(&state_dir, &forward.run_id, dir)?];
@@ -90,6 +94,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
                 run_id: Some(&forward.run_id),
                 dry_run: false,
                 past_point_of_no_return: options.yes,
+                again: false,
             },
             &answering,
         );

@@ -20,7 +20,11 @@ pub enum RunKind {
     Rollback,
 }
 
-/// One journal line. `Other` keeps lines this version does not know (written by a newer one).
+/// One journal line. An event this version does not know (written by a newer one) is not
+/// damage: reading sets it apart in `Contents::unknown` (`Event::Unknown` is never written),
+/// `status` and `report` show it, and `resume` and `rollback` refuse to act on the run, since
+/// acting on a journal whose meaning is partly unknown could redo or skip what it records. A
+/// line that is not an event at all, or a known event with wrong fields, is damage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -45,6 +49,14 @@ pub enum Event {
         /// The cluster ids seen at the start (source, target): a resume must find the same.
         #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
         cluster_ids: std::collections::BTreeMap<String, String>,
+        /// The runbook as written, normalized (comments and layout dropped, `${VAR}` kept
+        /// as references, literal secrets masked): what a resume compares against.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_content: Option<Value>,
+        /// A rollback started with `--again` although an earlier rollback of the same run
+        /// finished.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        again: bool,
         user: String,
         host: String,
         pid: u32,
@@ -54,7 +66,15 @@ pub enum Event {
         user: String,
         host: String,
         pid: u32,
+        /// Resumed with `--accept-changes` (or its old name `--force`) over a changed runbook.
         forced: bool,
+        /// The runbook's changes since the run started (`path: then -> now`): refused ones
+        /// accepted with `--accept-changes`, and noted ones (titles, the name).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changes: Vec<String>,
+        /// The version of cutover that resumed (an unknown event after it names it).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        version: String,
     },
     StepStarted {
         step: String,
@@ -104,6 +124,13 @@ pub enum Event {
         interrupted: bool,
         duration_ms: u64,
     },
+    /// What the process runner says about an action besides its exit: output cut, background
+    /// processes terminated after the shell exited.
+    ActionNote {
+        step: String,
+        attempt: u32,
+        note: String,
+    },
     Decision {
         step: String,
         choice: String,
@@ -135,6 +162,37 @@ pub enum Event {
         user: String,
         host: String,
     },
+    /// An event type this version does not know. Only ever read, never written.
+    #[serde(other, skip_serializing)]
+    Unknown,
+}
+
+/// An event line this version could not interpret: its type, where it is, and the version
+/// of the newest cutover that had written to the journal before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownEvent {
+    pub line: usize,
+    pub seq: u64,
+    pub event: String,
+    pub version: String,
+}
+
+impl std::fmt::Display for UnknownEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let by = if self.version.is_empty() {
+            "a cutover of another version".to_string()
+        } else {
+            format!("cutover {} or later", self.version)
+        };
+        write!(
+            f,
+            "unknown event `{}` at line {} (seq {}): written by a newer cutover than this {} (the journal was last written by {by})",
+            self.event,
+            self.line,
+            self.seq,
+            env!("CARGO_PKG_VERSION")
+        )
+    }
 }
 
 /// A journal line as stored: the event plus its sequence number and time.
@@ -236,6 +294,8 @@ pub struct Contents {
     pub torn_tail: bool,
     /// Bytes up to the end of the last whole line: where appending must continue.
     pub valid_len: u64,
+    /// Events written by a newer version, set apart from `entries`.
+    pub unknown: Vec<UnknownEvent>,
 }
 
 /// Read a whole journal. A torn last line is ignored; damage anywhere else is an error.
@@ -248,6 +308,8 @@ pub fn read(path: &Path) -> Result<Contents, JournalError> {
     let mut entries = Vec::new();
     let mut torn_tail = false;
     let mut valid_len = 0u64;
+    let mut unknown = Vec::new();
+    let mut version = String::new();
     let mut line = String::new();
     let mut number = 0;
     loop {
@@ -266,6 +328,27 @@ pub fn read(path: &Path) -> Result<Contents, JournalError> {
         match serde_json::from_str::<Entry>(line.trim_end()) {
             Ok(entry) if complete => {
                 valid_len += read as u64;
+                match &entry.event {
+                    Event::Unknown => {
+                        let event = serde_json::from_str::<Value>(line.trim_end())
+                            .ok()
+                            .and_then(|v| v["event"].as_str().map(str::to_string))
+                            .unwrap_or_default();
+                        unknown.push(UnknownEvent {
+                            line: number,
+                            seq: entry.seq,
+                            event,
+                            version: version.clone(),
+                        });
+                        continue;
+                    }
+                    Event::RunStarted { version: v, .. } | Event::Resumed { version: v, .. }
+                        if !v.is_empty() =>
+                    {
+                        version = v.clone();
+                    }
+                    _ => {}
+                }
                 entries.push(entry);
             }
             Ok(_) | Err(_) if !complete => {
@@ -286,6 +369,7 @@ pub fn read(path: &Path) -> Result<Contents, JournalError> {
         entries,
         torn_tail,
         valid_len,
+        unknown,
     })
 }
 
@@ -314,6 +398,41 @@ pub fn now() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_event_is_set_apart_with_the_version_before_it_and_a_bad_known_one_is_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let lines = [
+            r#"{"seq":1,"time":"t","event":"resumed","user":"u","host":"h","pid":1,"forced":false,"version":"9.1.0"}"#,
+            r#"{"seq":2,"time":"t","event":"quorum_vote","votes":3}"#,
+            r#"{"seq":3,"time":"t","event":"step_started","step":"a","tier":"t"}"#,
+        ];
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let contents = read(&path).unwrap();
+        assert_eq!(contents.entries.len(), 2);
+        assert_eq!(
+            contents.unknown,
+            vec![UnknownEvent {
+                line: 2,
+                seq: 2,
+                event: "quorum_vote".into(),
+                version: "9.1.0".into()
+            }]
+        );
+        // A known event with a missing field is not "from a newer version": it is damage.
+        std::fs::write(
+            &path,
+            r#"{"seq":1,"time":"t","event":"step_started","tier":"t"}"#.to_string() + "\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            read(&path),
+            Err(JournalError::Corrupt { line: 1, .. })
+        ));
+        // Unknown cannot be written: serde refuses to serialize it.
+        assert!(serde_json::to_string(&Event::Unknown).is_err());
+    }
 
     #[test]
     fn records_read_back_and_a_torn_tail_is_ignored() {

@@ -2,6 +2,7 @@
 //! `verifies`, record everything in the journal first. Resume picks up from the journal.
 
 pub mod action;
+mod connector;
 pub mod interrupt;
 pub mod journal;
 pub mod lock;
@@ -12,7 +13,7 @@ pub mod rundir;
 pub mod unit;
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -20,7 +21,7 @@ use crate::checks::{render, Clusters, Outcome, Status};
 use crate::exit_code::Exit;
 use crate::runbook::{Check, Runbook, Step};
 use journal::{Event, Journal, JournalError};
-use poll::{Poller, Waited};
+use poll::{CheckRounds, Poller, Waited};
 use prompter::{Answer, Prompt, Prompter};
 use rundir::{RunState, StepStatus};
 pub use unit::{Mode, Unit};
@@ -88,6 +89,9 @@ pub fn steps_fingerprint(runbook: &Runbook) -> String {
     crate::runbook::hex(&hasher.finalize())
 }
 
+/// How many times the step id may be typed at a point of no return before the run stops.
+pub const POINT_OF_NO_RETURN_TRIES: usize = 3;
+
 /// Why a run stopped before its end.
 #[derive(Debug)]
 pub enum Stop {
@@ -128,6 +132,8 @@ pub struct Settings {
 pub struct Executor<'a> {
     pub runbook: &'a Runbook,
     pub clusters: &'a Clusters,
+    /// Where check outcomes come from (the clusters; a script in the executor's tests).
+    pub rounds: Box<dyn CheckRounds + 'a>,
     pub units: Vec<Unit<'a>>,
     pub mode: Mode,
     pub journal: Journal,
@@ -140,6 +146,35 @@ pub struct Executor<'a> {
     pub rehearsal: Vec<rehearsal::Observed>,
     /// The newest rehearsal of this runbook, shown beside this run's check results.
     pub baseline: rehearsal::Baseline,
+    /// Steps done and skipped (with reasons), this session and before it: the outcome.
+    pub tally: Tally,
+}
+
+/// How many units were done and which were skipped, for the closing line and the exit code.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    pub done: usize,
+    pub skipped: Vec<(String, String)>,
+}
+
+impl Tally {
+    /// The line a run that reached its end closes with.
+    pub fn finished(&self) -> String {
+        if self.skipped.is_empty() {
+            return format!("finished: every step is done ({} done).", self.done);
+        }
+        let reasons: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|(step, reason)| format!("{step}: {reason}"))
+            .collect();
+        format!(
+            "finished: {} done, {} skipped ({})",
+            self.done,
+            self.skipped.len(),
+            reasons.join("; ")
+        )
+    }
 }
 
 impl Executor<'_> {
@@ -169,13 +204,26 @@ impl Executor<'_> {
             }
             Ok(()) => {
                 self.say(&format!(
-                    "\n{noun} {} finished: every step is done.",
-                    self.run_id
+                    "\n{noun} {} {}",
+                    self.run_id,
+                    self.tally.finished()
                 ));
-                (Exit::Done, Some(Event::RunFinished))
+                // Exit 0 only when every step was done and every check passed.
+                let exit = if self.tally.skipped.is_empty() {
+                    Exit::Done
+                } else {
+                    Exit::FinishedWithSkips
+                };
+                (exit, Some(Event::RunFinished))
             }
             Err(Stop::Aborted { reason, exit }) => {
                 self.say(&format!("\n{noun} {} aborted: {reason}", self.run_id));
+                if !self.settings.dry_run {
+                    self.say(&format!(
+                        "Continue from here with: cutover resume {}",
+                        self.run_id
+                    ));
+                }
                 let exit_number = exit.code() as i32;
                 (
                     exit,
@@ -222,7 +270,16 @@ impl Executor<'_> {
         for index in 0..total {
             let unit = self.units[index].clone();
             let from = match resumed.and_then(|r| r.step(&unit.step.id)) {
-                Some(StepStatus::Done) | Some(StepStatus::Skipped(_)) => continue,
+                Some(StepStatus::Done) => {
+                    self.tally.done += 1;
+                    continue;
+                }
+                Some(StepStatus::Skipped(reason)) => {
+                    self.tally
+                        .skipped
+                        .push((unit.step.id.clone(), reason.clone()));
+                    continue;
+                }
                 None | Some(StepStatus::Started) => Resume::Begin,
                 Some(StepStatus::ActionFinished {
                     succeeded: true, ..
@@ -316,7 +373,9 @@ impl Executor<'_> {
             }
             if !unit.nothing_to_undo {
                 let prompt = self.go_ahead(unit);
-                self.confirm(prompt)?;
+                if self.confirm(prompt)? == Confirmed::Skipped {
+                    return Ok(());
+                }
             }
         } else {
             self.say(&format!(
@@ -337,7 +396,9 @@ impl Executor<'_> {
             };
         }
         if let (Some(command), true) = (unit.action, run_action) {
-            if self.settings.dry_run {
+            if let (true, Some(connector)) = (self.settings.dry_run, &step.connector) {
+                self.connector_dry_run(step, connector);
+            } else if self.settings.dry_run {
                 self.say(&format!("$ {command}  [dry run: not executed]"));
             } else {
                 loop {
@@ -365,29 +426,35 @@ impl Executor<'_> {
             return Ok(());
         }
         if unit.unchecked && !self.settings.dry_run {
-            self.confirm(Prompt::Confirm {
+            let prompt = Prompt::Confirm {
                 step: step.id.clone(),
                 text: format!(
                     "The rollback of step `{}` has no undo_verifies: confirm by hand that it worked.",
                     step.id
                 ),
-            })?;
+            };
+            if self.confirm(prompt)? == Confirmed::Skipped {
+                return Ok(());
+            }
         }
         if let Some(text) = unit.confirm {
-            self.confirm(Prompt::Confirm {
+            let prompt = Prompt::Confirm {
                 step: step.id.clone(),
                 text: text.to_string(),
-            })?;
+            };
+            if self.confirm(prompt)? == Confirmed::Skipped {
+                return Ok(());
+            }
         }
         self.journal.record(Event::StepDone {
             step: step.id.clone(),
             unchecked: unit.unchecked,
         })?;
+        self.tally.done += 1;
         self.say(&format!("Step {} done.", step.id));
         Ok(())
     }
 
-    /// The one prompt before a unit's action (or, for a manual unit, after its instructions).
     fn go_ahead(&self, unit: &Unit<'_>) -> Prompt {
         let step = unit.step;
         if unit.point_of_no_return {
@@ -423,6 +490,9 @@ impl Executor<'_> {
         command: &str,
         attempt: u32,
     ) -> Result<action::ActionOutcome, Stop> {
+        if let Some(connector) = &step.connector {
+            return self.connector_action(step, connector, command, attempt);
+        }
         let logs = self.run_dir.join("logs");
         std::fs::create_dir_all(&logs).map_err(|source| {
             Stop::Journal(JournalError::Write {
@@ -438,7 +508,7 @@ impl Executor<'_> {
             log: log.display().to_string(),
         })?;
         self.say(&format!("$ {command}"));
-        let result = action::run(&action::Action {
+        let result = action::run_action(&action::Action {
             command,
             env: vec![
                 ("CUTOVER_RUN_ID".into(), self.run_id.clone()),
@@ -458,10 +528,27 @@ impl Executor<'_> {
                     exit: None,
                     timed_out: false,
                     interrupted: false,
+                    abandoned: false,
+                    note: None,
                     duration: Duration::ZERO,
                 }
             }
         };
+        if outcome.abandoned {
+            // A second Ctrl-C: the action was terminated mid-way. What it did is unknown, so
+            // no result is journaled: the action stays in doubt for the resume to settle.
+            return Err(Stop::Interrupted(format!(
+                "the action of step `{}` (a second Ctrl-C terminated it; it is in doubt until resume settles it)",
+                step.id
+            )));
+        }
+        if let Some(note) = &outcome.note {
+            self.journal.record(Event::ActionNote {
+                step: step.id.clone(),
+                attempt,
+                note: note.clone(),
+            })?;
+        }
         self.journal.record(Event::ActionResult {
             step: step.id.clone(),
             attempt,
@@ -493,9 +580,9 @@ impl Executor<'_> {
         }
         loop {
             self.say(&format!("Checking {phase} of {}:", step.id));
-            let poller = Poller {
+            let mut poller = Poller {
                 runbook: self.runbook,
-                clusters: self.clusters,
+                rounds: self.rounds.as_mut(),
             };
             let waited = poller.wait(&step.id, phase, checks, &mut self.journal)?;
             match waited {
@@ -574,31 +661,13 @@ impl Executor<'_> {
         }
         // Prompt texts quote commands and confirm texts, which may hold a secret literally.
         let secrets = &self.runbook.secrets;
-        let shown = match prompt {
-            Prompt::Confirm { step, text } => Prompt::Confirm {
-                step: step.clone(),
-                text: secrets.redact(text),
-            },
-            Prompt::TypeStepId { step, text } => Prompt::TypeStepId {
-                step: step.clone(),
-                text: secrets.redact(text),
-            },
-            Prompt::Failure { step, what } => Prompt::Failure {
-                step: step.clone(),
-                what: secrets.redact(what),
-            },
-            Prompt::InDoubt { step, what } => Prompt::InDoubt {
-                step: step.clone(),
-                what: secrets.redact(what),
-            },
-        };
+        let shown = prompt.redacted(|text| secrets.redact(text));
         self.prompter
             .ask(&shown)
             .map_err(|e| Stop::NeedsDecision(secrets.redact(&e.0)))
     }
 
-    fn confirm(&mut self, prompt: Prompt) -> Result<(), Stop> {
-        let answer = self.ask(&prompt)?;
+    fn record_answer(&mut self, prompt: &Prompt, answer: &Answer) -> Result<(), Stop> {
         self.journal.record(Event::Confirmation {
             step: prompt.step().to_string(),
             prompt: prompt.text().to_string(),
@@ -607,24 +676,128 @@ impl Executor<'_> {
             user: self.who.user.clone(),
             host: self.who.host.clone(),
         })?;
-        match answer {
-            Answer::Yes => Ok(()),
-            Answer::Interrupted => Err(Stop::Interrupted(format!(
-                "the confirmation of step `{}`",
-                prompt.step()
-            ))),
-            Answer::TimedOut => Err(Stop::Aborted {
-                reason: format!(
-                    "no answer to the confirmation of step `{}` before --prompt-timeout",
-                    prompt.step()
-                ),
-                exit: Exit::Failed,
-            }),
-            _ => Err(Stop::Aborted {
-                reason: format!("the operator declined step `{}`", prompt.step()),
-                exit: Exit::Failed,
-            }),
+        Ok(())
+    }
+
+    /// Ask for a go-ahead. "no" is not an abort: the operator may wait and be asked again,
+    /// skip the step with a reason, or abort the run (which is asked once more).
+    fn confirm(&mut self, prompt: Prompt) -> Result<Confirmed, Stop> {
+        let step = prompt.step().to_string();
+        let mut mistyped = 0;
+        loop {
+            let answer = self.ask(&prompt)?;
+            self.record_answer(&prompt, &answer)?;
+            match answer {
+                Answer::Yes => return Ok(Confirmed::Yes),
+                Answer::Interrupted => {
+                    return Err(Stop::Interrupted(format!(
+                        "the confirmation of step `{step}`"
+                    )))
+                }
+                Answer::TimedOut => {
+                    return Err(Stop::Aborted {
+                        reason: format!(
+                            "no answer to the confirmation of step `{step}` before --prompt-timeout"
+                        ),
+                        exit: Exit::Failed,
+                    })
+                }
+                // The point of no return: a wrong id never goes on and never offers a skip; a
+                // typo asks again, three tries in all.
+                _ if matches!(prompt, Prompt::TypeStepId { .. }) => {
+                    mistyped += 1;
+                    if mistyped < POINT_OF_NO_RETURN_TRIES {
+                        self.say(&format!(
+                            "That is not the step id `{step}` (try {} of {POINT_OF_NO_RETURN_TRIES}).",
+                            mistyped + 1
+                        ));
+                        continue;
+                    }
+                    return Err(Stop::Aborted {
+                        reason: format!(
+                            "the step id `{step}` was not typed at the point of no return ({POINT_OF_NO_RETURN_TRIES} tries)"
+                        ),
+                        exit: Exit::Failed,
+                    });
+                }
+                _ => {}
+            }
+            // Declined: wait, skip or abort.
+            loop {
+                let declined = Prompt::Declined {
+                    step: step.clone(),
+                    text: format!("Step `{step}` was not confirmed."),
+                };
+                let choice = self.ask(&declined)?;
+                let reason = match &choice {
+                    Answer::Skip(reason) => Some(reason.clone()),
+                    _ => None,
+                };
+                self.journal.record(Event::Decision {
+                    step: step.clone(),
+                    choice: choice.word(),
+                    reason,
+                    by: self.prompter.name().to_string(),
+                })?;
+                match choice {
+                    Answer::Wait => {
+                        self.say(&format!(
+                            "Waiting: step `{step}` is asked again when you are ready."
+                        ));
+                        break;
+                    }
+                    Answer::Skip(reason) => {
+                        self.skip(&step, &reason)?;
+                        return Ok(Confirmed::Skipped);
+                    }
+                    Answer::Interrupted => {
+                        return Err(Stop::Interrupted(format!(
+                            "the confirmation of step `{step}`"
+                        )))
+                    }
+                    Answer::TimedOut => {
+                        return Err(Stop::Aborted {
+                            reason: format!("no answer at step `{step}` before --prompt-timeout"),
+                            exit: Exit::Failed,
+                        })
+                    }
+                    _ => {
+                        let sure = Prompt::ConfirmAbort {
+                            step: step.clone(),
+                            text: format!("Abort the run at step `{step}`?"),
+                        };
+                        let answer = self.ask(&sure)?;
+                        self.record_answer(&sure, &answer)?;
+                        match answer {
+                            Answer::Yes => {
+                                return Err(Stop::Aborted {
+                                    reason: format!("the operator declined step `{step}`"),
+                                    exit: Exit::Failed,
+                                })
+                            }
+                            Answer::Interrupted => {
+                                return Err(Stop::Interrupted(format!(
+                                    "the confirmation of step `{step}`"
+                                )))
+                            }
+                            _ => continue,
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    fn skip(&mut self, step: &str, reason: &str) -> Result<(), Stop> {
+        self.journal.record(Event::StepSkipped {
+            step: step.to_string(),
+            reason: reason.to_string(),
+        })?;
+        self.tally
+            .skipped
+            .push((step.to_string(), reason.to_string()));
+        self.say(&format!("Step {step} skipped: {reason}"));
+        Ok(())
     }
 
     /// An action or a wait failed: retry, skip with a reason, or abort.
@@ -651,11 +824,7 @@ impl Executor<'_> {
         match answer {
             Answer::Retry => Ok(Decision::Retry),
             Answer::Skip(reason) => {
-                self.journal.record(Event::StepSkipped {
-                    step: step.id.clone(),
-                    reason: reason.clone(),
-                })?;
-                self.say(&format!("Step {} skipped: {reason}", step.id));
+                self.skip(&step.id, &reason)?;
                 Ok(Decision::Skipped)
             }
             Answer::Interrupted => Err(Stop::Interrupted(format!(
@@ -669,76 +838,102 @@ impl Executor<'_> {
         }
     }
 
-    /// An action whose intent is journaled but not its result. Never re-run silently.
+    /// An action whose intent is journaled but not its result. Never re-run silently, and
+    /// never marked done without evidence: `--yes` marks it done only when the step has
+    /// verifies and they pass now; otherwise a person decides.
     fn in_doubt(&mut self, unit: &Unit<'_>, attempt: u32) -> Result<Resume, Stop> {
         let step = unit.step;
+        let id = &step.id;
         let what = format!(
-            "the action of step `{}` (attempt {attempt}) was started but its result is unknown (the tool stopped while it ran)",
-            step.id
+            "the action of step `{id}` (attempt {attempt}) was started but its result is unknown (the tool stopped while it ran)"
         );
         self.say(&format!("\n{what}"));
-        let choice = if self.settings.mark_done.contains(&step.id) {
-            Answer::MarkDone
-        } else if self.settings.rerun.contains(&step.id) {
-            Answer::Rerun
+        let (choice, reason) = if self.settings.mark_done.contains(id) {
+            (
+                Answer::MarkDone,
+                format!("--mark-done {id}: decided by the operator"),
+            )
+        } else if self.settings.rerun.contains(id) {
+            (
+                Answer::Rerun,
+                format!("--rerun {id}: decided by the operator"),
+            )
+        } else if let Some(decided) = self.connector_in_doubt(unit, &what)? {
+            decided
+        } else if unit.verifies.is_empty() {
+            let verdict = format!(
+                "it has no {}, so nothing shows whether it ran",
+                unit.verifies_phase
+            );
+            if self.settings.yes {
+                return Err(Stop::NeedsDecision(format!(
+                    "step `{id}`: {what}, and {verdict}; decide with --mark-done {id} or --rerun {id}"
+                )));
+            }
+            let answer = self.ask(&Prompt::InDoubt {
+                step: id.clone(),
+                what: format!("{what}; {verdict}"),
+            })?;
+            (answer, format!("decided by a person; {verdict}"))
         } else {
             let verified = self.verify_once(unit)?;
+            let phase = unit.verifies_phase;
             if self.settings.yes {
                 if verified {
-                    Answer::MarkDone
+                    (
+                        Answer::MarkDone,
+                        format!("evidence: its {phase} pass now (journaled just before)"),
+                    )
                 } else {
                     return Err(Stop::NeedsDecision(format!(
-                        "step `{}`: {what}, and its verifies do not pass; decide with --mark-done {} or --rerun {}",
-                        step.id, step.id, step.id
+                        "step `{id}`: {what}, and its {phase} do not pass; decide with --mark-done {id} or --rerun {id}"
                     )));
                 }
             } else {
-                let verdict = if unit.verifies.is_empty() {
-                    "it has no verifies".to_string()
-                } else if verified {
-                    "its verifies pass now".to_string()
+                let verdict = if verified {
+                    format!("its {phase} pass now")
                 } else {
-                    "its verifies do NOT pass now".to_string()
+                    format!("its {phase} do NOT pass now")
                 };
-                self.ask(&Prompt::InDoubt {
-                    step: step.id.clone(),
+                let answer = self.ask(&Prompt::InDoubt {
+                    step: id.clone(),
                     what: format!("{what}; {verdict}"),
-                })?
+                })?;
+                (answer, format!("decided by a person; {verdict}"))
             }
         };
         self.journal.record(Event::Decision {
-            step: step.id.clone(),
+            step: id.clone(),
             choice: choice.word(),
-            reason: None,
+            reason: Some(reason),
             by: self.prompter.name().to_string(),
         })?;
         match choice {
             Answer::MarkDone => Ok(Resume::Verify),
             Answer::Rerun => Ok(Resume::RunAction { attempt }),
-            Answer::Interrupted => Err(Stop::Interrupted(format!(
-                "the decision on step `{}`",
-                step.id
-            ))),
+            Answer::Interrupted => Err(Stop::Interrupted(format!("the decision on step `{id}`"))),
             _ => Err(Stop::Aborted {
-                reason: format!(
-                    "the operator aborted at the in-doubt action of step `{}`",
-                    step.id
-                ),
+                reason: format!("the operator aborted at the in-doubt action of step `{id}`"),
                 exit: Exit::Failed,
             }),
         }
     }
 
-    /// One round of the unit's verifies; true when there are none or all pass.
+    /// One round of the unit's verifies, journaled as evidence; true when all pass (there
+    /// is at least one: an empty list proves nothing and is handled by the caller).
     fn verify_once(&mut self, unit: &Unit<'_>) -> Result<bool, Stop> {
         if unit.verifies.is_empty() {
-            return Ok(true);
+            return Ok(false);
         }
-        self.clusters.new_round();
-        let mut all = true;
         let mut states: Vec<_> = unit.verifies.iter().map(|_| Default::default()).collect();
-        let outcomes =
-            crate::checks::evaluate_round(unit.verifies, &mut states, self.runbook, self.clusters);
+        let deadline = unit
+            .verifies
+            .iter()
+            .map(|c| c.timeout)
+            .max()
+            .map(|t| Instant::now() + t);
+        let outcomes = self.rounds.round(unit.verifies, &mut states, deadline);
+        let mut all = !outcomes.is_empty();
         for (check, outcome) in unit.verifies.iter().zip(outcomes) {
             self.say(&format!(
                 "  {} {}: {}",
@@ -746,6 +941,16 @@ impl Executor<'_> {
                 check.spec.kind(),
                 outcome.summary
             ));
+            self.journal.record(Event::Check {
+                step: unit.step.id.clone(),
+                phase: unit.verifies_phase.into(),
+                kind: check.spec.kind().name().into(),
+                status: render::status_word(outcome.status).to_lowercase(),
+                summary: outcome.summary.clone(),
+                items: Some(serde_json::to_value(&outcome.items).expect("items serialize")),
+                remaining: outcome.progress.remaining,
+                elapsed_ms: 0,
+            })?;
             all &= outcome.status == Status::Pass;
         }
         Ok(all)
@@ -755,4 +960,348 @@ impl Executor<'_> {
 enum Decision {
     Retry,
     Skipped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Confirmed {
+    Yes,
+    Skipped,
+}
+
+/// The executor's decisions, driven by scripted check outcomes: no broker, no terminal.
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::checks::CheckState;
+    use crate::runbook::CheckSpec;
+
+    /// What a scripted check answers on each poll.
+    #[derive(Clone, Copy)]
+    enum Plan {
+        /// Fail on the first N polls, then pass.
+        PassAfter(usize),
+        /// An error every time (a cluster that cannot be reached).
+        Error,
+        /// Fail every time.
+        Never,
+    }
+
+    /// Outcomes by the command check's `run` text.
+    struct Script {
+        plans: HashMap<String, Plan>,
+        polls: HashMap<String, usize>,
+    }
+
+    impl Script {
+        fn new(plans: &[(&str, Plan)]) -> Script {
+            Script {
+                plans: plans.iter().map(|(k, p)| (k.to_string(), *p)).collect(),
+                polls: HashMap::new(),
+            }
+        }
+    }
+
+    impl CheckRounds for Script {
+        fn round(
+            &mut self,
+            checks: &[Check],
+            _: &mut [CheckState],
+            _: Option<Instant>,
+        ) -> Vec<Outcome> {
+            checks
+                .iter()
+                .map(|check| {
+                    let CheckSpec::Command { run, .. } = &check.spec else {
+                        panic!("scripted checks are command checks")
+                    };
+                    let polls = self.polls.entry(run.clone()).or_default();
+                    *polls += 1;
+                    match self.plans[run] {
+                        Plan::PassAfter(n) if *polls > n => Outcome {
+                            status: Status::Pass,
+                            summary: format!("{run} passed"),
+                            items: Vec::new(),
+                            progress: Default::default(),
+                        },
+                        Plan::Error => Outcome::error(format!("{run}: no answer")),
+                        Plan::PassAfter(_) | Plan::Never => {
+                            Outcome::fail(format!("{run} failed"), Vec::new())
+                        }
+                    }
+                })
+                .collect()
+        }
+    }
+
+    fn runbook(dir: &Path, steps: &str) -> Runbook {
+        let text = format!(
+            "version: 1\nname: t\nclusters:\n  source: {{ bootstrap: '127.0.0.1:1' }}\n  target: {{ bootstrap: '127.0.0.1:2' }}\ndefaults:\n  poll_interval: 10ms\n  timeout: 1s\ntiers:\n  - name: t\n    steps:\n{steps}"
+        );
+        crate::runbook::parse(&dir.join("r.yaml"), &text, dir, &|_| None)
+            .map_err(|e| format!("{:?}", e.0))
+            .unwrap()
+            .runbook
+    }
+
+    struct Setup {
+        dir: tempfile::TempDir,
+        runbook: Runbook,
+        clusters: Clusters,
+    }
+
+    fn setup(steps: &str) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let runbook = runbook(dir.path(), steps);
+        let clusters = Clusters::connect(&runbook).unwrap();
+        Setup {
+            dir,
+            runbook,
+            clusters,
+        }
+    }
+
+    impl Setup {
+        fn run_dir(&self) -> PathBuf {
+            rundir::run_dir(self.dir.path(), "r1")
+        }
+
+        fn executor(&self, answers: Option<&str>, script: Script) -> Executor<'_> {
+            let run_dir = self.run_dir();
+            std::fs::create_dir_all(&run_dir).unwrap();
+            let journal = Journal::open(
+                &run_dir.join("journal.jsonl"),
+                rundir::load(self.dir.path(), "r1").map_or(1, |s| s.next_seq),
+                Default::default(),
+            )
+            .unwrap();
+            let prompter: Box<dyn Prompter> = match answers {
+                Some(text) => Box::new(prompter::Scripted::new(text)),
+                None => Box::new(prompter::NonInteractive { yes: true }),
+            };
+            Executor {
+                runbook: &self.runbook,
+                clusters: &self.clusters,
+                rounds: Box::new(script),
+                units: unit::forward(&self.runbook),
+                mode: Mode::Forward,
+                journal,
+                prompter,
+                run_id: "r1".into(),
+                run_dir,
+                settings: Settings {
+                    yes: answers.is_none(),
+                    mark_done: Vec::new(),
+                    rerun: Vec::new(),
+                    dry_run: false,
+                    run_commands: false,
+                    past_point_of_no_return: false,
+                },
+                who: identity(),
+                rehearsal: Vec::new(),
+                baseline: Default::default(),
+                tally: Tally::default(),
+            }
+        }
+
+        /// A journal that stopped with the action of `step` in doubt.
+        fn crashed_in(&self, step: &str) -> RunState {
+            let mut executor = self.executor(None, Script::new(&[]));
+            let id = step.to_string();
+            executor
+                .journal
+                .record(Event::RunStarted {
+                    run_id: "r1".into(),
+                    kind: journal::RunKind::Run,
+                    name: "t".into(),
+                    runbook: "r.yaml".into(),
+                    runbook_sha256: String::new(),
+                    steps: vec![id.clone()],
+                    steps_fingerprint: String::new(),
+                    rollback_of: None,
+                    dry_run: false,
+                    cluster_ids: Default::default(),
+                    runbook_content: None,
+                    again: false,
+                    user: "u".into(),
+                    host: "h".into(),
+                    pid: 1,
+                    version: "0".into(),
+                })
+                .unwrap();
+            executor
+                .journal
+                .record(Event::StepStarted {
+                    step: id.clone(),
+                    tier: "t".into(),
+                })
+                .unwrap();
+            executor
+                .journal
+                .record(Event::ActionIntent {
+                    step: id,
+                    command: "x".into(),
+                    attempt: 1,
+                    log: "x.log".into(),
+                })
+                .unwrap();
+            rundir::load(self.dir.path(), "r1").unwrap()
+        }
+
+        fn events(&self) -> Vec<Event> {
+            journal::read(&self.run_dir().join("journal.jsonl"))
+                .unwrap()
+                .entries
+                .into_iter()
+                .map(|e| e.event)
+                .collect()
+        }
+
+        fn check_statuses(&self) -> Vec<String> {
+            self.events()
+                .into_iter()
+                .filter_map(|e| match e {
+                    Event::Check { status, .. } => Some(status),
+                    _ => None,
+                })
+                .collect()
+        }
+    }
+
+    const VERIFIED: &str = "      - id: s\n        instructions: by hand\n        verifies:\n          - kind: command\n            run: check-a\n";
+
+    #[test]
+    fn a_check_that_passes_after_three_polls_is_done_after_four_rounds() {
+        let s = setup(VERIFIED);
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::PassAfter(3))]));
+        assert_eq!(executor.execute(None), Exit::Done);
+        assert_eq!(s.check_statuses(), ["fail", "fail", "fail", "pass"]);
+        assert!(s.events().contains(&Event::StepDone {
+            step: "s".into(),
+            unchecked: false
+        }));
+    }
+
+    #[test]
+    fn a_check_that_never_passes_times_out_and_yes_aborts_with_exit_1() {
+        let s = setup(VERIFIED);
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::Never)]));
+        assert_eq!(executor.execute(None), Exit::Failed);
+        assert!(s.check_statuses().len() > 10, "polled until the timeout");
+        assert!(!s
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::StepDone { .. })));
+    }
+
+    #[test]
+    fn a_check_that_errors_ends_with_exit_3() {
+        let s = setup(VERIFIED);
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::Error)]));
+        assert_eq!(executor.execute(None), Exit::CheckError);
+    }
+
+    #[test]
+    fn a_skipped_step_finishes_with_exit_6_and_names_it() {
+        let s = setup(&format!(
+            "{VERIFIED}      - id: after\n        instructions: by hand\n"
+        ));
+        let mut executor = s.executor(
+            Some("yes\nskip: mirror lags on purpose\nyes\n"),
+            Script::new(&[("check-a", Plan::Never)]),
+        );
+        assert_eq!(executor.execute(None), Exit::FinishedWithSkips);
+        assert_eq!(
+            executor.tally.finished(),
+            "finished: 1 done, 1 skipped (s: mirror lags on purpose)"
+        );
+    }
+
+    #[test]
+    fn no_to_a_confirmation_offers_wait_then_asks_again() {
+        let s = setup("      - id: s\n        instructions: by hand\n");
+        let mut executor = s.executor(
+            Some("no\nwait\nno\nabort\nno\nwait\nyes\n"),
+            Script::new(&[]),
+        );
+        assert_eq!(executor.execute(None), Exit::Done);
+        let choices: Vec<String> = s
+            .events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Decision { choice, .. } => Some(choice),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(choices, ["wait", "abort", "wait"]);
+        let mut executor = s.executor(Some("no\nabort\nyes\n"), Script::new(&[]));
+        assert_eq!(executor.execute(None), Exit::Failed);
+    }
+
+    #[test]
+    fn a_mistyped_step_id_at_the_point_of_no_return_asks_again_three_tries() {
+        let steps =
+            "      - id: switch\n        instructions: by hand\n        point_of_no_return: true\n";
+        let s = setup(steps);
+        let mut executor = s.executor(Some("swtich\nswitch\n"), Script::new(&[]));
+        assert_eq!(executor.execute(None), Exit::Done);
+        let s = setup(steps);
+        let mut executor = s.executor(Some("swtich\nswich\nswitc\nswitch\n"), Script::new(&[]));
+        assert_eq!(executor.execute(None), Exit::Failed);
+        let answers: Vec<String> = s
+            .events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Confirmation { answer, .. } => Some(answer),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(answers, ["no", "no", "no"]);
+    }
+
+    #[test]
+    fn yes_never_marks_an_in_doubt_action_done_without_verifies() {
+        let s = setup("      - id: s\n        run: touch ran\n        undo: 'true'\n");
+        let state = s.crashed_in("s");
+        let mut executor = s.executor(None, Script::new(&[]));
+        assert_eq!(executor.execute(Some(&state)), Exit::NeedsDecision);
+        assert!(!s
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::Decision { .. } | Event::StepDone { .. })));
+        assert!(!s.dir.path().join("ran").exists());
+    }
+
+    #[test]
+    fn yes_marks_an_in_doubt_action_done_when_its_verifies_pass_now_naming_the_evidence() {
+        let s = setup(
+            "      - id: s\n        run: touch ran\n        undo: 'true'\n        verifies:\n          - kind: command\n            run: check-a\n",
+        );
+        let state = s.crashed_in("s");
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::PassAfter(0))]));
+        assert_eq!(executor.execute(Some(&state)), Exit::Done);
+        let reason = s
+            .events()
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Decision { choice, reason, .. } if choice == "mark-done" => reason,
+                _ => None,
+            })
+            .unwrap();
+        assert!(
+            reason.starts_with("evidence: its verifies pass now"),
+            "{reason}"
+        );
+        assert!(!s.dir.path().join("ran").exists(), "not re-run");
+
+        // Verifies that fail now: a person decides.
+        let s = setup(
+            "      - id: s\n        run: touch ran\n        undo: 'true'\n        verifies:\n          - kind: command\n            run: check-a\n",
+        );
+        let state = s.crashed_in("s");
+        let mut executor = s.executor(None, Script::new(&[("check-a", Plan::Never)]));
+        assert_eq!(executor.execute(Some(&state)), Exit::NeedsDecision);
+    }
 }

@@ -117,16 +117,47 @@ impl Display {
     }
 }
 
-pub struct Poller<'a> {
+/// Where the executor gets check outcomes: the clusters, or (in tests) a script.
+pub trait CheckRounds {
+    /// Evaluate `checks` once, outcomes in order; a check still running at `deadline` is
+    /// cancelled and reports an error.
+    fn round(
+        &mut self,
+        checks: &[Check],
+        states: &mut [CheckState],
+        deadline: Option<Instant>,
+    ) -> Vec<Outcome>;
+}
+
+/// The real thing: each round asks both clusters (and runs `command` checks).
+pub struct Live<'a> {
     pub runbook: &'a Runbook,
     pub clusters: &'a Clusters,
 }
 
+impl CheckRounds for Live<'_> {
+    fn round(
+        &mut self,
+        checks: &[Check],
+        states: &mut [CheckState],
+        deadline: Option<Instant>,
+    ) -> Vec<Outcome> {
+        self.clusters.new_round();
+        checks::evaluate_round_until(checks, states, self.runbook, self.clusters, deadline)
+    }
+}
+
+pub struct Poller<'a> {
+    pub runbook: &'a Runbook,
+    pub rounds: &'a mut dyn CheckRounds,
+}
+
 impl Poller<'_> {
     /// Poll `checks` until all pass in one round, one times out, or Ctrl-C. Every round's
-    /// results go to the journal (with items on the final one).
+    /// results go to the journal (with items on the final one). A round still running at the
+    /// step's deadline (its longest check timeout) is cancelled there.
     pub fn wait(
-        &self,
+        &mut self,
         step: &str,
         phase: &str,
         checks: &[Check],
@@ -142,13 +173,13 @@ impl Poller<'_> {
             .map(|c| c.poll_interval)
             .min()
             .expect("not empty");
+        let deadline = started + checks.iter().map(|c| c.timeout).max().expect("not empty");
+        let mut complete: Vec<Option<Outcome>> = checks.iter().map(|_| None).collect();
         let display = Display::new(checks.len());
         let mut round = 0u32;
         loop {
-            self.clusters.new_round();
             let elapsed = started.elapsed();
-            let outcomes: Vec<Outcome> =
-                checks::evaluate_round(checks, &mut states, self.runbook, self.clusters);
+            let mut outcomes: Vec<Outcome> = self.rounds.round(checks, &mut states, Some(deadline));
             round += 1;
             journal.record(Event::Poll {
                 step: step.into(),
@@ -157,6 +188,29 @@ impl Poller<'_> {
                 took_ms: (started.elapsed() - elapsed).as_millis() as u64,
                 elapsed_ms: elapsed.as_millis() as u64,
             })?;
+            // A check cut off at the deadline has no new evidence: its last complete result
+            // stands (a round that started just before the deadline must not turn a failing
+            // check into an error). Without one, the cancellation is the result: an error.
+            for (outcome, previous) in outcomes.iter_mut().zip(&mut complete) {
+                let cancelled =
+                    outcome.status == Status::Error && outcome.summary.ends_with(checks::CANCELLED);
+                match (cancelled, previous.as_ref()) {
+                    (true, Some(earlier)) => {
+                        let mut earlier: Outcome = earlier.clone();
+                        earlier.summary = format!(
+                            "{} (the last complete round; the next was {})",
+                            earlier.summary,
+                            checks::CANCELLED
+                        );
+                        *outcome = earlier;
+                    }
+                    (true, None) => {}
+                    (false, _) => *previous = Some(outcome.clone()),
+                }
+            }
+            // A round's outcomes count at its end for the timeout (a check that needed the
+            // whole round to answer has used that time); progress shows the round's start.
+            let ended = started.elapsed();
             let lines: Vec<String> = checks
                 .iter()
                 .zip(&outcomes)
@@ -172,7 +226,7 @@ impl Poller<'_> {
             let timed_out = checks
                 .iter()
                 .zip(&outcomes)
-                .any(|(c, o)| o.status != Status::Pass && elapsed >= c.timeout);
+                .any(|(c, o)| o.status != Status::Pass && ended >= c.timeout);
             let interrupted = interrupt::requested();
             let last = all_pass || timed_out || interrupted;
             for (check, outcome) in checks.iter().zip(&outcomes) {
@@ -198,7 +252,8 @@ impl Poller<'_> {
                     Waited::TimedOut(outcomes)
                 });
             }
-            let next = Instant::now() + interval;
+            // Never sleep past the deadline: the last round starts at it at the latest.
+            let next = (Instant::now() + interval).min(deadline.max(Instant::now()));
             while Instant::now() < next {
                 if interrupt::requested() {
                     break;

@@ -1,7 +1,9 @@
-//! Confirmation, with three implementations: a terminal (dialoguer), a script of answers
-//! (tests), and non-interactive (`--yes`, or no terminal: a person's decision is needed).
+//! Confirmation, with three implementations: a terminal (line-based: every answer needs
+//! Enter), a script of answers (tests), and non-interactive (`--yes`, or no terminal: a
+//! person's decision is needed).
 
 use std::collections::VecDeque;
+use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -10,7 +12,7 @@ use super::interrupt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {
-    /// Yes continues; no aborts.
+    /// Yes continues; no offers wait, skip or abort.
     Confirm { step: String, text: String },
     /// The point of no return: the operator types the step id.
     TypeStepId { step: String, text: String },
@@ -18,6 +20,10 @@ pub enum Prompt {
     Failure { step: String, what: String },
     /// An action was started before a crash and its result is unknown.
     InDoubt { step: String, what: String },
+    /// A confirmation was answered no: wait and ask again, skip (with a reason) or abort.
+    Declined { step: String, text: String },
+    /// Abort was chosen: asked once more (yes aborts).
+    ConfirmAbort { step: String, text: String },
 }
 
 impl Prompt {
@@ -26,15 +32,34 @@ impl Prompt {
             Prompt::Confirm { step, .. }
             | Prompt::TypeStepId { step, .. }
             | Prompt::Failure { step, .. }
-            | Prompt::InDoubt { step, .. } => step,
+            | Prompt::InDoubt { step, .. }
+            | Prompt::Declined { step, .. }
+            | Prompt::ConfirmAbort { step, .. } => step,
         }
     }
 
     pub fn text(&self) -> &str {
         match self {
-            Prompt::Confirm { text, .. } | Prompt::TypeStepId { text, .. } => text,
+            Prompt::Confirm { text, .. }
+            | Prompt::TypeStepId { text, .. }
+            | Prompt::Declined { text, .. }
+            | Prompt::ConfirmAbort { text, .. } => text,
             Prompt::Failure { what, .. } | Prompt::InDoubt { what, .. } => what,
         }
+    }
+
+    /// The same prompt with its text passed through `f` (redaction).
+    pub fn redacted(&self, f: impl Fn(&str) -> String) -> Prompt {
+        let mut shown = self.clone();
+        match &mut shown {
+            Prompt::Confirm { text, .. }
+            | Prompt::TypeStepId { text, .. }
+            | Prompt::Declined { text, .. }
+            | Prompt::ConfirmAbort { text, .. }
+            | Prompt::Failure { what: text, .. }
+            | Prompt::InDoubt { what: text, .. } => *text = f(text),
+        }
+        shown
     }
 }
 
@@ -47,6 +72,8 @@ pub enum Answer {
     Abort,
     MarkDone,
     Rerun,
+    /// Not ready yet: ask the confirmation again.
+    Wait,
     /// Ctrl-C during the prompt.
     Interrupted,
     /// `--prompt-timeout` passed with no answer.
@@ -63,6 +90,7 @@ impl Answer {
             Answer::Abort => "abort".into(),
             Answer::MarkDone => "mark-done".into(),
             Answer::Rerun => "rerun".into(),
+            Answer::Wait => "wait".into(),
             Answer::Interrupted => "interrupted".into(),
             Answer::TimedOut => "timed out".into(),
         }
@@ -112,22 +140,27 @@ impl Prompter for NonInteractive {
 }
 
 /// Answers read from a file, one per line: yes, no, retry, skip: REASON, abort, mark-done,
-/// rerun, or a step id (for the point of no return). Blank lines and # comments are skipped.
+/// rerun, wait, or a step id (for the point of no return). Blank lines and # comments are
+/// skipped. After a "no" to a confirmation the next line chooses wait, skip: REASON or abort;
+/// after abort, the next line confirms it (yes) or not.
 pub struct Scripted {
     answers: VecDeque<String>,
 }
 
 impl Scripted {
     pub fn from_file(path: &Path) -> std::io::Result<Scripted> {
-        let text = std::fs::read_to_string(path)?;
-        Ok(Scripted {
+        Ok(Scripted::new(&std::fs::read_to_string(path)?))
+    }
+
+    pub fn new(text: &str) -> Scripted {
+        Scripted {
             answers: text
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .map(str::to_string)
                 .collect(),
-        })
+        }
     }
 }
 
@@ -154,6 +187,7 @@ impl Prompter for Scripted {
             (_, "abort") => Answer::Abort,
             (_, "mark-done") => Answer::MarkDone,
             (_, "rerun") => Answer::Rerun,
+            (_, "wait") => Answer::Wait,
             (_, other) => match other.strip_prefix("skip:") {
                 Some(reason) => Answer::Skip(reason.trim().to_string()),
                 None => Answer::No,
@@ -166,61 +200,141 @@ impl Prompter for Scripted {
     }
 }
 
-/// dialoguer on the terminal. Each prompt runs on its own thread so that Ctrl-C and
-/// `--prompt-timeout` can end the wait even while the terminal read blocks.
+/// The terminal, line by line: every answer needs Enter, an empty line is not an answer,
+/// and input typed before the question appears (during a wait) is discarded. Each read
+/// runs on its own thread so that Ctrl-C and `--prompt-timeout` can end the wait.
 pub struct Terminal {
     pub timeout: Option<Duration>,
 }
 
+/// Discard whatever was typed but not yet read (type-ahead during a wait or an action).
+pub fn discard_pending_input() {
+    unsafe {
+        libc::tcflush(libc::STDIN_FILENO, libc::TCIFLUSH);
+    }
+}
+
+/// One line from the terminal (canonical mode: the kernel hands it over on Enter), without
+/// its newline; None at end of input or on an error.
+fn read_line() -> Option<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        let n = unsafe { libc::read(libc::STDIN_FILENO, byte.as_mut_ptr().cast(), 1) };
+        if n == 1 {
+            if byte[0] == b'\n' {
+                break;
+            }
+            line.push(byte[0]);
+        } else if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+        {
+            continue;
+        } else {
+            // End of input (0) or an error.
+            return None;
+        }
+    }
+    Some(String::from_utf8_lossy(&line).trim().to_string())
+}
+
+fn show(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{text}");
+    let _ = err.flush();
+}
+
+/// Ask on the terminal until an answer parses; None when input ended.
+fn ask_until<T>(question: &str, again: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+    loop {
+        discard_pending_input();
+        show(question);
+        let line = read_line()?;
+        if let Some(answer) = parse(&line) {
+            return Some(answer);
+        }
+        show(&format!("{again}\n"));
+    }
+}
+
+fn choose(text: &str, choices: &[&str]) -> Option<usize> {
+    let mut question = format!("{text}\n");
+    for (i, choice) in choices.iter().enumerate() {
+        question.push_str(&format!("  {}) {choice}\n", i + 1));
+    }
+    question.push_str(&format!("Choose 1-{} and press Enter: ", choices.len()));
+    ask_until(
+        &question,
+        &format!("Type a number from 1 to {}, then Enter.", choices.len()),
+        |line| {
+            let n: usize = line.parse().ok()?;
+            (1..=choices.len()).contains(&n).then(|| n - 1)
+        },
+    )
+}
+
+fn yes_no(text: &str) -> Option<Answer> {
+    ask_until(
+        &format!("{text} [y/N] "),
+        "Type y or n, then Enter.",
+        |line| match line.to_lowercase().as_str() {
+            "y" | "yes" => Some(Answer::Yes),
+            "n" | "no" => Some(Answer::No),
+            _ => None,
+        },
+    )
+}
+
+fn reason() -> Option<Answer> {
+    ask_until(
+        "Reason for skipping (journaled): ",
+        "A skip needs a reason.",
+        |line| (!line.is_empty()).then(|| Answer::Skip(line.to_string())),
+    )
+}
+
 fn dialog(prompt: Prompt) -> Option<Answer> {
-    use dialoguer::{Confirm, Input, Select};
-    let term = console::Term::stderr();
     match prompt {
-        Prompt::Confirm { text, .. } => Confirm::new()
-            .with_prompt(text)
-            .default(false)
-            .interact_on(&term)
-            .ok()
-            .map(|yes| if yes { Answer::Yes } else { Answer::No }),
-        Prompt::TypeStepId { step, text } => Input::<String>::new()
-            .with_prompt(format!(
-                "{text}\nType the step id `{step}` to continue, anything else aborts"
-            ))
-            .allow_empty(true)
-            .interact_text_on(&term)
-            .ok()
-            .map(|typed| {
-                if typed.trim() == step {
-                    Answer::Yes
-                } else {
-                    Answer::No
-                }
-            }),
+        Prompt::Confirm { text, .. } | Prompt::ConfirmAbort { text, .. } => yes_no(&text),
+        Prompt::TypeStepId { step, text } => ask_until(
+            &format!("{text}\nType the step id `{step}` and press Enter to continue: "),
+            "Type the step id, then Enter.",
+            |typed| {
+                (!typed.is_empty()).then(|| {
+                    if typed == step {
+                        Answer::Yes
+                    } else {
+                        Answer::No
+                    }
+                })
+            },
+        ),
         Prompt::Failure { what, .. } => {
-            let choice = Select::new()
-                .with_prompt(what)
-                .items(["retry", "skip (give a reason)", "abort"])
-                .default(0)
-                .interact_on(&term)
-                .ok()?;
-            match choice {
+            match choose(
+                &what,
+                &["retry", "skip this step (give a reason)", "abort the run"],
+            )? {
                 0 => Some(Answer::Retry),
-                1 => Input::<String>::new()
-                    .with_prompt("Reason for skipping")
-                    .interact_text_on(&term)
-                    .ok()
-                    .map(Answer::Skip),
+                1 => reason(),
                 _ => Some(Answer::Abort),
             }
         }
         Prompt::InDoubt { what, .. } => {
-            let choice = Select::new()
-                .with_prompt(what)
-                .items(["mark it done", "run it again", "abort"])
-                .default(2)
-                .interact_on(&term)
-                .ok()?;
+            let choice = choose(&what, &["mark it done", "run it again", "abort"])?;
             Some([Answer::MarkDone, Answer::Rerun, Answer::Abort][choice].clone())
+        }
+        Prompt::Declined { text, .. } => {
+            match choose(
+                &text,
+                &[
+                    "wait, and ask again",
+                    "skip this step (give a reason)",
+                    "abort the run",
+                ],
+            )? {
+                0 => Some(Answer::Wait),
+                1 => reason(),
+                _ => Some(Answer::Abort),
+            }
         }
     }
 }
@@ -235,17 +349,17 @@ impl Prompter for Terminal {
         let deadline = self.timeout.map(|t| Instant::now() + t);
         loop {
             match receive.recv_timeout(Duration::from_millis(100)) {
-                // dialoguer gives an error on Ctrl-C in raw mode.
+                // End of input: no one can answer.
                 Ok(answer) => return Ok(answer.unwrap_or(Answer::Interrupted)),
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(Answer::Interrupted),
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
             if interrupt::requested() {
-                let _ = console::Term::stderr().show_cursor();
+                show("\n");
                 return Ok(Answer::Interrupted);
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
-                let _ = console::Term::stderr().show_cursor();
+                show("\n");
                 return Ok(Answer::TimedOut);
             }
         }

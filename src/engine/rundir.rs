@@ -12,6 +12,37 @@ use super::journal::{self, Entry, Event, RunKind};
 
 pub const DEFAULT_STATE_DIR: &str = ".cutover";
 
+/// The per-user state directory, shared by every state directory of this user on this
+/// machine (it holds the cluster locks): `$CUTOVER_USER_STATE_DIR` (for tests), else
+/// `$XDG_STATE_HOME/cutover`, else `~/.local/state/cutover`.
+pub fn user_state_dir() -> PathBuf {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = set("CUTOVER_USER_STATE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = set("XDG_STATE_HOME").map(PathBuf::from) {
+        // The XDG spec ignores a relative value.
+        if dir.is_absolute() {
+            return dir.join("cutover");
+        }
+    }
+    let home = set("HOME").map(PathBuf::from).unwrap_or_else(|| {
+        // No HOME: the password database's home directory, else the temp directory.
+        unsafe {
+            let entry = libc::getpwuid(libc::getuid());
+            if entry.is_null() || (*entry).pw_dir.is_null() {
+                return std::env::temp_dir();
+            }
+            PathBuf::from(
+                std::ffi::CStr::from_ptr((*entry).pw_dir)
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        }
+    });
+    home.join(".local/state/cutover")
+}
+
 pub fn new_run_id() -> String {
     let now = std::time::SystemTime::now();
     let stamp: String = humantime::format_rfc3339_seconds(now)
@@ -62,6 +93,8 @@ pub struct RunState {
     pub rollback_of: Option<String>,
     pub dry_run: bool,
     pub cluster_ids: std::collections::BTreeMap<String, String>,
+    /// The normalized runbook journaled at the start (None in journals of older versions).
+    pub runbook_content: Option<serde_json::Value>,
     pub started: String,
     pub started_by: String,
     pub user: String,
@@ -76,6 +109,8 @@ pub struct RunState {
     pub torn_tail: bool,
     pub valid_len: u64,
     pub entries: Vec<Entry>,
+    /// Events written by a newer version of cutover: shown, and never acted on.
+    pub unknown_events: Vec<journal::UnknownEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,6 +274,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
             rollback_of,
             dry_run,
             cluster_ids,
+            runbook_content,
             user,
             host,
             ..
@@ -254,6 +290,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 rollback_of: rollback_of.clone(),
                 dry_run: *dry_run,
                 cluster_ids: cluster_ids.clone(),
+                runbook_content: runbook_content.clone(),
                 started: entry.time.clone(),
                 started_by: format!("{user}@{host}"),
                 user: user.clone(),
@@ -267,6 +304,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
                 torn_tail: false,
                 valid_len: 0,
                 entries: Vec::new(),
+                unknown_events: Vec::new(),
             });
             continue;
         }
@@ -337,6 +375,7 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
     state.torn_tail = contents.torn_tail;
     state.valid_len = contents.valid_len;
     state.entries = contents.entries;
+    state.unknown_events = contents.unknown;
     Ok(state)
 }
 
@@ -364,23 +403,6 @@ pub fn newest(state_dir: &Path) -> Result<RunState, RunDirError> {
 
 /// The environment variable that sets the state directory (operators of a shift sharing one).
 pub const STATE_DIR_ENV: &str = "CUTOVER_STATE_DIR";
-
-/// The per-user state directory (the run index, the cluster-pair locks):
-/// `$CUTOVER_USER_STATE_DIR` if set (tests use it), else `$XDG_STATE_HOME/cutover`, else
-/// `~/.local/state/cutover`.
-pub fn user_state_dir() -> PathBuf {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if let Some(dir) = var("CUTOVER_USER_STATE_DIR") {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = var("XDG_STATE_HOME").filter(|d| Path::new(d).is_absolute()) {
-        return PathBuf::from(dir).join("cutover");
-    }
-    let home = var("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/"));
-    home.join(".local/state/cutover")
-}
 
 /// The per-user index: one absolute state directory per line, in the order first used.
 pub fn index_path() -> PathBuf {

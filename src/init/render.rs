@@ -259,11 +259,10 @@ fn minutes(secs: u64) -> String {
     format!("{}m", secs.div_ceil(60))
 }
 
-// When the runbook model gains `allow_empty` (selecting checks, `defaults`) and `absent_ok`
-// (group_inactive), they belong here: `absent_ok: true` on close-dam-on-target's
-// group_inactive on target (a group with nothing to translate is absent there), and
-// `allow_empty: true` on acls_match (a source without ACLs on the selection) and, under
-// --discover when a filter matched nothing, in `defaults`.
+// Empty selections stay failures (the evidence rule): `allow_empty` is never generated, so a
+// filter that selects nothing, or a source without ACLs on the selection, is for the operator
+// to look at. `absent_ok: true` is written out on close-dam-on-target's group_inactive: a
+// group with nothing to translate yet is absent on the target, and that is the good case.
 fn tiers(o: &mut String, input: &Input<'_>) {
     let flow = input.flow;
     let source = &flow.source.alias.value;
@@ -364,6 +363,10 @@ fn tiers(o: &mut String, input: &Input<'_>) {
     let _ = writeln!(o, "        verifies:");
     let _ = writeln!(o, "          - kind: group_inactive");
     let _ = writeln!(o, "            cluster: target");
+    let _ = writeln!(
+        o,
+        "            absent_ok: true  # a group not on {target} yet is not running there"
+    );
     step(o, "move-producers", &format!("Start the producers on {target}"), &format!(
         "EDIT: point the producers at {target} and start them. From here on records are written to {target} only: MirrorMaker 2 copies {source}->{target}, so a rollback loses them unless a reverse mirror is set up first. On rollback (manual): stop them on {target} and start them on {source}."));
     let _ = writeln!(o, "        point_of_no_return: true");

@@ -232,21 +232,64 @@ pub fn list_offsets(
     spec: OffsetSpec,
     timeout: Duration,
 ) -> Result<Answers<(String, i32), i64>> {
-    if partitions.is_empty() {
-        return Ok(Vec::new());
-    }
     let offset = match spec {
         OffsetSpec::Earliest => rd::rd_kafka_OffsetSpec_t::RD_KAFKA_OFFSET_SPEC_EARLIEST as i64,
         OffsetSpec::Latest => rd::rd_kafka_OffsetSpec_t::RD_KAFKA_OFFSET_SPEC_LATEST as i64,
     };
+    let asked: Vec<((String, i32), i64)> =
+        partitions.iter().map(|tp| (tp.clone(), offset)).collect();
+    Ok(list_offsets_raw(handle, &asked, timeout)?
+        .into_iter()
+        .map(|(tp, answer)| (tp, answer.map(|(offset, _)| offset)))
+        .collect())
+}
+
+/// An offset and the timestamp of the record there (ms).
+pub type OffsetAndTime = (i64, i64);
+
+/// For each partition, the first offset whose record timestamp is at or after the given
+/// timestamp (milliseconds), with that record's timestamp, in one ListOffsets call. `None`:
+/// no record at or after it (Kafka answers offset -1; `UnifiedLog.fetchOffsetByTimestamp`).
+pub fn list_offsets_for_times(
+    handle: Handle,
+    partitions: &[((String, i32), i64)],
+    timeout: Duration,
+) -> Result<Answers<(String, i32), Option<OffsetAndTime>>> {
+    if let Some((tp, ts)) = partitions.iter().find(|(_, ts)| *ts < 0) {
+        return Err(NativeError(format!(
+            "ListOffsets: timestamp {ts} for {}[{}] is negative",
+            tp.0, tp.1
+        )));
+    }
+    Ok(list_offsets_raw(handle, partitions, timeout)?
+        .into_iter()
+        .map(|(tp, answer)| {
+            (
+                tp,
+                answer.map(|(offset, ts)| (offset >= 0).then_some((offset, ts))),
+            )
+        })
+        .collect())
+}
+
+/// One ListOffsets call: each partition with its offset spec (a timestamp, or librdkafka's
+/// negative EARLIEST/LATEST codes); answers are (offset, timestamp).
+fn list_offsets_raw(
+    handle: Handle,
+    partitions: &[((String, i32), i64)],
+    timeout: Duration,
+) -> Result<Answers<(String, i32), (i64, i64)>> {
+    if partitions.is_empty() {
+        return Ok(Vec::new());
+    }
     unsafe {
         let list = PartitionList(rd::rd_kafka_topic_partition_list_new(
             partitions.len() as i32
         ));
-        for (topic, partition) in partitions {
+        for ((topic, partition), offset) in partitions {
             let name = c_string(topic)?;
             let elem = rd::rd_kafka_topic_partition_list_add(list.0, name.as_ptr(), *partition);
-            (*elem).offset = offset;
+            (*elem).offset = *offset;
         }
         let queue = new_queue(handle);
         let options = options(
@@ -268,10 +311,14 @@ pub fn list_offsets(
         let infos = rd::rd_kafka_ListOffsets_result_infos(result, &mut count);
         let mut out = Vec::with_capacity(count);
         for i in 0..count {
-            let tp = rd::rd_kafka_ListOffsetsResultInfo_topic_partition(*infos.add(i));
+            let info = *infos.add(i);
+            let tp = rd::rd_kafka_ListOffsetsResultInfo_topic_partition(info);
             let key = (text((*tp).topic), (*tp).partition);
             let value = if (*tp).err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                Ok((*tp).offset)
+                Ok((
+                    (*tp).offset,
+                    rd::rd_kafka_ListOffsetsResultInfo_timestamp(info),
+                ))
             } else {
                 Err(text(rd::rd_kafka_err2str((*tp).err)))
             };

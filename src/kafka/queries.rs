@@ -331,10 +331,121 @@ impl Connection {
         ranges: &[(TopicPartition, i64, i64)],
     ) -> Result<HashMap<TopicPartition, Vec<Record>>, KafkaError> {
         let mut out: HashMap<TopicPartition, Vec<Record>> = HashMap::new();
+        for (tp, _, _) in ranges {
+            out.entry(tp.clone()).or_default();
+        }
+        self.scan_ranges(ranges, None, |key, message| {
+            out.entry(key).or_default().push(Record::of(message));
+        })?;
+        Ok(out)
+    }
+
+    /// The first offset at or after each timestamp (milliseconds) of each partition, with
+    /// the timestamp the broker reports for the record there, in one ListOffsets call, asked
+    /// of the cluster now: `None` when the broker says no record has a timestamp at or after
+    /// it (Kafka: offset -1). The caller checks the timestamp: tansu 0.6.0 answers offset 0
+    /// with timestamp -1 instead.
+    pub fn offsets_for_times(
+        &self,
+        partitions: &[(TopicPartition, i64)],
+    ) -> Result<HashMap<TopicPartition, Option<native::OffsetAndTime>>, KafkaError> {
+        let what = "offsets for times";
+        let answers = native::list_offsets_for_times(self.handle(), partitions, self.timeout)
+            .map_err(|e| self.error(what, e.0))?;
+        let mut out = HashMap::with_capacity(answers.len());
+        for (key, answer) in answers {
+            match answer {
+                Ok(found) => {
+                    out.insert(key, found);
+                }
+                Err(e) => return Err(self.error(what, format!("{}[{}]: {e}", key.0, key.1))),
+            }
+        }
+        if let Some((missing, _)) = partitions.iter().find(|(p, _)| !out.contains_key(p)) {
+            return Err(self.error(what, format!("no answer for {}[{}]", missing.0, missing.1)));
+        }
+        Ok(out)
+    }
+
+    /// The first data record of each partition from its log start (None: no data record,
+    /// only transaction markers, or nothing), with the log start offset. Reads the first
+    /// `depth` offsets, then further on in doubling steps for partitions whose head held no
+    /// data record, up to the end offset of this round.
+    pub fn first_data_records(
+        &self,
+        partitions: &[TopicPartition],
+        depth: i64,
+    ) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, KafkaError> {
+        let starts = self.start_offsets(partitions)?;
+        let ends = self.end_offsets(partitions)?;
+        let mut out: HashMap<TopicPartition, (i64, Option<Record>)> = partitions
+            .iter()
+            .map(|tp| (tp.clone(), (starts[tp], None)))
+            .collect();
+        let mut pending: Vec<(TopicPartition, i64)> = partitions
+            .iter()
+            .filter(|tp| ends[*tp] > starts[*tp])
+            .map(|tp| (tp.clone(), starts[tp]))
+            .collect();
+        let mut depth = depth.max(1);
+        while !pending.is_empty() {
+            let ranges: Vec<(TopicPartition, i64, i64)> = pending
+                .iter()
+                .map(|(tp, from)| {
+                    (
+                        tp.clone(),
+                        *from,
+                        (from.saturating_add(depth)).min(ends[tp]),
+                    )
+                })
+                .collect();
+            let mut found: HashMap<TopicPartition, Record> = HashMap::new();
+            self.scan_ranges(&ranges, None, |key, message| {
+                found.entry(key).or_insert_with(|| Record::of(message));
+            })?;
+            let mut next = Vec::new();
+            for (tp, _, upper) in ranges {
+                match found.remove(&tp) {
+                    Some(first) => out.get_mut(&tp).expect("every partition").1 = Some(first),
+                    None if upper < ends[&tp] => next.push((tp, upper)),
+                    None => {}
+                }
+            }
+            pending = next;
+            depth = depth.saturating_mul(2);
+        }
+        Ok(out)
+    }
+
+    /// The data records in `[start, end)` of each partition, counted by reading them (the
+    /// consumer never sees transaction markers, so this is what a mirror can have copied).
+    /// The whole read is bounded by `limit`; a read that has not finished by then is an error.
+    pub fn count_by_reading(
+        &self,
+        ranges: &[(TopicPartition, i64, i64)],
+        limit: Duration,
+    ) -> Result<HashMap<TopicPartition, u64>, KafkaError> {
+        let mut out: HashMap<TopicPartition, u64> =
+            ranges.iter().map(|(tp, _, _)| (tp.clone(), 0)).collect();
+        self.scan_ranges(ranges, Some(limit), |key, _| {
+            *out.entry(key).or_default() += 1;
+        })?;
+        Ok(out)
+    }
+
+    /// Read `[start, end)` of each partition with one consumer assigned to all of them,
+    /// handing each record to `visit`. A read that makes no progress within the request
+    /// timeout, or (with `limit`) has not finished within `limit`, is an error.
+    fn scan_ranges(
+        &self,
+        ranges: &[(TopicPartition, i64, i64)],
+        limit: Option<Duration>,
+        mut visit: impl FnMut(TopicPartition, &rdkafka::message::BorrowedMessage<'_>),
+    ) -> Result<(), KafkaError> {
+        let started = Instant::now();
         let mut pending: HashMap<TopicPartition, i64> = HashMap::new();
         let mut assignment = TopicPartitionList::new();
         for ((topic, partition), start, end) in ranges {
-            out.entry((topic.clone(), *partition)).or_default();
             if end > start {
                 pending.insert((topic.clone(), *partition), *end);
                 assignment
@@ -343,7 +454,7 @@ impl Connection {
             }
         }
         if pending.is_empty() {
-            return Ok(out);
+            return Ok(());
         }
         // librdkafka wants a group id even for assign(); nothing is ever committed under it,
         // and the `__` prefix keeps it out of every default group selection.
@@ -368,6 +479,17 @@ impl Connection {
         // The deadline moves with progress: a slow but advancing read is not a failure.
         let mut deadline = Instant::now() + self.timeout;
         while !pending.is_empty() {
+            if let Some(limit) = limit.filter(|limit| started.elapsed() >= *limit) {
+                let ((topic, partition), end) = pending.iter().next().expect("pending");
+                return Err(self.error(
+                    "read records",
+                    format!(
+                        "{topic}[{partition}] not read up to offset {end} within the limit of {} ({} partitions unfinished)",
+                        secs(limit),
+                        pending.len()
+                    ),
+                ));
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 let ((topic, partition), end) = pending.iter().next().expect("pending");
@@ -395,9 +517,7 @@ impl Connection {
                         continue;
                     };
                     if message.offset() < end {
-                        out.entry(key.clone())
-                            .or_default()
-                            .push(Record::of(&message));
+                        visit(key.clone(), &message);
                     }
                     if message.offset() + 1 >= end {
                         pending.remove(&key);
@@ -430,7 +550,7 @@ impl Connection {
                 Err(e) => return Err(self.error("read records", e.to_string())),
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -12,7 +12,7 @@ pub fn duration(d: Duration) -> String {
 /// Which cluster(s) a check reads.
 pub fn cluster_scope(spec: &CheckSpec) -> Option<&'static str> {
     match spec {
-        CheckSpec::Command { .. } => None,
+        CheckSpec::Command { .. } | CheckSpec::ConnectorState { .. } => None,
         other => Some(other.cluster().map_or("both", |role| role.name())),
     }
 }
@@ -86,9 +86,30 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
             topics(t),
             duration(*window)
         ),
-        CheckSpec::MirrorCaughtUp { topics: t } => format!(
+        CheckSpec::MirrorCaughtUp {
+            topics: t,
+            connector: Some((connect, name)),
+        } => format!(
+            "connector {name} on connect {connect} has replicated up to the last data record of every partition of topics {} (its committed offsets, GET /connectors/{{name}}/offsets; committed every offset.flush.interval.ms)",
+            topics(t)
+        ),
+        CheckSpec::MirrorCaughtUp { topics: t, .. } => format!(
             "every partition of topics {} ends with the same last record on target as on source",
             topics(t)
+        ),
+        CheckSpec::ConnectorState {
+            connect,
+            selection,
+            state,
+            all_tasks,
+        } => format!(
+            "{selection} on connect {connect} report {}{}",
+            state.connect_word(),
+            match (all_tasks, state) {
+                (true, crate::connect::WantedState::Stopped) => " with zero tasks",
+                (true, _) => ", and so does every task",
+                (false, _) => "",
+            }
         ),
         CheckSpec::OffsetsTranslated {
             groups: g,
@@ -126,10 +147,29 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
             "the last {records} records of every partition of topics {} are identical on both clusters",
             topics(t)
         ),
+        CheckSpec::RecordCounts {
+            topics: t,
+            max_extra_ratio,
+            transactional,
+        } => format!(
+            "every partition of topics {} has as many records on target as on source over their common time window{}{}",
+            topics(t),
+            if *max_extra_ratio > 0.0 {
+                format!(", at most {} extra", ratio(*max_extra_ratio))
+            } else {
+                ", exactly".to_string()
+            },
+            if *transactional {
+                " (transactional: data records counted by reading)"
+            } else {
+                ""
+            }
+        ),
         CheckSpec::AclsMatch {
             topics: t,
             groups: g,
             principals,
+            principal_map,
         } => {
             let mut on = Vec::new();
             if !t.include.is_empty() {
@@ -143,8 +183,14 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
             } else {
                 format!(" of {}", principals.join(", "))
             };
+            let mapped = if principal_map.is_empty() {
+                String::new()
+            } else {
+                let map: Vec<String> = principal_map.iter().map(|m| m.describe()).collect();
+                format!(" (principals mapped: {})", map.join(", "))
+            };
             format!(
-                "every source ACL binding{of} on {} is in force on target",
+                "every source ACL binding{of} on {} is in force on target{mapped}",
                 on.join(" and ")
             )
         }
@@ -158,4 +204,14 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
         ""
     };
     format!("{text}{empty} (timeout {})", duration(check.timeout))
+}
+
+/// A ratio as a percentage: 0.01 -> "1%", 0.005 -> "0.5%".
+pub fn ratio(r: f64) -> String {
+    let percent = r * 100.0;
+    if (percent - percent.round()).abs() < 1e-9 {
+        format!("{}%", percent.round())
+    } else {
+        format!("{}%", (percent * 1000.0).round() / 1000.0)
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{item_rows, kind_word, Report};
+use super::{count_rows, item_rows, kind_word, Report};
 
 const STYLE: &str = "
 body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1d2330; margin: 2rem auto; max-width: 1100px; padding: 0 1.5rem; }
@@ -115,6 +115,9 @@ pub fn render(r: &Report) -> String {
     for resume in &r.resumes {
         meta("Resumed", esc(resume));
     }
+    for unknown in &r.unknown_events {
+        meta("Not understood", esc(unknown));
+    }
     out.push_str("</table>\n");
 
     out.push_str("<h2>Timeline</h2><table><tr><th>Step</th><th>Tier</th><th>Status</th><th>Took</th><th>Rehearsal</th><th>Started</th></tr>");
@@ -207,6 +210,29 @@ pub fn render(r: &Report) -> String {
             }
             if c.lag.len() > 1 {
                 out.push_str(&lag_chart(&c.lag));
+            }
+            let counts = count_rows(&c.kind, &c.items);
+            if !counts.is_empty() {
+                out.push_str("<p>Records per topic, most extra first:</p><table><tr><th>Topic</th><th>Source</th><th>Target</th><th>Extra</th><th>Extra ratio</th><th>Missing</th><th>Status</th></tr>");
+                let (shown, hidden) = super::count_rows_shown(&counts);
+                for row in shown {
+                    out.push_str("<tr>");
+                    for (i, c) in row.iter().enumerate() {
+                        if i == 6 {
+                            let _ = write!(out, "<td class=\"{}\">{}</td>", class_of(c), esc(c));
+                        } else {
+                            let _ = write!(out, "<td>{}</td>", esc(c));
+                        }
+                    }
+                    out.push_str("</tr>");
+                }
+                out.push_str("</table>");
+                if hidden > 0 {
+                    let _ = write!(
+                        out,
+                        "<p class=\"note\">…and {hidden} more topic(s) with a lower extra ratio in the JSON report (the total counts them).</p>"
+                    );
+                }
             }
             let rows = item_rows(&c.items);
             if !rows.is_empty() {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{item_rows, kind_word, sparkline, Report};
+use super::{count_rows, item_rows, kind_word, sparkline, Report};
 
 /// Failing evidence is always shown; passing items up to this many per check.
 const PASSING_ROWS: usize = 10;
@@ -41,6 +41,9 @@ pub fn render(r: &Report) -> String {
     }
     for resume in &r.resumes {
         let _ = writeln!(out, "| resumed | {resume} |");
+    }
+    for unknown in &r.unknown_events {
+        let _ = writeln!(out, "| **⚠ not understood** | {} |", cell(unknown));
     }
 
     out.push_str("\n## Timeline\n\n| step | tier | status | took | rehearsal | started |\n|---|---|---|---|---|---|\n");
@@ -138,6 +141,21 @@ pub fn render(r: &Report) -> String {
                     "\nLag over time: `{}` ({first} → {last})",
                     sparkline(&c.lag)
                 );
+            }
+            let counts = count_rows(&c.kind, &c.items);
+            if !counts.is_empty() {
+                out.push_str("\nRecords per topic, most extra first:\n\n| topic | source | target | extra | extra ratio | missing | status |\n|---|---|---|---|---|---|---|\n");
+                let (shown, hidden) = super::count_rows_shown(&counts);
+                for row in shown {
+                    let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+                    let _ = writeln!(out, "| {} |", cells.join(" | "));
+                }
+                if hidden > 0 {
+                    let _ = writeln!(
+                        out,
+                        "\n…and {hidden} more topic(s) with a lower extra ratio (the JSON report has all; the total counts them)."
+                    );
+                }
             }
             let rows = item_rows(&c.items);
             if rows.is_empty() {

@@ -34,6 +34,9 @@ pub struct Report {
     pub rollbacks: Vec<RollbackSummary>,
     /// The rehearsal the step timings are compared with, if any.
     pub baseline: Option<String>,
+    /// Journal events written by a newer cutover, which this report cannot interpret.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_events: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -441,6 +444,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
         resumes,
         rollbacks,
         baseline: baseline.map(|b| b.run_id),
+        unknown_events: state.unknown_events.iter().map(|u| u.to_string()).collect(),
     })
 }
 
@@ -490,10 +494,13 @@ pub fn item_rows(items: &Value) -> Vec<[String; 5]> {
             list.iter()
                 .map(|item| {
                     let mut place = Vec::new();
-                    for key in ["group", "topic"] {
+                    for key in ["group", "topic", "connector"] {
                         if let Some(v) = item.get(key).filter(|v| !v.is_null()) {
                             place.push(cell(v));
                         }
+                    }
+                    if let Some(t) = item.get("task").filter(|v| !v.is_null()) {
+                        place.push(format!("task {}", cell(t)));
                     }
                     if let Some(p) = item.get("partition").filter(|v| !v.is_null()) {
                         place.push(format!("[{}]", cell(p)));
@@ -509,4 +516,112 @@ pub fn item_rows(items: &Value) -> Vec<[String; 5]> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// How many topics the per-topic count table shows (worst first), besides its total row.
+pub const COUNT_ROWS: usize = 100;
+
+/// The rows of [`count_rows`] to show: the worst `COUNT_ROWS` topics and the total row, and
+/// how many topics are left out.
+pub fn count_rows_shown(rows: &[[String; 7]]) -> (Vec<&[String; 7]>, usize) {
+    let Some((total, topics)) = rows.split_last() else {
+        return (Vec::new(), 0);
+    };
+    let mut shown: Vec<&[String; 7]> = topics.iter().take(COUNT_ROWS).collect();
+    shown.push(total);
+    (shown, topics.len().saturating_sub(COUNT_ROWS))
+}
+
+/// `record_counts` evidence as a per-topic table, worst first: rows of (topic, source,
+/// target, extra, extra ratio, missing, status), sorted by extra ratio (a topic with extra
+/// records and no source record first), then a total row. Empty for other kinds, or when
+/// the items hold no per-topic counts (a run journaled before them).
+pub fn count_rows(kind: &str, items: &Value) -> Vec<[String; 7]> {
+    if kind != "record_counts" {
+        return Vec::new();
+    }
+    let Some(list) = items.as_array() else {
+        return Vec::new();
+    };
+    let number = |v: &Value| v.as_i64().unwrap_or(0);
+    let mut topics: Vec<&Value> = list
+        .iter()
+        .filter(|i| i["partition"].is_null() && i.get("source_records").is_some())
+        .collect();
+    let ratio_of = |i: &Value| i["extra_ratio"].as_f64().unwrap_or(f64::INFINITY);
+    topics.sort_by(|a, b| {
+        ratio_of(b)
+            .total_cmp(&ratio_of(a))
+            .then_with(|| a["topic"].as_str().cmp(&b["topic"].as_str()))
+    });
+    let shown = |r: Option<f64>| match r {
+        Some(r) => crate::plan::describe::ratio(r),
+        None => "no source records".to_string(),
+    };
+    let mut rows = Vec::new();
+    let (mut source, mut target, mut extra, mut missing) = (0, 0, 0, 0);
+    for item in &topics {
+        source += number(&item["source_records"]);
+        target += number(&item["target_records"]);
+        extra += number(&item["extra"]);
+        missing += number(&item["missing"]);
+        rows.push([
+            item["topic"].as_str().unwrap_or("").to_string(),
+            number(&item["source_records"]).to_string(),
+            number(&item["target_records"]).to_string(),
+            number(&item["extra"]).to_string(),
+            shown(item["extra_ratio"].as_f64()),
+            number(&item["missing"]).to_string(),
+            item["status"].as_str().unwrap_or("").to_string(),
+        ]);
+    }
+    if !rows.is_empty() {
+        let total_ratio = match (extra, source) {
+            (0, _) => Some(0.0),
+            (_, 0) => None,
+            (e, s) => Some(e as f64 / s as f64),
+        };
+        rows.push([
+            "total".to_string(),
+            source.to_string(),
+            target.to_string(),
+            extra.to_string(),
+            shown(total_ratio),
+            missing.to_string(),
+            String::new(),
+        ]);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::count_rows;
+    use serde_json::json;
+
+    #[test]
+    fn the_per_topic_table_is_sorted_by_extra_ratio_with_a_total() {
+        let items = json!([
+            {"topic": "a", "partition": null, "status": "pass", "source_records": 100, "target_records": 100, "extra": 0, "missing": 0, "extra_ratio": 0.0},
+            {"topic": "a", "partition": 0, "status": "pass", "source": 100, "target": 100},
+            {"topic": "b", "partition": null, "status": "fail", "source_records": 10, "target_records": 30, "extra": 20, "missing": 0, "extra_ratio": 2.0},
+            {"topic": "c", "partition": null, "status": "fail", "source_records": 0, "target_records": 4, "extra": 4, "missing": 0, "extra_ratio": null},
+            {"topic": "d", "partition": null, "status": "info", "reason": "not comparable by count"}
+        ]);
+        let rows = count_rows("record_counts", &items);
+        let order: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(order, ["c", "b", "a", "total"]);
+        assert_eq!(rows[0][4], "no source records");
+        assert_eq!(rows[1][4], "200%");
+        assert_eq!(rows[3], ["total", "110", "134", "24", "21.818%", "0", ""]);
+        assert!(count_rows("tail_match", &items).is_empty());
+        let many: Vec<serde_json::Value> = (0..150)
+            .map(|i| json!({"topic": format!("t{i:03}"), "partition": null, "status": "pass", "source_records": 1, "target_records": 1, "extra": 0, "missing": 0, "extra_ratio": 0.0}))
+            .collect();
+        let rows = count_rows("record_counts", &serde_json::Value::Array(many));
+        let (shown, hidden) = super::count_rows_shown(&rows);
+        assert_eq!((shown.len(), hidden), (super::COUNT_ROWS + 1, 50));
+        assert_eq!(shown.last().unwrap()[0], "total");
+        assert_eq!(shown.last().unwrap()[1], "150");
+    }
 }

@@ -7,6 +7,8 @@ use std::fmt;
 pub enum Severity {
     Error,
     Warning,
+    /// Information that is not a problem (`validate --no-env`: a variable not set here).
+    Note,
 }
 
 /// A 1-based position in a file.
@@ -45,6 +47,13 @@ impl Diagnostic {
         }
     }
 
+    pub fn note(file: &str, position: Position, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(file, position, message)
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -55,6 +64,7 @@ impl fmt::Display for Diagnostic {
         let severity = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         write!(
             f,

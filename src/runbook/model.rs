@@ -24,6 +24,8 @@ pub struct Runbook {
     pub mirror: Mirror,
     pub defaults: Defaults,
     pub tiers: Vec<Tier>,
+    /// Kafka Connect REST endpoints by name.
+    pub connect: BTreeMap<String, ConnectEndpoint>,
     /// Values that must never be printed, journaled or reported.
     pub secrets: Secrets,
 }
@@ -221,6 +223,72 @@ pub struct Step {
     pub confirm: Option<String>,
     pub point_of_no_return: bool,
     pub position: Position,
+    /// A `connector:` action: `run` and `undo` then hold its description (for plans and
+    /// prompts) and the engine runs this instead of a shell.
+    pub connector: Option<ConnectorAction>,
+}
+
+/// A Kafka Connect REST endpoint (`connect:` in the runbook).
+#[derive(Debug, Clone)]
+pub struct ConnectEndpoint {
+    pub name: String,
+    pub url: Setting,
+    pub username: Option<Setting>,
+    pub password: Option<Setting>,
+    /// A PEM CA certificate to trust for `https` (resolved against the runbook's directory).
+    pub ca_location: Option<PathBuf>,
+}
+
+/// Which connectors: listed names, or a regex over `GET /connectors` (anchored).
+#[derive(Debug, Clone)]
+pub enum ConnectorSelection {
+    Names(Vec<String>),
+    Pattern(regex::Regex),
+}
+
+impl fmt::Display for ConnectorSelection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectorSelection::Names(names) => write!(f, "connector {}", names.join(", ")),
+            ConnectorSelection::Pattern(regex) => {
+                let text = regex.as_str();
+                let inner = text
+                    .strip_prefix("^(?:")
+                    .and_then(|t| t.strip_suffix(")$"))
+                    .unwrap_or(text);
+                write!(f, "connectors matching /{inner}/")
+            }
+        }
+    }
+}
+
+/// A step's `connector:` action.
+#[derive(Debug, Clone)]
+pub struct ConnectorAction {
+    pub connect: String,
+    pub selection: ConnectorSelection,
+    pub state: crate::connect::WantedState,
+}
+
+impl ConnectorAction {
+    /// What the forward action does, in the plan and prompts.
+    pub fn describe(&self) -> String {
+        format!(
+            "connector {}: PUT {} on {}, then read the status back until {}",
+            self.connect,
+            self.state.verb(),
+            self.selection,
+            self.state.name()
+        )
+    }
+
+    /// What the generated undo does.
+    pub fn describe_undo(&self) -> String {
+        format!(
+            "connector {}: return {} to the state each had before the step (journaled), then read the status back",
+            self.connect, self.selection
+        )
+    }
 }
 
 impl Step {
@@ -252,11 +320,13 @@ pub enum CheckKind {
     TopicsMatch,
     TailMatch,
     AclsMatch,
+    RecordCounts,
     Command,
+    ConnectorState,
 }
 
 impl CheckKind {
-    pub const ALL: [CheckKind; 9] = [
+    pub const ALL: [CheckKind; 11] = [
         CheckKind::LagZero,
         CheckKind::GroupInactive,
         CheckKind::ProducersQuiet,
@@ -265,7 +335,9 @@ impl CheckKind {
         CheckKind::TopicsMatch,
         CheckKind::TailMatch,
         CheckKind::AclsMatch,
+        CheckKind::RecordCounts,
         CheckKind::Command,
+        CheckKind::ConnectorState,
     ];
 
     pub fn name(self) -> &'static str {
@@ -278,7 +350,9 @@ impl CheckKind {
             CheckKind::TopicsMatch => "topics_match",
             CheckKind::TailMatch => "tail_match",
             CheckKind::AclsMatch => "acls_match",
+            CheckKind::RecordCounts => "record_counts",
             CheckKind::Command => "command",
+            CheckKind::ConnectorState => "connector_state",
         }
     }
 
@@ -309,6 +383,51 @@ impl TranslationMethod {
             TranslationMethod::Content => "content",
         }
     }
+}
+
+/// One entry of `acls_match`'s `principal_map`: a source principal (or every source
+/// principal a regex matches, whole name) and its name on the target (`$1`: a capture).
+#[derive(Debug, Clone)]
+pub enum PrincipalMapping {
+    Literal { from: String, to: String },
+    Regex { from: regex::Regex, to: String },
+}
+
+impl PrincipalMapping {
+    /// The target name of `principal` if this mapping applies to it.
+    pub fn apply(&self, principal: &str) -> Option<String> {
+        match self {
+            PrincipalMapping::Literal { from, to } => (from == principal).then(|| to.clone()),
+            PrincipalMapping::Regex { from, to } => {
+                let captures = from.captures(principal)?;
+                let mut out = String::new();
+                captures.expand(to, &mut out);
+                Some(out)
+            }
+        }
+    }
+
+    /// The mapping as written: `User:a -> User:b`, `/User:CN=(.*)/ -> User:sa-$1`.
+    pub fn describe(&self) -> String {
+        match self {
+            PrincipalMapping::Literal { from, to } => format!("{from} -> {to}"),
+            PrincipalMapping::Regex { from, to } => {
+                let text = from.as_str();
+                let text = text
+                    .strip_prefix("^(?:")
+                    .and_then(|t| t.strip_suffix(")$"))
+                    .unwrap_or(text);
+                format!("/{text}/ -> {to}")
+            }
+        }
+    }
+}
+
+/// The first mapping that applies renames `principal`; none: it stays as written.
+pub fn map_principal(map: &[PrincipalMapping], principal: &str) -> String {
+    map.iter()
+        .find_map(|m| m.apply(principal))
+        .unwrap_or_else(|| principal.to_string())
 }
 
 /// The configs `topics_match` compares when the runbook does not list them.
@@ -343,6 +462,8 @@ pub enum CheckSpec {
     },
     MirrorCaughtUp {
         topics: Selection,
+        /// `via: connector_offsets`: (connect endpoint, MirrorSourceConnector name).
+        connector: Option<(String, String)>,
     },
     OffsetsTranslated {
         groups: Selection,
@@ -363,12 +484,32 @@ pub enum CheckSpec {
     AclsMatch {
         topics: Selection,
         groups: Selection,
-        /// Only bindings of these principals (`User:orders-svc`); empty: every principal.
+        /// Only bindings of these source principals (`User:orders-svc`); empty: every
+        /// principal.
         principals: Vec<String>,
+        /// Applied in order to each source binding's principal before comparison; the first
+        /// mapping that matches renames it (none: compared as written).
+        principal_map: Vec<PrincipalMapping>,
+    },
+    RecordCounts {
+        topics: Selection,
+        /// Extra records on target allowed, as a share of the source's records in the
+        /// common window (0 for offset-preserving engines: exact equality).
+        max_extra_ratio: f64,
+        /// The selected topics are written transactionally: count data records by reading
+        /// the window instead of subtracting offsets (markers take offsets).
+        transactional: bool,
     },
     Command {
         run: String,
         expect_exit: i32,
+    },
+    ConnectorState {
+        connect: String,
+        selection: ConnectorSelection,
+        state: crate::connect::WantedState,
+        /// `tasks: all`: every task must report the state too (stopped: zero tasks).
+        all_tasks: bool,
     },
 }
 
@@ -383,7 +524,9 @@ impl CheckSpec {
             CheckSpec::TopicsMatch { .. } => CheckKind::TopicsMatch,
             CheckSpec::TailMatch { .. } => CheckKind::TailMatch,
             CheckSpec::AclsMatch { .. } => CheckKind::AclsMatch,
+            CheckSpec::RecordCounts { .. } => CheckKind::RecordCounts,
             CheckSpec::Command { .. } => CheckKind::Command,
+            CheckSpec::ConnectorState { .. } => CheckKind::ConnectorState,
         }
     }
 

@@ -16,7 +16,29 @@ pub struct RawRunbook {
     pub mirror: Option<RawMirror>,
     #[serde(default)]
     pub defaults: Option<RawDefaults>,
+    /// Kafka Connect REST endpoints, by name (`connector` actions and checks name one).
+    #[serde(default)]
+    pub connect: BTreeMap<String, RawConnect>,
     pub tiers: Vec<RawTier>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnect {
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub ca_location: Option<String>,
+}
+
+/// A step's `connector:` action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnector {
+    pub connect: String,
+    pub names: Option<Vec<String>>,
+    pub pattern: Option<String>,
+    pub state: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +121,9 @@ pub struct RawStep {
     pub confirm: Option<String>,
     #[serde(default)]
     pub point_of_no_return: bool,
+    /// A Kafka Connect action instead of `run`.
+    #[serde(default)]
+    pub connector: Option<RawConnector>,
 }
 
 /// Every parameter of every check kind; `validate` rejects the ones a kind does not take.
@@ -122,9 +147,27 @@ pub struct RawCheck {
     pub allow_empty: Option<bool>,
     pub absent_ok: Option<bool>,
     pub principals: Option<Vec<String>>,
+    pub principal_map: Option<Vec<RawPrincipalMapping>>,
+    pub max_extra_ratio: Option<f64>,
+    pub transactional: Option<bool>,
     pub records: Option<u32>,
     pub run: Option<String>,
     pub expect_exit: Option<i32>,
+    pub connect: Option<String>,
+    pub names: Option<Vec<String>>,
+    pub pattern: Option<String>,
+    pub state: Option<String>,
+    pub tasks: Option<String>,
+    pub via: Option<String>,
+}
+
+/// One `principal_map` entry: `from` (a principal) or `from_regex`, and `to`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrincipalMapping {
+    pub from: Option<String>,
+    pub from_regex: Option<String>,
+    pub to: Option<String>,
 }
 
 impl RawCheck {
@@ -150,9 +193,18 @@ impl RawCheck {
         note(self.allow_empty.is_some(), "allow_empty");
         note(self.absent_ok.is_some(), "absent_ok");
         note(self.principals.is_some(), "principals");
+        note(self.principal_map.is_some(), "principal_map");
+        note(self.max_extra_ratio.is_some(), "max_extra_ratio");
+        note(self.transactional.is_some(), "transactional");
         note(self.records.is_some(), "records");
         note(self.run.is_some(), "run");
         note(self.expect_exit.is_some(), "expect_exit");
+        note(self.connect.is_some(), "connect");
+        note(self.names.is_some(), "names");
+        note(self.pattern.is_some(), "pattern");
+        note(self.state.is_some(), "state");
+        note(self.tasks.is_some(), "tasks");
+        note(self.via.is_some(), "via");
         set
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, Position, Severity};
-use super::interpolate::interpolate;
+use super::interpolate::{interpolate, InterpolationError};
 use super::java;
 use super::librdkafka::{self, Verdict};
 use super::locate::{field, index, Locations};
@@ -15,6 +15,8 @@ use super::raw::*;
 use super::secrets::{is_sensitive_property, is_short, Secrets, MIN_MASKED_CHARS};
 use super::selection::{Pattern, Selection};
 use super::topic_configs;
+
+mod connect;
 
 /// Topics MirrorMaker 2 and Kafka itself keep for their own use: selecting them would
 /// compare bookkeeping, not data.
@@ -44,6 +46,9 @@ const DEFAULT_WINDOW: Duration = Duration::from_secs(30);
 const DEFAULT_TAIL_RECORDS: u32 = 100;
 /// Bounds memory: both clusters' tails are held at once.
 const MAX_TAIL_RECORDS: u32 = 100_000;
+/// `record_counts`: extra records on target allowed by default when offsets are not
+/// preserved (at-least-once mirrors duplicate on restarts and rebalances).
+pub const DEFAULT_MAX_EXTRA_RATIO: f64 = 0.01;
 
 pub struct Validator<'a> {
     file: &'a str,
@@ -52,6 +57,11 @@ pub struct Validator<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
     pub diagnostics: Vec<Diagnostic>,
     secrets: Secrets,
+    /// `validate --no-env`: an unset variable is a note and the value stays as written
+    /// (properties holding one are not checked further).
+    pub no_env: bool,
+    /// The runbook's `connect:` endpoint names, for the references of steps and checks.
+    connect_names: Vec<String>,
 }
 
 impl<'a> Validator<'a> {
@@ -68,6 +78,8 @@ impl<'a> Validator<'a> {
             env,
             diagnostics: Vec::new(),
             secrets: Secrets::default(),
+            no_env: false,
+            connect_names: Vec::new(),
         }
     }
 
@@ -120,6 +132,7 @@ impl<'a> Validator<'a> {
         let (source, target) = self.clusters(raw.clusters);
         let mirror = self.mirror(raw.mirror);
         let defaults = self.defaults(raw.defaults.unwrap_or_default());
+        let connect = self.connect(raw.connect);
         let tiers = self.tiers(raw.tiers, &defaults, &mirror);
 
         if self.diagnostics.iter().any(Diagnostic::is_error) {
@@ -135,6 +148,7 @@ impl<'a> Validator<'a> {
             mirror: mirror?,
             defaults,
             tiers,
+            connect,
             secrets: std::mem::take(&mut self.secrets),
         })
     }
@@ -170,6 +184,14 @@ impl<'a> Validator<'a> {
         (source, target)
     }
 
+    /// A value kept as written under `--no-env` (a variable in it is not set).
+    fn unresolved(&self, setting: &Setting) -> bool {
+        self.no_env
+            && setting.secret
+            && setting.value == setting.shown
+            && setting.value.contains("${")
+    }
+
     /// Interpolate `${VAR}` in a clusters value; an interpolated value becomes a secret.
     fn setting(&mut self, text: &str, path: &str) -> Option<Setting> {
         match interpolate(text, self.env) {
@@ -190,6 +212,27 @@ impl<'a> Validator<'a> {
                     value: done.value,
                     shown: text.to_string(),
                     secret: done.substituted,
+                })
+            }
+            Err(errors)
+                if self.no_env
+                    && errors
+                        .iter()
+                        .all(|e| matches!(e, InterpolationError::Unset(_))) =>
+            {
+                for error in errors {
+                    let note = Diagnostic::note(
+                        self.file,
+                        self.at(path),
+                        format!("{path}: {error} (--no-env: not checked)"),
+                    );
+                    self.diagnostics.push(note);
+                }
+                // Kept as written: a bootstrap or cluster id stands; a property is skipped.
+                Some(Setting {
+                    value: text.to_string(),
+                    shown: text.to_string(),
+                    secret: true,
                 })
             }
             Err(errors) => {
@@ -222,7 +265,10 @@ impl<'a> Validator<'a> {
         let runbook_keys: BTreeSet<String> = raw.properties.keys().cloned().collect();
         if let Some(file) = &raw.properties_file {
             let file_path = field(path, "properties_file");
-            if let Some(setting) = self.setting(file, &file_path) {
+            if let Some(setting) = self
+                .setting(file, &file_path)
+                .filter(|s| !self.unresolved(s))
+            {
                 let resolved = self.base_dir.join(&setting.value);
                 self.read_properties_file(&resolved, &file_path, &runbook_keys, &mut properties);
                 properties_file = Some(Setting {
@@ -234,7 +280,10 @@ impl<'a> Validator<'a> {
         }
         for (key, value) in raw.properties {
             let key_path = field(&field(path, "properties"), &key);
-            let Some(mut setting) = self.setting(&value.into_text(), &key_path) else {
+            let Some(mut setting) = self
+                .setting(&value.into_text(), &key_path)
+                .filter(|s| !self.unresolved(s))
+            else {
                 continue;
             };
             if is_sensitive_property(&key) && !setting.secret {
@@ -325,7 +374,7 @@ impl<'a> Validator<'a> {
             let message = format!("{field_path}: {place}: {}", problem.message);
             match problem.severity {
                 Severity::Error => self.error(at, message),
-                Severity::Warning => self.warn(at, message),
+                Severity::Warning | Severity::Note => self.warn(at, message),
             }
         }
         for entry in translation.entries {
@@ -678,7 +727,8 @@ impl<'a> Validator<'a> {
             &field(path, "run_timeout"),
             defaults.run_timeout,
         );
-        if raw.run.is_none() && raw.run_timeout.is_some() {
+        let connector = self.connector_action(&raw, path);
+        if raw.run.is_none() && raw.connector.is_none() && raw.run_timeout.is_some() {
             let at = field(path, "run_timeout");
             self.error(
                 self.at_key(&at),
@@ -686,6 +736,7 @@ impl<'a> Validator<'a> {
             );
         }
         let does_nothing = raw.run.is_none()
+            && raw.connector.is_none()
             && raw.instructions.is_none()
             && raw.confirm.is_none()
             && raw.requires.is_empty()
@@ -729,7 +780,7 @@ impl<'a> Validator<'a> {
                 ),
             );
         }
-        if raw.undo.is_none() && !undo_verifies.is_empty() {
+        if raw.undo.is_none() && raw.connector.is_none() && !undo_verifies.is_empty() {
             self.warn(
                 self.at_key(&field(path, "undo_verifies")),
                 format!(
@@ -743,15 +794,22 @@ impl<'a> Validator<'a> {
             id: raw.id,
             tier: tier.to_string(),
             instructions: raw.instructions,
-            run: raw.run,
+            run: connector
+                .as_ref()
+                .map(ConnectorAction::describe)
+                .or(raw.run),
             run_timeout,
-            undo: raw.undo,
+            undo: connector
+                .as_ref()
+                .map(ConnectorAction::describe_undo)
+                .or(raw.undo),
             undo_verifies,
             requires,
             verifies,
             confirm: raw.confirm,
             point_of_no_return: raw.point_of_no_return,
             position: step_at,
+            connector,
         })
     }
 
@@ -864,7 +922,11 @@ impl<'a> Validator<'a> {
                     DEFAULT_WINDOW,
                 ),
             },
-            CheckKind::MirrorCaughtUp => CheckSpec::MirrorCaughtUp { topics },
+            CheckKind::MirrorCaughtUp => CheckSpec::MirrorCaughtUp {
+                topics,
+                connector: self.via(&raw, path)?,
+            },
+            CheckKind::ConnectorState => self.connector_state(&raw, path)?,
             CheckKind::OffsetsTranslated => {
                 let method = self.method(raw.method.as_deref(), path, mirror)?;
                 CheckSpec::OffsetsTranslated {
@@ -945,10 +1007,42 @@ impl<'a> Validator<'a> {
                         );
                     }
                 }
+                let principal_map = self.principal_map(raw.principal_map, path);
                 CheckSpec::AclsMatch {
                     topics,
                     groups,
                     principals,
+                    principal_map,
+                }
+            }
+            CheckKind::RecordCounts => {
+                let offset_preserving = mirror
+                    .as_ref()
+                    .is_some_and(|m| m.engine == Engine::OffsetPreserving);
+                let at = field(path, "max_extra_ratio");
+                let max_extra_ratio = match raw.max_extra_ratio {
+                    None if offset_preserving => 0.0,
+                    None => DEFAULT_MAX_EXTRA_RATIO,
+                    Some(r) if !(0.0..=1.0).contains(&r) => {
+                        self.error(
+                            self.at(&at),
+                            format!("{at}: a ratio of extra records to source records is between 0 and 1 (0.01 allows 1% extra), got {r}"),
+                        );
+                        0.0
+                    }
+                    Some(r) if offset_preserving && r > 0.0 => {
+                        self.error(
+                            self.at(&at),
+                            format!("{at}: mirror.engine is offset-preserving, which copies each record once at its offset: the counts must be equal, so max_extra_ratio must be 0 (got {r})"),
+                        );
+                        0.0
+                    }
+                    Some(r) => r,
+                };
+                CheckSpec::RecordCounts {
+                    topics,
+                    max_extra_ratio,
+                    transactional: raw.transactional.unwrap_or(false),
                 }
             }
             CheckKind::Command => {
@@ -974,6 +1068,110 @@ impl<'a> Validator<'a> {
             poll_interval,
             position: self.at(path),
         })
+    }
+
+    /// `acls_match`'s `principal_map`: each entry has `from` or `from_regex` (not both) and
+    /// `to`; principals are TYPE:NAME; a regex compiles and `to` uses only its captures.
+    fn principal_map(
+        &mut self,
+        raw: Option<Vec<RawPrincipalMapping>>,
+        path: &str,
+    ) -> Vec<PrincipalMapping> {
+        let Some(raw) = raw else {
+            return Vec::new();
+        };
+        let list_at = field(path, "principal_map");
+        if raw.is_empty() {
+            self.error(
+                self.at(&list_at),
+                format!("{list_at}: an empty list maps nothing (remove it, or list {{from, to}} entries)"),
+            );
+        }
+        let is_principal = |p: &str| {
+            p.split_once(':')
+                .is_some_and(|(kind, name)| !kind.is_empty() && !name.is_empty())
+        };
+        let mut out = Vec::new();
+        for (i, entry) in raw.into_iter().enumerate() {
+            let at = index(&list_at, i);
+            let Some(to) = entry.to else {
+                self.error(
+                    self.at(&at),
+                    format!(
+                        "{at}: a mapping needs `to`, the principal on target (e.g. User:sa-12345)"
+                    ),
+                );
+                continue;
+            };
+            let to_at = field(&at, "to");
+            if !is_principal(&to) {
+                self.error(
+                    self.at(&to_at),
+                    format!("{to_at}: a principal is TYPE:NAME, e.g. User:sa-12345 (got `{to}`)"),
+                );
+            }
+            match (entry.from, entry.from_regex) {
+                (Some(_), Some(_)) => {
+                    let from_at = field(&at, "from_regex");
+                    self.error(
+                        self.at_key(&from_at),
+                        format!("{at}: give `from` (one principal) or `from_regex`, not both"),
+                    );
+                }
+                (None, None) => self.error(
+                    self.at(&at),
+                    format!(
+                        "{at}: a mapping needs `from` (a principal) or `from_regex` (a pattern)"
+                    ),
+                ),
+                (Some(from), None) => {
+                    let from_at = field(&at, "from");
+                    if !is_principal(&from) {
+                        self.error(
+                            self.at(&from_at),
+                            format!("{from_at}: a principal is TYPE:NAME, e.g. User:CN=orders-app,OU=apps (got `{from}`)"),
+                        );
+                    }
+                    if to.contains('$') {
+                        self.error(
+                            self.at(&to_at),
+                            format!("{to_at}: `$` refers to a capture of from_regex; `from` is a literal principal"),
+                        );
+                    }
+                    out.push(PrincipalMapping::Literal { from, to });
+                }
+                (None, Some(text)) => {
+                    let from_at = field(&at, "from_regex");
+                    match regex::Regex::new(&format!("^(?:{text})$")) {
+                        Ok(from) => {
+                            let captures = from.captures_len() - 1;
+                            if let Some(bad) = capture_references(&to).into_iter().find(|r| {
+                                match r.parse::<usize>() {
+                                    Ok(n) => n > captures,
+                                    Err(_) => !from.capture_names().flatten().any(|c| c == r),
+                                }
+                            }) {
+                                self.error(
+                                    self.at(&to_at),
+                                    format!("{to_at}: `${bad}` refers to no capture of `{text}` (it has {captures})"),
+                                );
+                            }
+                            out.push(PrincipalMapping::Regex { from, to });
+                        }
+                        Err(e) => {
+                            let reason = e.to_string();
+                            let reason = reason.lines().last().unwrap_or("invalid").trim();
+                            let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+                            self.error(
+                                self.at(&from_at),
+                                format!("{from_at}: bad regex `{text}`: {reason}"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn method(
@@ -1035,6 +1233,36 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// The capture references in a replacement (`$1`, `${1}`, `$name`), as regex's `expand`
+/// reads them; `$$` is a literal dollar.
+fn capture_references(to: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = to;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix('$') {
+            rest = after;
+            continue;
+        }
+        let (name, after) = if let Some(braced) = rest.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], &braced[end + 1..]),
+                None => ("", braced),
+            }
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        };
+        if !name.is_empty() {
+            out.push(name.to_string());
+        }
+        rest = after;
+    }
+    out
+}
+
 /// The parameters each kind takes besides timeout and poll_interval.
 fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
     match kind {
@@ -1061,7 +1289,15 @@ fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
             "window",
             "allow_empty",
         ],
-        CheckKind::MirrorCaughtUp => &["topics", "exclude_topics", "allow_empty"],
+        CheckKind::MirrorCaughtUp => &[
+            "topics",
+            "exclude_topics",
+            "allow_empty",
+            "via",
+            "connect",
+            "names",
+        ],
+        CheckKind::ConnectorState => &["connect", "names", "pattern", "state", "tasks"],
         CheckKind::OffsetsTranslated => &[
             "groups",
             "exclude_groups",
@@ -1085,6 +1321,14 @@ fn accepted_parameters(kind: CheckKind) -> &'static [&'static str] {
             "groups",
             "exclude_groups",
             "principals",
+            "principal_map",
+            "allow_empty",
+        ],
+        CheckKind::RecordCounts => &[
+            "topics",
+            "exclude_topics",
+            "max_extra_ratio",
+            "transactional",
             "allow_empty",
         ],
         CheckKind::Command => &["run", "expect_exit"],

@@ -38,6 +38,18 @@ fn the_demo_runs_unattended_to_a_report_with_every_step_done() {
         out.stderr.contains("draining"),
         "the drain progress was not shown"
     );
+    // The mirror is stopped through the Connect REST shape, proven by the read-back.
+    assert!(
+        out.stderr
+            .contains("PUT /connectors/old->new.MirrorSourceConnector/stop: 204"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("PASS connector_state"),
+        "{}",
+        out.stderr
+    );
     // The target was smoke-tested before the mirror ran: its offsets run ahead, so the groups
     // resume at translated offsets, not equal ones.
     let translated: Vec<(i64, i64)> = journal_events(&demo_dir)
@@ -68,7 +80,8 @@ fn an_interactive_demo_shows_progress_bars_and_prompts() {
     let dir = tempfile::tempdir().unwrap();
     let session = format!("cutover-demo-{}", std::process::id());
     let command = format!(
-        "cd {} && {} demo --dir demo; echo DEMO-EXIT=$?; sleep 120",
+        "cd {} && CUTOVER_USER_STATE_DIR={}/user {} demo --dir demo; echo DEMO-EXIT=$?; sleep 120",
+        dir.path().display(),
         dir.path().display(),
         env!("CARGO_BIN_EXE_cutover")
     );
@@ -111,7 +124,8 @@ fn an_interactive_demo_shows_progress_bars_and_prompts() {
             .unwrap_or("");
         if last.trim_end().ends_with("[y/N]") {
             seen_prompt = true;
-            tmux(&["send-keys", "-t", &session, "y"]);
+            // Every answer needs Enter.
+            tmux(&["send-keys", "-t", &session, "y", "Enter"]);
             answered += 1;
             std::thread::sleep(Duration::from_millis(300));
         } else if last.contains("Type the step id")

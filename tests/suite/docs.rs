@@ -45,7 +45,11 @@ fn run_blocks(file: &str) -> usize {
             .current_dir(repo_root())
             .env("PATH", &path)
             .env("NO_COLOR", "1")
-            .env("CUTOVER_USER_STATE_DIR", crate::support::user_state_dir())
+            // The run index and cluster locks of this test process, never the user's own.
+            .env(
+                "CUTOVER_USER_STATE_DIR",
+                std::env::temp_dir().join(format!("cutover-docs-user-{}", std::process::id())),
+            )
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap();

@@ -42,6 +42,10 @@ impl Background {
             .args(args)
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .env(
+                "CUTOVER_USER_STATE_DIR",
+                crate::support::user_state_dir(dir),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(File::create(&stderr).unwrap())
@@ -260,6 +264,70 @@ fn unreachable_runbook(dir: &Path, source: &str, target: &str, source_id: &str) 
     )
 }
 
+/// Issue 13 (1): without a cluster_id in the runbook, an unreachable cluster used to be
+/// noticed only after step 1's action had run. The preflight asks before anything runs.
+#[test]
+fn the_preflight_stops_a_run_before_its_first_action_when_a_cluster_does_not_answer() {
+    let (source, _) = dead_bootstraps();
+    let target = Broker::start("tgt");
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let runbook = write(
+        dir,
+        "first-acts.yaml",
+        &format!(
+            "version: 1\nname: first-acts\nclusters:\n  source: {{ bootstrap: '{source}' }}\n  target: {{ bootstrap: '{}' }}\ndefaults:\n  timeout: 4s\n  request_timeout: 2s\ntiers:\n  - name: t\n    steps:\n      - id: act\n        run: echo ran >> out.txt\n        undo: 'true'\n      - id: drain\n        verifies:\n          - kind: lag_zero\n            cluster: source\n            groups: [billing]\n",
+            target.bootstrap
+        ),
+    );
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir)
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(3);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        out.stderr.contains(&format!(
+            "preflight: the source cluster ({source}) did not answer"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("target cluster"), "{}", out.stderr);
+    assert!(
+        !dir.join("out.txt").exists(),
+        "the action ran before the preflight"
+    );
+    assert!(!dir.join(".cutover/runs").exists());
+
+    // Both answering: the preflight journals both cluster ids with the run.
+    let runbook_ok = write(
+        dir,
+        "ok.yaml",
+        &format!(
+            "version: 1\nname: ok\nclusters:\n  source: {{ bootstrap: '{0}' }}\n  target: {{ bootstrap: '{0}' }}\ndefaults:\n  timeout: 4s\n  request_timeout: 2s\ntiers:\n  - name: t\n    steps:\n      - id: act\n        run: echo ran >> out.txt\n        undo: 'true'\n        verifies:\n          - kind: topics_match\n            topics: [nothing-.*]\n",
+            target.bootstrap
+        ),
+    );
+    Test::new()
+        .current_dir(dir)
+        .args(["run", runbook_ok.to_str().unwrap(), "--yes"])
+        .run();
+    let started_event = journal_events(dir)
+        .into_iter()
+        .find(|e| e["event"] == "run_started")
+        .unwrap();
+    assert!(
+        started_event["cluster_ids"]["source"].is_string(),
+        "{started_event}"
+    );
+    assert!(
+        started_event["cluster_ids"]["target"].is_string(),
+        "{started_event}"
+    );
+}
+
 #[test]
 fn an_unreachable_bootstrap_is_exit_3_for_check_and_run_in_bounded_time() {
     let (source, target) = dead_bootstraps();
@@ -306,8 +374,8 @@ fn an_unreachable_bootstrap_is_exit_3_for_check_and_run_in_bounded_time() {
         &serde_json::json!({"type": "summary", "pass": 0, "fail": 0, "error": 4})
     );
 
-    // A run polls until the timeout, --yes aborts the failing wait, and the last result was
-    // an error: exit 3, and the next step's action never runs.
+    // A run does not start: the preflight finds the clusters its checks need unreachable,
+    // exit 3 before anything runs or is journaled, naming the cluster and the cause.
     let started = Instant::now();
     let out = Test::new()
         .current_dir(dir)
@@ -315,29 +383,17 @@ fn an_unreachable_bootstrap_is_exit_3_for_check_and_run_in_bounded_time() {
         .run()
         .expect_code(3);
     let run_took = started.elapsed();
-    assert!(run_took < Duration::from_secs(30), "run took {run_took:?}");
-    assert!(
-        out.stderr
-            .contains("the verifies of step `drain` did not pass before their timeout (a check could not reach a cluster)"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!("source cluster {source}")),
-        "{}",
-        out.stderr
-    );
-    let all = journal_events(dir);
-    let polled = checks(&all);
-    assert!(polled.len() >= 4, "{all:?}");
-    assert!(polled.iter().all(|c| c["status"] == "error"), "{all:?}");
-    let last = all.last().unwrap();
-    assert_eq!(
-        (&last["event"], &last["exit"]),
-        (&Value::from("run_aborted"), &Value::from(3)),
-        "{last}"
-    );
-    assert!(!all.iter().any(|e| e["step"] == "act"), "{all:?}");
+    assert!(run_took < Duration::from_secs(15), "run took {run_took:?}");
+    for (role, bootstrap) in [("source", &source), ("target", &target)] {
+        assert!(
+            out.stderr.contains(&format!(
+                "preflight: the {role} cluster ({bootstrap}) did not answer within the request timeout (2s)"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(!dir.join(".cutover/runs").exists(), "no run may start");
     assert!(!dir.join("out.txt").exists());
 
     // With a cluster_id to verify, the run cannot even start: exit 3 before any journal.
@@ -478,6 +534,56 @@ fn a_corrupt_journal_line_in_the_middle_refuses_resume_and_runs_nothing() {
     assert_eq!(read(&journal), damaged, "nothing journaled");
 }
 
+/// An event this version does not know, written by a newer one, is not damage: `status`
+/// and `report` show it (unknown, with the version that wrote it); `resume` and `rollback`
+/// refuse with exit 5 naming it, since acting on a journal they cannot fully read could
+/// repeat an action. Nothing is executed or journaled.
+#[test]
+fn an_event_from_a_newer_version_is_shown_and_refuses_resume_and_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let journal = crashed_after_two_acted(dir);
+    let mut text = read(&journal);
+    text.push_str(
+        "{\"seq\":12,\"time\":\"2026-12-02T17:00:00Z\",\"event\":\"quorum_vote\",\"step\":\"two\",\"votes\":3}\n",
+    );
+    std::fs::write(&journal, &text).unwrap();
+
+    let status = Test::new().current_dir(dir).args(["status"]).run();
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let shown = format!("{}{}", status.stdout, status.stderr);
+    assert!(
+        shown.contains("unknown event `quorum_vote` at line 12"),
+        "{shown}"
+    );
+    assert!(shown.contains("written by a newer cutover"), "{shown}");
+
+    let report = Test::new()
+        .current_dir(dir)
+        .args(["report", "--format", "markdown"])
+        .run()
+        .expect_code(0);
+    assert!(report.stdout.contains("quorum_vote"), "{}", report.stdout);
+
+    for args in [&["resume", "--yes"][..], &["rollback", "--yes"][..]] {
+        let out = Test::new().current_dir(dir).args(args).run().expect_code(5);
+        assert!(
+            out.stderr
+                .contains("unknown event `quorum_vote` at line 12"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            out.stderr.matches("error:").count(),
+            1,
+            "{args:?}: one error line: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(read(&dir.join("out.txt")), "one\ntwo\n", "nothing executed");
+    assert_eq!(read(&journal), text, "nothing journaled");
+}
+
 fn guarded_runbook(dir: &Path, bootstrap: &str, cluster_id: &str) -> PathBuf {
     write(
         dir,
@@ -604,4 +710,41 @@ fn actions_receive_runbook_values_only_as_environment_variables() {
     assert!(all
         .iter()
         .any(|e| e["event"] == "step_started" && e["tier"] == tier));
+}
+
+/// Issue 11 (3): a poll round stops at the step's deadline. A producers_quiet window longer
+/// than the step's timeout is cancelled there (an error), so the wait ends within about one
+/// request timeout of it, not after the window.
+#[test]
+fn a_producers_quiet_window_is_cancelled_at_the_step_deadline() {
+    let broker = Broker::start("quiet");
+    fixture::create_topic(&broker.bootstrap, "orders", 1, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let runbook = write(
+        dir,
+        "quiet.yaml",
+        &format!(
+            "version: 1\nname: quiet\nclusters:\n  source: {{ bootstrap: '{0}' }}\n  target: {{ bootstrap: '{0}' }}\ndefaults:\n  request_timeout: 2s\ntiers:\n  - name: t\n    steps:\n      - id: quiet\n        instructions: wait\n        verifies:\n          - kind: producers_quiet\n            cluster: source\n            topics: [orders]\n            window: 1m\n            timeout: 3s\n",
+            broker.bootstrap
+        ),
+    );
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir)
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(3);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(15),
+        "took {took:?}: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("the window was cancelled at the step's deadline"),
+        "{}",
+        out.stderr
+    );
 }

@@ -127,3 +127,41 @@ fn an_unreachable_cluster_is_an_error_in_bounded_time() {
         started.elapsed()
     );
 }
+
+#[test]
+fn offsets_for_times_first_records_and_counts_by_reading() {
+    let broker = Broker::start("times");
+    fixture::create_topic(&broker.bootstrap, "orders", 2, &[]);
+    fixture::produce(&broker.bootstrap, "orders", 0, &numbered(0..10));
+    let c = connect(Role::Source, &broker.bootstrap);
+    let p0 = ("orders".to_string(), 0);
+    let p1 = ("orders".to_string(), 1);
+    let base = 1_700_000_000_000i64;
+    // One batched request: a timestamp inside the log, one past its last record, an empty
+    // partition (no record at or after anything: None, not 0 or the end).
+    let found = c
+        .offsets_for_times(&[(p0.clone(), base + 4), (p1.clone(), base)])
+        .unwrap();
+    assert_eq!(found[&p0], Some((4, base + 4)));
+    // Kafka answers offset -1 (None) when no record is at or after the timestamp
+    // (`UnifiedLog.fetchOffsetByTimestamp` finds nothing: ListOffsetsResponse.UNKNOWN_OFFSET);
+    // tansu 0.6.0 answers offset 0 with timestamp -1, which record_counts::window_offset
+    // takes as "none" when the log's last record agrees.
+    assert!(matches!(found[&p1], None | Some((_, -1))), "{found:?}");
+    let past = c.offsets_for_times(&[(p0.clone(), base + 100)]).unwrap();
+    assert!(matches!(past[&p0], None | Some((_, -1))), "{past:?}");
+    let heads = c.first_data_records(&[p0.clone(), p1.clone()], 8).unwrap();
+    let (start, first) = &heads[&p0];
+    assert_eq!(
+        (*start, first.as_ref().map(|r| r.timestamp)),
+        (0, Some(Some(base)))
+    );
+    assert_eq!(heads[&p1], (0, None));
+    let counts = c
+        .count_by_reading(
+            &[(p0.clone(), 3, 10), (p1.clone(), 0, 0)],
+            Duration::from_secs(10),
+        )
+        .unwrap();
+    assert_eq!((counts[&p0], counts[&p1]), (7, 0));
+}

@@ -3,6 +3,8 @@
 mod auth;
 mod brokers;
 mod checks;
+mod connect;
+mod counts;
 mod demo;
 mod docs;
 mod faults;

@@ -65,9 +65,14 @@ fn runbook(w: &World) -> PathBuf {
 fn run_into_the_downstream_tier_then_roll_back_in_exact_reverse() {
     let w = world();
     let path = runbook(&w);
-    // Confirm the first four steps (typing the id at the point of no return), decline the last.
+    // Confirm the first four steps (typing the id at the point of no return), decline the
+    // last: "no" offers wait, skip or abort; abort is asked once more.
     let answers = w.dir.path().join("answers");
-    std::fs::write(&answers, "yes\nyes\nswitch-producers\nyes\nno\n").unwrap();
+    std::fs::write(
+        &answers,
+        "yes\nyes\nswitch-producers\nyes\nno\nabort\nyes\n",
+    )
+    .unwrap();
     Test::new()
         .current_dir(w.dir.path())
         .args([
@@ -318,4 +323,128 @@ fn screenshot(page: &Path, png: &Path) {
         "screenshot looks blank: {} bytes",
         bytes.len()
     );
+}
+
+/// Issue 11 (6): a run is rolled back once. A second `rollback` refuses with exit 5 naming
+/// the first rollback and runs nothing; `--again` overrides and is journaled.
+#[test]
+fn a_second_rollback_of_the_same_run_is_refused_unless_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    let text = std::fs::read_to_string(&runbook)
+        .unwrap()
+        .replace("undo: 'true'", "undo: echo undo >> undone.txt");
+    std::fs::write(&runbook, text).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(0);
+    let undone = dir.path().join("undone.txt");
+    assert_eq!(lines(&undone).len(), 3);
+    let first_rollback = journals(dir.path())[1][0]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(5);
+    assert!(
+        refused.stderr.contains("already rolled back")
+            && refused.stderr.contains(&first_rollback)
+            && refused.stderr.contains("--again"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(lines(&undone).len(), 3, "nothing ran again");
+    assert_eq!(journals(dir.path()).len(), 2, "no run started");
+    Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes", "--again"])
+        .run()
+        .expect_code(0);
+    assert_eq!(lines(&undone).len(), 6);
+    let runs = journals(dir.path());
+    assert_eq!(runs[2][0]["again"], true);
+}
+
+/// An interrupted rollback is resumed by `rollback`, not restarted: no undo runs twice.
+#[test]
+fn an_interrupted_rollback_is_resumed_not_restarted() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    let text = std::fs::read_to_string(&runbook).unwrap().replace(
+        "undo: 'true'",
+        "undo: echo undo-$CUTOVER_STEP_ID >> undone.txt",
+    );
+    std::fs::write(&runbook, text).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    // run_started, then per undo step: step_started, confirmation, action_intent,
+    // action_result, confirmation (unchecked), step_done: event 7 is the first step_done.
+    let crashed = Test::new()
+        .current_dir(dir.path())
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
+        .args(["rollback", "--yes"])
+        .run();
+    assert_eq!(crashed.code, -1, "{}", crashed.stderr);
+    let undone = dir.path().join("undone.txt");
+    assert_eq!(lines(&undone), ["undo-three"]);
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(0);
+    assert!(out.stderr.contains("resuming it"), "{}", out.stderr);
+    assert_eq!(lines(&undone), ["undo-three", "undo-two", "undo-one"]);
+    assert_eq!(
+        journals(dir.path()).len(),
+        2,
+        "the same rollback run went on"
+    );
+}
+
+/// A forward run that stopped and was then rolled back is not resumed (exit 5): its done
+/// steps were undone, and going on would act on top of that.
+#[test]
+fn a_rolled_back_run_is_not_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    let answers = crate::support::write(dir.path(), "answers", "yes\nno\nabort\nyes\n");
+    Test::new()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            runbook.to_str().unwrap(),
+            "--answers",
+            answers.to_str().unwrap(),
+        ])
+        .run()
+        .expect_code(1);
+    Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(0);
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["resume", "--yes"])
+        .run()
+        .expect_code(5);
+    let rollback = journals(dir.path())[1][0]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(out.stderr.contains(&rollback), "{}", out.stderr);
+    assert_eq!(lines(&dir.path().join("out.txt")), ["one"]);
 }

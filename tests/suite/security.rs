@@ -59,7 +59,12 @@ impl Evidence {
                 "the secret leaked into {what}:\n{text}"
             );
         }
-        let files = files_under(&dir.join(".cutover"));
+        let mut files = files_under(&dir.join(".cutover"));
+        // The cluster locks (per-user state directory) hold no secret either.
+        let user_state = crate::support::user_state_dir(dir);
+        if user_state.exists() {
+            files.extend(files_under(&user_state));
+        }
         assert!(
             files.iter().any(|f| f.ends_with("journal.jsonl")),
             "{files:?}"
@@ -351,4 +356,54 @@ fn a_java_command_config_file_connects_and_its_password_stays_secret() {
     for out in [&validate, &check, &plan] {
         assert!(!out.stdout.contains(SECRET) && !out.stderr.contains(SECRET));
     }
+}
+
+/// Basic-auth credentials of a `connect:` endpoint (`${VAR}`) and a status body that holds
+/// the secret: masked in every output and file of validate, plan, check, run, report, status.
+#[test]
+fn connect_credentials_and_status_bodies_never_show_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let server = crate::connect::Server::start(
+        dir,
+        serde_json::json!({
+            "connectors": {"mirror": {"state": "RUNNING", "tasks": 1}},
+            "delay_ms": 100,
+            "auth": [SECRET, SECRET],
+            "worker_id": format!("worker-{SECRET}:8083"),
+        }),
+        false,
+    );
+    let runbook = write(
+        dir,
+        "connect-secret.yaml",
+        &format!(
+            "version: 1\nname: connect secrets\nclusters:\n  source:\n    bootstrap: 127.0.0.1:1\n  target:\n    bootstrap: 127.0.0.1:2\nconnect:\n  mm2: {{ url: \"{}\", username: \"${{CUTOVER_TEST_SECRET}}\", password: \"${{CUTOVER_TEST_SECRET}}\" }}\ntiers:\n  - name: only\n    steps:\n      - id: pause\n        connector: {{ connect: mm2, names: [mirror], state: paused }}\n        run_timeout: 5s\n        verifies:\n          - kind: connector_state\n            connect: mm2\n            names: [mirror]\n            state: paused\n            tasks: all\n",
+            server.url
+        ),
+    );
+    let mut evidence = Evidence::new();
+    for command in ["validate", "plan"] {
+        let out = Test::new()
+            .current_dir(dir)
+            .env("CUTOVER_TEST_SECRET", SECRET)
+            .args([command, runbook.to_str().unwrap()])
+            .run()
+            .expect_code(0);
+        evidence.add(command, &out);
+    }
+    let check = Test::new()
+        .current_dir(dir)
+        .env("CUTOVER_TEST_SECRET", SECRET)
+        .args(["check", runbook.to_str().unwrap(), "--json"])
+        .run();
+    assert!(check.stdout.contains("worker-***"), "{}", check.stdout);
+    evidence.add("check", &check);
+    run_and_report(dir, &runbook, &mut evidence);
+    evidence.assert_clean(dir, &[]);
+    assert_eq!(
+        server.puts().len(),
+        1,
+        "the run did PUT (so bodies were shown)"
+    );
 }

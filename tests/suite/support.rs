@@ -107,10 +107,9 @@ fn brokers_sh(args: &[&str]) -> HashMap<String, String> {
         .collect()
 }
 
-/// The per-user state directory (the run index) the `Test` builder gives the binary: one per
-/// test process, so tests never write to the real `~/.local/state/cutover`.
-pub fn user_state_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("cutover-suite-user-{}", std::process::id()))
+/// The per-user state directory (cluster locks) the tests give cutover when run in `dir`.
+pub fn user_state_dir(dir: &Path) -> PathBuf {
+    dir.join(".cutover-user")
 }
 
 /// Runs the cutover binary, casey/just style: set it up, run it, assert on the outcome.
@@ -166,8 +165,9 @@ impl Test {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
         command.args(&self.args).current_dir(&self.dir);
         command.env("NO_COLOR", "1");
-        // The run index of this test process, never the user's own (a test may set another).
-        command.env("CUTOVER_USER_STATE_DIR", user_state_dir());
+        // The cluster locks live in the per-user state directory: one per test directory,
+        // so tests against the same (dead) bootstraps do not lock each other out.
+        command.env("CUTOVER_USER_STATE_DIR", user_state_dir(&self.dir));
         command.env_remove("CUTOVER_STATE_DIR");
         for key in &self.remove_env {
             command.env_remove(key);

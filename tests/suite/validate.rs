@@ -22,15 +22,18 @@ fn relative(path: &Path) -> String {
 }
 
 /// Variables the sample runbooks reference, with throwaway values.
-pub const SAMPLE_ENV: [(&str, &str); 8] = [
+pub const SAMPLE_ENV: [(&str, &str); 11] = [
     ("CUTOVER_DEMO_SOURCE", "127.0.0.1:9"),
     ("CUTOVER_DEMO_TARGET", "127.0.0.1:10"),
+    ("CUTOVER_DEMO_CONNECT", "http://127.0.0.1:11"),
     ("SRC_PASSWORD", "example-source-password"),
     ("TGT_PASSWORD", "example-target-password"),
     ("CLOUD_API_KEY", "example-key"),
     ("CLOUD_API_SECRET", "example-secret"),
     ("DR_PASSWORD", "example-dr-password"),
     ("PROD_PASSWORD", "example-prod-password"),
+    ("CONNECT_USER", "example-connect-user"),
+    ("CONNECT_PASSWORD", "example-connect-password"),
 ];
 
 fn with_sample_env(mut test: Test) -> Test {
@@ -54,6 +57,63 @@ fn every_sample_runbook_is_valid() {
             .expect_code(0);
         assert!(out.stdout.contains(": valid: "), "{}", out.stdout);
     }
+}
+
+/// `validate --no-env` lints a runbook where its secrets are not set (a pull-request job):
+/// every sample runbook and every runbook `cutover init` generates is valid with an empty
+/// environment, each unset variable a note; without `--no-env` an unset one stays an error.
+#[test]
+fn no_env_validates_every_sample_and_generated_runbook_with_an_empty_environment() {
+    let mut runbooks = files("runbooks", "yaml");
+    runbooks.extend(
+        files("tests/fixtures/init", "yaml")
+            .into_iter()
+            .filter(|p| p.to_string_lossy().ends_with(".expected.yaml")),
+    );
+    let mut with_variables = 0;
+    for runbook in runbooks {
+        let text = std::fs::read_to_string(&runbook).unwrap();
+        let mut test = Test::new();
+        for (key, _) in SAMPLE_ENV {
+            test = test.env_remove(key);
+        }
+        let out = test
+            .args(["validate", "--no-env", &relative(&runbook)])
+            .run()
+            .expect_code(0);
+        assert!(out.stdout.contains(": valid: "), "{}", out.stdout);
+        assert!(
+            !out.stderr.contains(": error: "),
+            "{}: {}",
+            runbook.display(),
+            out.stderr
+        );
+        let uses_env = text.lines().any(|l| {
+            let code = l.split(" #").next().unwrap_or("");
+            code.contains("${") && !code.trim_start().starts_with('#')
+        });
+        if uses_env {
+            with_variables += 1;
+            assert!(
+                out.stderr.contains(": note: ") && out.stderr.contains("is not set"),
+                "{}: {}",
+                runbook.display(),
+                out.stderr
+            );
+            let mut strict = Test::new();
+            for (key, _) in SAMPLE_ENV {
+                strict = strict.env_remove(key);
+            }
+            strict
+                .args(["validate", &relative(&runbook)])
+                .run()
+                .expect_code(2);
+        }
+    }
+    assert!(
+        with_variables >= 4,
+        "{with_variables} runbooks use variables"
+    );
 }
 
 /// Each tests/broken/X.yaml prints exactly tests/broken/X.expected on stderr and exits 2.
