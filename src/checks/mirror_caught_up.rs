@@ -3,6 +3,7 @@
 
 use super::selection::{self, Resolved};
 use super::{Clusters, Item, ItemStatus, Outcome, Progress};
+use crate::kafka::queries::TailCache;
 use crate::kafka::{KafkaError, Record};
 use crate::runbook::{CheckSpec, Engine, Runbook};
 
@@ -125,6 +126,7 @@ pub fn run(
     spec: &CheckSpec,
     runbook: &Runbook,
     clusters: &Clusters,
+    tails: &mut (TailCache, TailCache),
     allow_empty: bool,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::MirrorCaughtUp { topics, .. } = spec else {
@@ -135,9 +137,11 @@ pub fn run(
     let pairs = selection::Pairs::new(runbook, topics, &source_topics, &target_topics);
     let (source_partitions, target_partitions) =
         (pairs.source_partitions(), pairs.target_partitions());
+    // Within one poll loop, later polls read last records only where the end moved.
+    let (source_tails, target_tails) = (&mut tails.0, &mut tails.1);
     let (source, target) = clusters.both(
-        |c| c.last_data_records(&source_partitions, LOOKBACK),
-        |c| c.last_data_records(&target_partitions, LOOKBACK),
+        |c| c.last_data_records_cached(&source_partitions, LOOKBACK, source_tails),
+        |c| c.last_data_records_cached(&target_partitions, LOOKBACK, target_tails),
     );
     let (mut source, mut target) = (source?, target?);
     let partitions: Vec<Partition> = pairs

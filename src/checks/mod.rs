@@ -74,7 +74,12 @@ impl Extra {
     pub fn insert(&mut self, name: &'static str, value: Value) {
         match self.0.iter_mut().find(|(k, _)| *k == name) {
             Some(slot) => slot.1 = value,
-            None => self.0.push((name, value)),
+            None => {
+                // Exact: items are built a field at a time, and doubling left a big check's
+                // hundreds of thousands of items with up to 3 empty slots of 48 bytes each.
+                self.0.reserve_exact(1);
+                self.0.push((name, value))
+            }
         }
     }
 
@@ -193,6 +198,7 @@ impl Outcome {
                 b.partition,
             ))
         });
+        items.shrink_to_fit();
         let errors = items
             .iter()
             .filter(|i| i.status == ItemStatus::Error)
@@ -305,8 +311,10 @@ impl Clusters {
         FA: FnOnce(&Connection) -> A + Send,
         FB: FnOnce(&Connection) -> B + Send,
     {
+        let deadline = crate::kafka::retry::deadline();
         std::thread::scope(|scope| {
-            let target = scope.spawn(|| on_target(&self.target));
+            let target = scope
+                .spawn(move || crate::kafka::retry::within(deadline, || on_target(&self.target)));
             let source = on_source(&self.source);
             (source, target.join().expect("a query thread panicked"))
         })
@@ -327,11 +335,29 @@ impl Clusters {
 }
 
 /// What a check remembers between polls: decoded checkpoints (read incrementally) and
-/// lag history (for drain rate, STOP and STALL).
-#[derive(Debug, Default)]
+/// lag history (for drain rate, STOP and STALL), and when its polling began (its timeout
+/// counts from there: a timed-out request is retried within it, `kafka::retry`).
+#[derive(Debug)]
 pub struct CheckState {
     pub checkpoints: offsets_translated::CheckpointCache,
     pub lag: lag_zero::History,
+    pub since: std::time::Instant,
+    /// mirror_caught_up's last records (source, target), re-read only where the end moved.
+    pub tails: (
+        crate::kafka::queries::TailCache,
+        crate::kafka::queries::TailCache,
+    ),
+}
+
+impl Default for CheckState {
+    fn default() -> CheckState {
+        CheckState {
+            checkpoints: Default::default(),
+            lag: Default::default(),
+            since: std::time::Instant::now(),
+            tails: Default::default(),
+        }
+    }
 }
 
 /// Evaluate checks as one round, outcomes in the order given. Kafka checks are read-only
@@ -395,8 +421,24 @@ pub fn evaluate(
     evaluate_until(check, runbook, clusters, state, None)
 }
 
-/// As `evaluate`, cancelled at `deadline` where the check waits (command, window).
+/// As `evaluate`, cancelled at `deadline` where the check waits (command, window). A
+/// timed-out request is asked again while the check's own timeout (and `deadline`) leaves
+/// room (`kafka::retry`).
 pub fn evaluate_until(
+    check: &Check,
+    runbook: &Runbook,
+    clusters: &Clusters,
+    state: &mut CheckState,
+    deadline: Option<std::time::Instant>,
+) -> Outcome {
+    let own = state.since + check.timeout;
+    let retry_until = deadline.map_or(own, |d| d.min(own));
+    crate::kafka::retry::within(Some(retry_until), || {
+        evaluate_now(check, runbook, clusters, state, deadline)
+    })
+}
+
+fn evaluate_now(
     check: &Check,
     runbook: &Runbook,
     clusters: &Clusters,
@@ -415,9 +457,13 @@ pub fn evaluate_until(
         CheckSpec::MirrorCaughtUp {
             connector: Some(_), ..
         } => connector_offsets::run(&check.spec, runbook, clusters, allow_empty),
-        CheckSpec::MirrorCaughtUp { .. } => {
-            mirror_caught_up::run(&check.spec, runbook, clusters, allow_empty)
-        }
+        CheckSpec::MirrorCaughtUp { .. } => mirror_caught_up::run(
+            &check.spec,
+            runbook,
+            clusters,
+            &mut state.tails,
+            allow_empty,
+        ),
         CheckSpec::OffsetsTranslated { .. } => offsets_translated::run(
             &check.spec,
             runbook,

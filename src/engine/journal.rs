@@ -97,6 +97,15 @@ pub enum Event {
         remaining: Option<i64>,
         elapsed_ms: u64,
     },
+    /// One poll of a step's checks (issue 14): which round, how long its evaluation took,
+    /// and when it started (since the wait began). Written before the round's `check` events.
+    Poll {
+        step: String,
+        phase: String,
+        round: u32,
+        took_ms: u64,
+        elapsed_ms: u64,
+    },
     Confirmation {
         step: String,
         prompt: String,

@@ -194,9 +194,18 @@ impl Poller<'_> {
         let deadline = started + checks.iter().map(|c| c.timeout).max().expect("not empty");
         let mut complete: Vec<Option<Outcome>> = checks.iter().map(|_| None).collect();
         let mut display = Display::new(checks.len(), self.runbook.defaults.progress_interval);
+        let mut round = 0u32;
         loop {
             let elapsed = started.elapsed();
             let mut outcomes: Vec<Outcome> = self.rounds.round(checks, &mut states, Some(deadline));
+            round += 1;
+            journal.record(Event::Poll {
+                step: step.into(),
+                phase: phase.into(),
+                round,
+                took_ms: (started.elapsed() - elapsed).as_millis() as u64,
+                elapsed_ms: elapsed.as_millis() as u64,
+            })?;
             // A check cut off at the deadline has no new evidence: its last complete result
             // stands (a round that started just before the deadline must not turn a failing
             // check into an error). Without one, the cancellation is the result: an error.

@@ -7,4 +7,5 @@ pub use connection::{Connection, KafkaError};
 pub use native::{AclBinding, Committed, GroupDescription, GroupListing, Member};
 pub use queries::{Record, TopicPartition, Topics};
 pub mod queries;
+pub mod retry;
 pub mod snapshot;

@@ -3,8 +3,8 @@
 //! DescribeAcls.
 //!
 //! Every call is batched: one request carries every partition or group (ListConsumerGroupOffsets
-//! takes one group per request in librdkafka, so all of them are issued at once on one queue
-//! and collected together). Each call blocks until every answer arrives or its deadline passes;
+//! takes one group per request in librdkafka, so they are issued on one queue, a bounded
+//! window at a time, and collected together). Each call blocks until every answer arrives or its deadline passes;
 //! a missing answer is an error, never an empty result.
 
 use std::ffi::{c_char, c_void, CStr, CString};
@@ -139,6 +139,68 @@ fn collect(queue: &Queue, count: usize, timeout: Duration, what: &str) -> Result
         if slot < count && slots[slot].is_none() {
             slots[slot] = Some(event);
             received += 1;
+        }
+    }
+    Ok(slots
+        .into_iter()
+        .map(|e| e.expect("every slot filled"))
+        .collect())
+}
+
+/// OffsetFetch requests in flight at once per call (librdkafka sends one per group). All of
+/// them at once made a big estate time itself out: 800 groups queued on one connection, the
+/// last ones waited behind the others past their request timeout (issue 14, at 8,000
+/// partitions: "Timed out waiting for response from broker 0"). A window keeps every
+/// request's wait its own, and still overlaps the round trips.
+pub const OFFSET_FETCH_WINDOW: usize = 32;
+
+/// Issue `count` requests (`issue(slot)`, opaque = slot) with at most `window` in flight, and
+/// wait for every answer. The deadline is for progress: each answer must come within
+/// `timeout` (plus librdkafka's bookkeeping margin) of the previous one or of its issue, not
+/// all of them within one `timeout`.
+fn collect_windowed(
+    queue: &Queue,
+    count: usize,
+    window: usize,
+    timeout: Duration,
+    what: &str,
+    mut issue: impl FnMut(usize) -> Result<()>,
+) -> Result<Vec<Event>> {
+    let window = window.max(1);
+    let margin = timeout + Duration::from_secs(2);
+    let mut slots: Vec<Option<Event>> = (0..count).map(|_| None).collect();
+    let mut issued = 0;
+    let mut received = 0;
+    while issued < count.min(window) {
+        issue(issued)?;
+        issued += 1;
+    }
+    let mut deadline = Instant::now() + margin;
+    while received < count {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(NativeError(format!(
+                "{what}: no answer within {}s ({} of {count} answered, {} in flight)",
+                timeout.as_secs_f64(),
+                received,
+                issued - received
+            )));
+        }
+        let millis = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+        let raw = unsafe { rd::rd_kafka_queue_poll(queue.0, millis) };
+        if raw.is_null() {
+            continue;
+        }
+        let event = Event(raw);
+        let slot = event.opaque();
+        if slot < count && slots[slot].is_none() {
+            slots[slot] = Some(event);
+            received += 1;
+            deadline = Instant::now() + margin;
+            if issued < count {
+                issue(issued)?;
+                issued += 1;
+            }
         }
     }
     Ok(slots
@@ -423,7 +485,8 @@ pub struct Committed {
     pub offset: i64,
 }
 
-/// Every committed offset of each group: one OffsetFetch per group, all in flight at once.
+/// Every committed offset of each group: one OffsetFetch per group, at most
+/// [`OFFSET_FETCH_WINDOW`] in flight at once, each answer within the timeout of the last.
 /// With `only`, the request names those partitions instead of asking for all of them.
 pub fn list_consumer_group_offsets(
     handle: Handle,
@@ -451,9 +514,9 @@ pub fn list_consumer_group_offsets(
         let wanted = partitions
             .as_ref()
             .map_or(std::ptr::null(), |p| p.0 as *const _);
-        for (slot, group) in groups.iter().enumerate() {
-            let name = c_string(group)?;
-            let request = rd::rd_kafka_ListConsumerGroupOffsets_new(name.as_ptr(), wanted);
+        let names: Vec<CString> = groups.iter().map(|g| c_string(g)).collect::<Result<_>>()?;
+        let issue = |slot: usize| -> Result<()> {
+            let request = rd::rd_kafka_ListConsumerGroupOffsets_new(names[slot].as_ptr(), wanted);
             let options = options(
                 handle,
                 rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
@@ -469,8 +532,16 @@ pub fn list_consumer_group_offsets(
                 queue.0,
             );
             rd::rd_kafka_ListConsumerGroupOffsets_destroy(request);
-        }
-        let events = collect(&queue, groups.len(), timeout, "OffsetFetch")?;
+            Ok(())
+        };
+        let events = collect_windowed(
+            &queue,
+            groups.len(),
+            OFFSET_FETCH_WINDOW,
+            timeout,
+            "OffsetFetch",
+            issue,
+        )?;
         let mut out = Vec::with_capacity(groups.len());
         for (group, event) in groups.iter().zip(events) {
             if let Some(error) = event.error() {

@@ -11,9 +11,13 @@ use rdkafka::{Offset, TopicPartitionList};
 use sha2::{Digest, Sha256};
 
 use super::native::{self, Committed, GroupDescription, GroupListing, OffsetSpec};
-use super::{Connection, KafkaError};
+use super::{retry, Connection, KafkaError};
 
 pub type TopicPartition = (String, i32);
+
+/// The last data record of each partition with the end offset it was read at (see
+/// [`Connection::last_data_records_cached`]).
+pub type TailCache = HashMap<TopicPartition, (i64, Option<Record>)>;
 
 /// Topic name to partition count, internal topics included.
 pub type Topics = BTreeMap<String, i32>;
@@ -39,10 +43,11 @@ impl Connection {
 
     /// Every topic and its partition count, asked of the cluster now (no snapshot).
     pub fn fetch_topics(&self) -> Result<Topics, KafkaError> {
-        let metadata = self
-            .consumer()
-            .fetch_metadata(None, self.timeout)
-            .map_err(|e| self.error("metadata", e.to_string()))?;
+        let metadata = self.retrying(|| {
+            self.consumer()
+                .fetch_metadata(None, self.timeout)
+                .map_err(|e| self.error("metadata", e.to_string()))
+        })?;
         if metadata.brokers().is_empty() {
             return Err(self.error("metadata", "the cluster lists no brokers"));
         }
@@ -88,8 +93,10 @@ impl Connection {
             OffsetSpec::Earliest => "start offsets",
             OffsetSpec::Latest => "end offsets",
         };
-        let answers = native::list_offsets(self.handle(), partitions, spec, self.timeout)
-            .map_err(|e| self.error(what, e.0))?;
+        let answers = self.retrying(|| {
+            native::list_offsets(self.handle(), partitions, spec, self.timeout)
+                .map_err(|e| self.error(what, e.0))
+        })?;
         let mut out = HashMap::with_capacity(answers.len());
         for (key, answer) in answers {
             match answer {
@@ -123,8 +130,10 @@ impl Connection {
     }
 
     pub fn fetch_groups(&self) -> Result<Vec<GroupListing>, KafkaError> {
-        native::list_consumer_groups(self.handle(), self.timeout)
-            .map_err(|e| self.error("list groups", e.0))
+        self.retrying(|| {
+            native::list_consumer_groups(self.handle(), self.timeout)
+                .map_err(|e| self.error("list groups", e.0))
+        })
     }
 
     /// Every ACL binding of the cluster. A cluster without an authorizer is an error: there
@@ -167,20 +176,33 @@ impl Connection {
         groups: &[String],
         only: Option<&[TopicPartition]>,
     ) -> Result<BTreeMap<String, Vec<Committed>>, KafkaError> {
-        let answers =
-            native::list_consumer_group_offsets(self.handle(), groups, only, self.timeout)
-                .map_err(|e| self.error("committed offsets", e.0))?;
+        // A group whose answer timed out is asked again (with the others not yet answered),
+        // not every group: the answers already in stay.
         let mut out = BTreeMap::new();
-        for (group, answer) in answers {
-            match answer {
-                Ok(committed) => {
-                    out.insert(group, committed);
-                }
-                Err(e) => {
-                    return Err(self.error("committed offsets", format!("group {group}: {e}")))
+        let mut todo: Vec<String> = groups.to_vec();
+        self.retrying(|| {
+            let answers =
+                native::list_consumer_group_offsets(self.handle(), &todo, only, self.timeout)
+                    .map_err(|e| self.error("committed offsets", e.0))?;
+            let mut failed = None;
+            for (group, answer) in answers {
+                match answer {
+                    Ok(committed) => {
+                        out.insert(group, committed);
+                    }
+                    Err(e) => {
+                        failed.get_or_insert_with(|| {
+                            self.error("committed offsets", format!("group {group}: {e}"))
+                        });
+                    }
                 }
             }
-        }
+            todo.retain(|g| !out.contains_key(g));
+            match failed {
+                Some(error) => Err(error),
+                None => Ok(()),
+            }
+        })?;
         Ok(out)
     }
 
@@ -258,9 +280,53 @@ impl Connection {
         )
     }
 
-    /// Records in `[start, end)` of each partition, read with one consumer assigned to all of
-    /// them. Every range must be read to its end before the deadline, or it is an error.
+    /// [`Connection::last_data_records`] across polls: a partition whose end offset has not
+    /// moved since `cache` saw it keeps its cached last record (records are only appended at
+    /// the end; retention moves the start, and compaction keeps the last record), so a later
+    /// poll reads only the partitions that received records. The cache ends up holding exactly
+    /// `partitions`.
+    pub fn last_data_records_cached(
+        &self,
+        partitions: &[TopicPartition],
+        depth: i64,
+        cache: &mut TailCache,
+    ) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, KafkaError> {
+        let ends = self.end_offsets(partitions)?;
+        let moved: Vec<TopicPartition> = partitions
+            .iter()
+            .filter(|tp| cache.get(*tp).map(|(end, _)| *end) != Some(ends[*tp]))
+            .cloned()
+            .collect();
+        let read = last_data_records(
+            &moved,
+            &ends,
+            depth,
+            |ranges| self.read_ranges(ranges),
+            |wanted| self.start_offsets(wanted),
+        )?;
+        cache.extend(read);
+        let wanted: std::collections::HashSet<&TopicPartition> = partitions.iter().collect();
+        cache.retain(|tp, _| wanted.contains(tp));
+        Ok(cache.clone())
+    }
+
+    /// Records in `[start, end)` of each partition, read [`READ_WINDOW`] partitions at a
+    /// time by one consumer. The deadline is for progress: a read fails only when no new data
+    /// came within the request timeout, however long the whole read takes; a read that timed
+    /// out is read again while the check's timeout leaves room (`retry`).
     pub fn read_ranges(
+        &self,
+        ranges: &[(TopicPartition, i64, i64)],
+    ) -> Result<HashMap<TopicPartition, Vec<Record>>, KafkaError> {
+        let mut out = HashMap::with_capacity(ranges.len());
+        for window in ranges.chunks(READ_WINDOW) {
+            out.extend(self.retrying(|| self.read_window(window))?);
+        }
+        Ok(out)
+    }
+
+    /// [`Connection::read_ranges`] of one window, with one consumer assigned to all of it.
+    fn read_window(
         &self,
         ranges: &[(TopicPartition, i64, i64)],
     ) -> Result<HashMap<TopicPartition, Vec<Record>>, KafkaError> {
@@ -401,8 +467,11 @@ impl Connection {
             // through it): the reads here want what is there now.
             ("fetch.wait.max.ms", "1"),
             // Large fetches: tansu's (and a busy broker's) cost is per request, not per byte.
-            ("max.partition.fetch.bytes", "16777216"),
-            ("fetch.max.bytes", "134217728"),
+            // A whole fetch is bounded, and so is librdkafka's prefetch queue (default 64 MB
+            // per partition queue), which the loop below drains as it goes.
+            ("max.partition.fetch.bytes", "8388608"),
+            ("fetch.max.bytes", "33554432"),
+            ("queued.max.messages.kbytes", "32768"),
         ])?;
         reader
             .assign(&assignment)
@@ -427,18 +496,22 @@ impl Connection {
                 return Err(self.error(
                     "read records",
                     format!(
-                        "{topic}[{partition}] not read up to offset {end} within {} ({} partitions unfinished)",
+                        "no new data within {}: {topic}[{partition}] not read up to offset {end} ({} of {} partitions unfinished)",
                         secs(self.timeout),
-                        pending.len()
+                        pending.len(),
+                        ranges.len()
                     ),
                 ));
             }
             let Some(message) = reader.poll(left.min(Duration::from_millis(200))) else {
                 continue;
             };
+            if !matches!(message, Err(ref e) if !matches!(e, rdkafka::error::KafkaError::PartitionEOF(_)))
+            {
+                deadline = Instant::now() + self.timeout;
+            }
             match message {
                 Ok(message) => {
-                    deadline = Instant::now() + self.timeout;
                     let key = (message.topic().to_string(), message.partition());
                     let Some(end) = pending.get(&key).copied() else {
                         continue;
@@ -478,6 +551,44 @@ impl Connection {
             }
         }
         Ok(())
+    }
+}
+
+/// Partitions one reader reads at a time. A fetch names every unfinished partition of its
+/// consumer, and a broker's cost of a fetch grows with the partitions it names (tansu runs a
+/// query for each): 8,000 partitions in one fetch took longer than the request timeout on
+/// this machine, so the read timed out before its first record (issue 14).
+pub const READ_WINDOW: usize = 500;
+
+impl Connection {
+    /// Run `attempt`; when it fails because a request timed out on a reachable cluster, run it
+    /// again while the check's deadline (`retry::deadline`) leaves room for a whole attempt.
+    pub fn retrying<T>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T, KafkaError>,
+    ) -> Result<T, KafkaError> {
+        let mut attempts = 1;
+        loop {
+            match attempt() {
+                Ok(value) => return Ok(value),
+                Err(mut error) => {
+                    let whole = self.timeout + Duration::from_secs(2);
+                    let room = retry::deadline().is_some_and(|d| Instant::now() + whole <= d);
+                    if room && retry::timed_out(&error.message) {
+                        attempts += 1;
+                        std::thread::sleep(Duration::from_millis(100));
+                        continue;
+                    }
+                    if attempts > 1 {
+                        error.message = format!(
+                            "{} (after {attempts} attempts within the check's timeout)",
+                            error.message
+                        );
+                    }
+                    return Err(error);
+                }
+            }
+        }
     }
 }
 

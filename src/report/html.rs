@@ -208,6 +208,9 @@ pub fn render(r: &Report) -> String {
                 esc(&c.summary),
                 c.polls
             );
+            if let Some(timings) = super::poll_timings(&c.poll_ms) {
+                let _ = write!(out, "<p class=\"note\">{}</p>", esc(&timings));
+            }
             if c.lag.len() > 1 {
                 out.push_str(&lag_chart(&c.lag));
             }

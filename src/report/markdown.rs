@@ -133,6 +133,9 @@ pub fn render(r: &Report) -> String {
                 cell(&c.summary),
                 c.polls
             );
+            if let Some(timings) = super::poll_timings(&c.poll_ms) {
+                let _ = writeln!(out, "\n{timings}");
+            }
             if c.lag.len() > 1 {
                 let first = c.lag.first().map_or(0, |p| p.1);
                 let last = c.lag.last().map_or(0, |p| p.1);

@@ -91,6 +91,42 @@ pub struct CheckReport {
     pub items: Value,
     /// (seconds since the wait started, remaining lag) for drain checks.
     pub lag: Vec<(f64, i64)>,
+    /// How long each poll of this step's phase took, in milliseconds, in order (the
+    /// journal's `poll` events; empty for journals written before them).
+    pub poll_ms: Vec<u64>,
+}
+
+/// The per-poll timings in words: the first poll, then what the later ones cost against it.
+pub fn poll_timings(poll_ms: &[u64]) -> Option<String> {
+    let (first, later) = poll_ms.split_first()?;
+    let secs = |ms: u64| format!("{:.2} s", ms as f64 / 1000.0);
+    let mut text = format!("Poll timings: first {}", secs(*first));
+    if !later.is_empty() {
+        let mut sorted = later.to_vec();
+        sorted.sort_unstable();
+        let median = sorted[sorted.len() / 2];
+        let share = if *first > 0 {
+            format!(
+                " ({:.0}% of the first)",
+                median as f64 * 100.0 / *first as f64
+            )
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            ", later {} poll(s): median {}{share}, slowest {}",
+            later.len(),
+            secs(median),
+            secs(*sorted.last().expect("not empty"))
+        ));
+    }
+    const SHOWN: usize = 12;
+    let each: Vec<String> = poll_ms.iter().take(SHOWN).map(|ms| secs(*ms)).collect();
+    text.push_str(&format!("; each: {}", each.join(", ")));
+    if poll_ms.len() > SHOWN {
+        text.push_str(&format!(", ... ({} more)", poll_ms.len() - SHOWN));
+    }
+    Some(text)
 }
 
 #[derive(Debug, Serialize)]
@@ -212,6 +248,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
     let mut decisions = Vec::new();
     let mut resumes = Vec::new();
     let mut check_index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    let mut poll_times: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
     let step_slot = |steps: &mut Vec<StepReport>, id: &str, tier: &str| -> usize {
         if let Some(i) = steps.iter().position(|s| s.step == id) {
             return i;
@@ -295,6 +332,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                         polls: 0,
                         items: Value::Null,
                         lag: Vec::new(),
+                        poll_ms: Vec::new(),
                     });
                     steps[i].checks.len() - 1
                 });
@@ -364,10 +402,24 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                     ""
                 }
             )),
+            Event::Poll {
+                step,
+                phase,
+                took_ms,
+                ..
+            } => poll_times
+                .entry((step.clone(), phase.clone()))
+                .or_default()
+                .push(*took_ms),
             _ => {}
         }
     }
     for step in &mut steps {
+        for check in &mut step.checks {
+            if let Some(times) = poll_times.get(&(step.step.clone(), check.phase.clone())) {
+                check.poll_ms = times.clone();
+            }
+        }
         if let (Some(a), Some(b)) = (&step.started, &step.ended) {
             step.seconds = millis_between(a, b);
         }

@@ -423,15 +423,15 @@ fn an_unreachable_bootstrap_is_exit_3_for_check_and_run_in_bounded_time() {
 fn crashed_after_two_acted(dir: &Path) -> PathBuf {
     let runbook = appending_runbook(dir);
     // run_started; per step: step_started, confirmation, action_intent, action_started,
-    // action_result, check, step_done. Event 13 is step two's action_result.
+    // action_result, poll, check, step_done. Event 14 is step two's action_result.
     let out = Test::new()
         .current_dir(dir)
-        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "13")
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "14")
         .args(["run", runbook.to_str().unwrap(), "--yes"])
         .run();
     assert_eq!(out.code, -1, "the test hook aborts the run: {}", out.stderr);
     let all = journal_events(dir);
-    assert_eq!(all.len(), 13);
+    assert_eq!(all.len(), 14);
     let last = all.last().unwrap();
     assert_eq!(
         (&last["event"], &last["step"]),
@@ -545,7 +545,7 @@ fn an_event_from_a_newer_version_is_shown_and_refuses_resume_and_rollback() {
     let journal = crashed_after_two_acted(dir);
     let mut text = read(&journal);
     text.push_str(
-        "{\"seq\":14,\"time\":\"2026-12-02T17:00:00Z\",\"event\":\"quorum_vote\",\"step\":\"two\",\"votes\":3}\n",
+        "{\"seq\":15,\"time\":\"2026-12-02T17:00:00Z\",\"event\":\"quorum_vote\",\"step\":\"two\",\"votes\":3}\n",
     );
     std::fs::write(&journal, &text).unwrap();
 
@@ -553,7 +553,7 @@ fn an_event_from_a_newer_version_is_shown_and_refuses_resume_and_rollback() {
     assert_eq!(status.code, 0, "{}", status.stderr);
     let shown = format!("{}{}", status.stdout, status.stderr);
     assert!(
-        shown.contains("unknown event `quorum_vote` at line 14"),
+        shown.contains("unknown event `quorum_vote` at line 15"),
         "{shown}"
     );
     assert!(shown.contains("written by a newer cutover"), "{shown}");
@@ -569,7 +569,7 @@ fn an_event_from_a_newer_version_is_shown_and_refuses_resume_and_rollback() {
         let out = Test::new().current_dir(dir).args(args).run().expect_code(5);
         assert!(
             out.stderr
-                .contains("unknown event `quorum_vote` at line 14"),
+                .contains("unknown event `quorum_vote` at line 15"),
             "{args:?}: {}",
             out.stderr
         );
@@ -630,11 +630,13 @@ fn the_wrong_cluster_stops_run_rehearsal_check_and_resume_before_anything_runs()
         );
     }
 
-    // The right cluster: a run that crashes after step one's action result.
+    // The right cluster: a run that crashes after step one's action result (event 8: the
+    // requires round journals a poll event before its check, the action an action_started
+    // after its intent).
     let runbook = guarded_runbook(dir, &source.bootstrap, "src");
     let out = Test::new()
         .current_dir(dir)
-        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "8")
         .args(["run", runbook.to_str().unwrap(), "--yes"])
         .run();
     assert_eq!(out.code, -1, "{}", out.stderr);

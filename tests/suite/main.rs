@@ -16,6 +16,7 @@ mod proptests;
 mod rollback;
 mod run;
 mod safety;
+mod scale;
 mod security;
 mod support;
 mod validate;

@@ -224,6 +224,9 @@ fn redact(text: &str, dir: &Path) -> String {
         (r"\(([a-z-]+), [^@ ]+@[^)]+\)", "($1, [USER]@[HOST])"),
         (r#""(user|host)": "[^"]+""#, r#""$1": "[X]""#),
         (r"/private/var/[^ `]+|/tmp/\.tmp[A-Za-z0-9]+", "[DIR]"),
+        // Per-poll timings (issue 14) vary from run to run.
+        (r#"(?s)"poll_ms": \[[^\]]*\]"#, r#""poll_ms": "[MS]""#),
+        (r"Poll timings: [^\n]*", "Poll timings: [T]"),
     ] {
         text = regex::Regex::new(pattern)
             .unwrap()

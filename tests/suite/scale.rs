@@ -1,0 +1,303 @@
+//! Scale (issue 14): deadlines for progress, not for a whole read, and a timed-out request
+//! retried within the check's own timeout. Run against librdkafka's mock cluster, whose
+//! brokers listen on real sockets and can be slowed down (`broker_round_trip_time`); the real
+//! binary talks to it as to any cluster.
+
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use serde_json::Value;
+
+use crate::support::{write, Test};
+
+/// A mock cluster with topic `orders` (1 partition, 10 records) and `groups` groups, each
+/// committed at the end (drained).
+fn drained_cluster(groups: usize) -> MockCluster<'static, DefaultProducerContext> {
+    let cluster = MockCluster::new(1).unwrap();
+    cluster.create_topic("orders", 1, 1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", &bootstrap)
+        .create()
+        .unwrap();
+    for i in 0..10 {
+        let value = format!("{i}");
+        producer
+            .send(
+                BaseRecord::<(), _>::to("orders")
+                    .partition(0)
+                    .payload(&value),
+            )
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(10)).unwrap();
+    for g in 0..groups {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &bootstrap)
+            .set("group.id", format!("billing-{g:03}"))
+            .set("enable.auto.commit", "false")
+            .create()
+            .unwrap();
+        let mut offsets = TopicPartitionList::new();
+        offsets
+            .add_partition_offset("orders", 0, Offset::Offset(10))
+            .unwrap();
+        consumer
+            .commit(&offsets, rdkafka::consumer::CommitMode::Sync)
+            .unwrap();
+    }
+    cluster
+}
+
+/// lag_zero over `groups` literal names (the mock cluster has no ListGroups).
+fn runbook(
+    dir: &std::path::Path,
+    bootstrap: &str,
+    request_timeout: &str,
+    groups: usize,
+) -> std::path::PathBuf {
+    let names: Vec<String> = (0..groups).map(|g| format!("billing-{g:03}")).collect();
+    let names = names.join(", ");
+    write(
+        dir,
+        "scale.yaml",
+        &format!(
+            "version: 1\nname: scale\nclusters:\n  source: {{ bootstrap: '{bootstrap}' }}\n  target: {{ bootstrap: '{bootstrap}' }}\ndefaults:\n  timeout: 40s\n  request_timeout: {request_timeout}\ntiers:\n  - name: t\n    steps:\n      - id: drain\n        verifies:\n          - kind: lag_zero\n            cluster: source\n            groups: [{names}]\n"
+        ),
+    )
+}
+
+fn check_line(out: &crate::support::Outcome) -> Value {
+    out.stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["type"] == "check")
+        .unwrap_or_else(|| {
+            panic!(
+                "no check line in {}\n--- stderr\n{}",
+                out.stdout, out.stderr
+            )
+        })
+}
+
+/// 200 groups answer one OffsetFetch each; every answer takes 400 ms (the broker's round
+/// trip), and librdkafka sends one request per group. The whole lag_zero takes several
+/// request timeouts (1 s), but answers keep coming: no cut-off, a verdict (pass).
+#[test]
+fn a_check_whose_reads_keep_progressing_is_not_cut_off_by_request_timeout() {
+    let cluster = drained_cluster(200);
+    cluster
+        .broker_round_trip_time(1, Duration::from_millis(400))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = runbook(dir.path(), &cluster.bootstrap_servers(), "1s", 200);
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["check", runbook.to_str().unwrap(), "--json"])
+        .run();
+    let took = started.elapsed();
+    let check = check_line(&out);
+    assert_eq!(check["status"], "pass", "{check}\n{}", out.stderr);
+    assert!(
+        took > Duration::from_secs(2),
+        "the reads took {took:?}: the test needs them longer than the request timeout"
+    );
+}
+
+/// The broker is slower than the request timeout at first (3 s round trips, 1 s request
+/// timeout), then recovers. (Seen twice in about a dozen runs under load: librdkafka aborted
+/// with "rd_kafka_enq_once_del_source_return: Assertion `eonce->refcnt > 0' failed" in this
+/// test, which times out requests on purpose; not investigated yet, see the issue 14 report.)
+/// Then: `cutover check` asks again within the check's timeout (40 s) and
+/// gives the verdict instead of an error at the first timed-out request.
+#[test]
+fn a_timed_out_request_is_retried_within_the_check_timeout() {
+    let cluster = drained_cluster(3);
+    cluster
+        .broker_round_trip_time(1, Duration::from_millis(3000))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = runbook(dir.path(), &cluster.bootstrap_servers(), "1s", 3);
+    let started = Instant::now();
+    let out = std::thread::scope(|scope| {
+        let run = scope.spawn(|| {
+            Test::new()
+                .current_dir(dir.path())
+                .args(["check", runbook.to_str().unwrap(), "--json"])
+                .run()
+        });
+        std::thread::sleep(Duration::from_secs(4));
+        cluster
+            .broker_round_trip_time(1, Duration::from_millis(0))
+            .unwrap();
+        run.join().unwrap()
+    });
+    let took = started.elapsed();
+    let check = check_line(&out);
+    assert_eq!(check["status"], "pass", "{check}\n{}", out.stderr);
+    assert!(took < Duration::from_secs(40), "took {took:?}");
+}
+
+/// Each poll of a step's checks is journaled with how long it took (`poll` events, in
+/// rounds), and the report shows the timings: the first poll and the later ones against it.
+#[test]
+fn per_poll_timings_are_journaled_and_shown_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    // A check that passes at its third poll; it needs no cluster.
+    let runbook = write(
+        dir.path(),
+        "polls.yaml",
+        "version: 1\nname: polls\nclusters:\n  source: { bootstrap: '127.0.0.1:1' }\n  target: { bootstrap: '127.0.0.1:1' }\ndefaults:\n  poll_interval: 1s\n  timeout: 30s\n  request_timeout: 1s\ntiers:\n  - name: t\n    steps:\n      - id: wait\n        verifies:\n          - kind: command\n            run: echo x >> polled && test $(wc -l < polled) -ge 3\n",
+    );
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    let events = crate::support::journal_events(dir.path());
+    let polls: Vec<&Value> = events.iter().filter(|e| e["event"] == "poll").collect();
+    assert_eq!(polls.len(), 3, "{events:?}");
+    for (i, poll) in polls.iter().enumerate() {
+        assert_eq!(poll["step"], "wait");
+        assert_eq!(poll["phase"], "verifies");
+        assert_eq!(poll["round"], i as u64 + 1);
+        assert!(
+            poll["took_ms"].is_u64() && poll["elapsed_ms"].is_u64(),
+            "{poll}"
+        );
+    }
+    // Each round's poll event comes before its check event.
+    let kinds: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .filter(|e| *e == "poll" || *e == "check")
+        .collect();
+    assert_eq!(kinds, ["poll", "check", "poll", "check", "poll", "check"]);
+
+    let report = Test::new()
+        .current_dir(dir.path())
+        .args(["report"])
+        .run()
+        .expect_code(0)
+        .stdout;
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("Poll timings: first "))
+        .unwrap_or_else(|| panic!("no poll timings in the report:\n{report}"));
+    assert!(
+        line.contains(", later 2 poll(s): median ") && line.contains("% of the first"),
+        "{line}"
+    );
+    let json: Value = serde_json::from_str(
+        &Test::new()
+            .current_dir(dir.path())
+            .args(["report", "--format", "json"])
+            .run()
+            .expect_code(0)
+            .stdout,
+    )
+    .unwrap();
+    let timings = json["steps"][0]["checks"][0]["poll_ms"].as_array().unwrap();
+    assert_eq!(timings.len(), 3, "{json}");
+}
+
+/// Later polls of mirror_caught_up read last records only of partitions whose end offset
+/// moved (the others keep the last record read before). The cache must never hide a change:
+/// a partition that receives records on either side between polls is read again and judged
+/// on what it holds now.
+#[test]
+fn later_polls_reread_the_partitions_whose_end_moved_and_judge_them_anew() {
+    use crate::fixture::{self, numbered};
+    use crate::support::{journal_events, Broker};
+    let source = Broker::start("src");
+    let target = Broker::start("tgt");
+    for b in [&source, &target] {
+        fixture::create_topic(&b.bootstrap, "orders", 2, &[]);
+        fixture::produce(&b.bootstrap, "orders", 0, &numbered(0..5));
+    }
+    fixture::produce(&source.bootstrap, "orders", 1, &numbered(0..3));
+    fixture::produce(&target.bootstrap, "orders", 1, &numbered(0..2));
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = write(
+        dir.path(),
+        "mirror.yaml",
+        &format!(
+            "version: 1\nname: mirror\nclusters:\n  source: {{ bootstrap: '{}' }}\n  target: {{ bootstrap: '{}' }}\ndefaults:\n  poll_interval: 1s\n  timeout: 240s\n  request_timeout: 5s\ntiers:\n  - name: t\n    steps:\n      - id: mirror\n        verifies:\n          - kind: mirror_caught_up\n            topics: [orders]\n",
+            source.bootstrap, target.bootstrap
+        ),
+    );
+    let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let checks = |dir: &std::path::Path| -> Vec<Value> {
+        journal_events(dir)
+            .into_iter()
+            .filter(|e| e["event"] == "check")
+            .collect()
+    };
+    let wait = |what: &str, done: &dyn Fn(&[Value]) -> bool| {
+        let started = Instant::now();
+        loop {
+            let seen = checks(dir.path());
+            if done(&seen) {
+                return seen;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "no {what}: {seen:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // Poll 1: partition 1 is behind on target.
+    let seen = wait("failing poll", &|c| c.iter().any(|e| e["status"] == "fail"));
+    assert!(
+        seen[0]["summary"].as_str().unwrap().contains("1 of 2"),
+        "{}",
+        seen[0]
+    );
+    // Between polls: partition 1 catches up, and partition 0 moves on the source only.
+    fixture::produce(&target.bootstrap, "orders", 1, &numbered(2..3));
+    fixture::produce(&source.bootstrap, "orders", 0, &numbered(5..6));
+    let before = seen.len();
+    // Later polls (three or more in 3 s) must see partition 0 behind: a cache that kept its
+    // old last record would call it the same, and the run would pass and exit now.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        run.try_wait().unwrap().is_none(),
+        "passed with partition 0 behind"
+    );
+    let seen = checks(dir.path());
+    assert!(seen.len() >= before + 2, "{seen:?}");
+    assert!(seen.last().unwrap()["status"] == "fail", "{seen:?}");
+    fixture::produce(&target.bootstrap, "orders", 0, &numbered(5..6));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the run did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(0));
+    let last = checks(dir.path()).pop().unwrap();
+    assert_eq!(last["status"], "pass", "{last}");
+    let items = last["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items.iter().all(|i| i["reason"] == "same last record"),
+        "{items:?}"
+    );
+}
