@@ -122,7 +122,16 @@ impl Connection {
         for (key, value) in properties {
             config.set(key, value);
         }
-        let millis = timeout.as_millis().to_string();
+        // Each request is bounded by `timeout` through its own deadline (admin options, our
+        // waits). The socket timeout is kept above it on purpose: when librdkafka's socket
+        // timeout fires first it drops the connection, and a coordinator-targeted admin call
+        // (ListConsumerGroupOffsets) issued on a dropped connection aborts the process in
+        // librdkafka 2.12 (use-after-free in rd_kafka_admin_coord_request's error path,
+        // "rd_kafka_enq_once_del_source_return: Assertion `eonce->refcnt > 0' failed";
+        // confluentinc/librdkafka PR #5397, open). A slow answer then arrives late and is
+        // dropped instead of taking the connection down with it.
+        let socket_timeout = timeout + timeout.max(std::time::Duration::from_secs(5));
+        let millis = socket_timeout.as_millis().to_string();
         config
             .set("enable.auto.commit", "false")
             .set("socket.timeout.ms", &millis)
