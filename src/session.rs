@@ -315,6 +315,44 @@ fn natural(path: &str) -> Vec<(String, u64)> {
     parts
 }
 
+/// What differs between a started and a resumed session's executor.
+struct Parts<'r> {
+    units: Vec<unit::Unit<'r>>,
+    mode: Mode,
+    journal: Journal,
+    prompter: Box<dyn Prompter>,
+    run_id: String,
+    run_dir: PathBuf,
+    settings: Settings,
+    who: Identity,
+}
+
+/// The executor of a session: check outcomes from the clusters, the newest rehearsal of the
+/// runbook as the baseline.
+fn executor<'r>(
+    runbook: &'r Runbook,
+    clusters: &'r Clusters,
+    parts: Parts<'r>,
+    state_dir: &Path,
+) -> Executor<'r> {
+    Executor {
+        runbook,
+        clusters,
+        rounds: Box::new(Live { runbook, clusters }),
+        units: parts.units,
+        mode: parts.mode,
+        journal: parts.journal,
+        prompter: parts.prompter,
+        run_id: parts.run_id,
+        run_dir: parts.run_dir,
+        settings: parts.settings,
+        who: parts.who,
+        rehearsal: Vec::new(),
+        baseline: engine::rehearsal::Baseline::load(state_dir, &runbook.sha256),
+        tally: Tally::default(),
+    }
+}
+
 /// What kind of run to start.
 pub struct Start<'a> {
     pub runbook: &'a Path,
@@ -486,32 +524,25 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
         units.len(),
         journal.path().display()
     );
-    let mut executor = Executor {
-        runbook,
-        clusters: &clusters,
-        rounds: Box::new(Live {
-            runbook,
-            clusters: &clusters,
-        }),
+    let settings = Settings {
+        yes: start.answering.yes,
+        mark_done: Vec::new(),
+        rerun: Vec::new(),
+        dry_run: start.dry_run,
+        run_commands: start.run_commands,
+        past_point_of_no_return: start.past_point_of_no_return,
+    };
+    let parts = Parts {
         units,
         mode: start.mode,
         journal,
         prompter,
         run_id,
         run_dir,
-        settings: Settings {
-            yes: start.answering.yes,
-            mark_done: Vec::new(),
-            rerun: Vec::new(),
-            dry_run: start.dry_run,
-            run_commands: start.run_commands,
-            past_point_of_no_return: start.past_point_of_no_return,
-        },
+        settings,
         who,
-        rehearsal: Vec::new(),
-        baseline: engine::rehearsal::Baseline::load(start.state_dir, &runbook.sha256),
-        tally: Tally::default(),
     };
+    let mut executor = executor(runbook, &clusters, parts, start.state_dir);
     Ok(executor.execute(None))
 }
 
@@ -738,33 +769,26 @@ fn resume_inner(
         }
         RunKind::Run | RunKind::Rehearsal => (Mode::Forward, unit::forward(runbook)),
     };
-    let mut executor = Executor {
-        runbook,
-        clusters: &clusters,
-        rounds: Box::new(Live {
-            runbook,
-            clusters: &clusters,
-        }),
+    let settings = Settings {
+        yes: answering.yes,
+        mark_done: options.mark_done,
+        rerun: options.rerun,
+        dry_run: state.dry_run,
+        // Command checks stay unexecuted in a resumed rehearsal: the safe choice.
+        run_commands: false,
+        past_point_of_no_return: options.past_point_of_no_return,
+    };
+    let parts = Parts {
         units,
         mode,
         journal,
         prompter,
         run_id: run_id.clone(),
         run_dir,
-        settings: Settings {
-            yes: answering.yes,
-            mark_done: options.mark_done,
-            rerun: options.rerun,
-            dry_run: state.dry_run,
-            // Command checks stay unexecuted in a resumed rehearsal: the safe choice.
-            run_commands: false,
-            past_point_of_no_return: options.past_point_of_no_return,
-        },
+        settings,
         who,
-        rehearsal: Vec::new(),
-        baseline: engine::rehearsal::Baseline::load(state_dir, &runbook.sha256),
-        tally: Tally::default(),
     };
+    let mut executor = executor(runbook, &clusters, parts, state_dir);
     Ok(executor.execute(Some(&state)))
 }
 
