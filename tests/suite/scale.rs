@@ -234,6 +234,11 @@ fn later_polls_reread_the_partitions_whose_end_moved_and_judge_them_anew() {
     let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
         .args(["run", runbook.to_str().unwrap(), "--yes"])
         .current_dir(dir.path())
+        // Its run index and cluster locks stay in the test directory, never the user's own.
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            crate::support::user_state_dir(dir.path()),
+        )
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
