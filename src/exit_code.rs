@@ -14,7 +14,8 @@ pub enum Exit {
     /// Another run holds the lock of these clusters.
     Locked = 4,
     /// Refused because of an earlier run's state: the runbook changed since the run started,
-    /// the run was already rolled back, or an earlier run is unfinished.
+    /// the run was already rolled back, an earlier run is unfinished, an orphaned action of
+    /// the run still runs (`--rerun`), or its journal has an event from a newer version.
     ResumeRefused = 5,
     /// The run reached its end, but with skipped steps (each named with its reason).
     FinishedWithSkips = 6,
@@ -44,7 +45,8 @@ Exit codes:
   3    stopped on a check whose last result was an error (cluster unreachable, API unsupported)
   4    the clusters are locked by another run (named in the message)
   5    refused because of an earlier run's state (runbook changed since the run started,
-       already rolled back, an unfinished earlier run)
+       already rolled back, an unfinished earlier run, an orphaned action still running,
+       a journal event written by a newer version)
   6    finished, but with skipped steps (named, with their reasons)
   10   a person's decision is needed and there is no terminal
   130  interrupted";
