@@ -39,9 +39,21 @@ fn run_blocks(file: &str) -> usize {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    // The tutorial's demo directory, one per test process: two suites running at once (two
+    // checkouts) would otherwise share its control socket and journals.
+    let demo_dir = std::env::temp_dir().join(format!(
+        "cutover-tutorial-demo-{}-{}",
+        std::process::id(),
+        file.replace('/', "-")
+    ));
+    let _ = std::fs::remove_dir_all(&demo_dir);
     for block in &blocks {
+        let block = block.replace(
+            "/tmp/cutover-tutorial-demo",
+            &demo_dir.display().to_string(),
+        );
         let out = std::process::Command::new("bash")
-            .args(["-euo", "pipefail", "-c", block])
+            .args(["-euo", "pipefail", "-c", &block])
             .current_dir(repo_root())
             .env("PATH", &path)
             .env("NO_COLOR", "1")
