@@ -409,6 +409,10 @@ pub fn refuse_unknown_events(state: &RunState, verb: &str) -> Result<(), Exit> {
 /// to be resumed, not restarted.
 pub fn refuse_second_rollback(state_dir: &Path, forward: &str, again: bool) -> Result<(), Exit> {
     for earlier in rollbacks_of(state_dir, forward) {
+        // An abandoned rollback is given up: neither resumed nor a reason to refuse.
+        if earlier.abandoned.is_some() {
+            continue;
+        }
         if !earlier.finished {
             eprintln!(
                 "error: rollback {} of run {forward} did not finish; continue it with: {} (or {})",

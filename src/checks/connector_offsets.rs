@@ -54,7 +54,7 @@ pub fn run(
     let committed = Client::new(endpoint, runbook.defaults.request_timeout, &runbook.secrets)
         .and_then(|client| client.offsets(name));
     let committed = match committed {
-        Ok(offsets) => offsets.mirror_source(),
+        Ok(offsets) => offsets.mirror_source(runbook.mirror.source_alias.as_deref()),
         Err(e) => return Ok(Outcome::error(runbook.secrets.redact(&e.to_string()))),
     };
     let source_topics = clusters.source.topics()?;

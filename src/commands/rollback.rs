@@ -61,7 +61,7 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
         // An unfinished rollback of this run is continued where it stopped.
         if let Some(earlier) = session::rollbacks_of(state_dir, &forward.run_id)
             .into_iter()
-            .find(|r| !r.finished)
+            .find(|r| !r.finished && r.abandoned.is_none())
         {
             eprintln!(
                 "Rollback {} of run {} did not finish: resuming it.",

@@ -51,10 +51,21 @@ pub struct ConnectorOffset {
 impl ConnectorOffsets {
     /// MirrorSourceConnector's offsets (`MirrorUtils.wrapPartition`/`wrapOffset`: partition
     /// `{cluster, topic, partition}`, offset `{offset}`, the upstream offset of the last record
-    /// replicated): (topic, partition) -> offset. Entries of other shapes are skipped.
-    pub fn mirror_source(&self) -> std::collections::BTreeMap<(String, i32), i64> {
+    /// replicated): (topic, partition) -> offset. Entries of other shapes are skipped, and
+    /// so are entries of another source cluster than `source_alias` (when the runbook names
+    /// it): a connector of another flow, or an old alias, must not stand in for this source.
+    pub fn mirror_source(
+        &self,
+        source_alias: Option<&str>,
+    ) -> std::collections::BTreeMap<(String, i32), i64> {
         let mut out = std::collections::BTreeMap::new();
         for entry in &self.offsets {
+            let cluster = entry.partition.get("cluster").and_then(Value::as_str);
+            if let (Some(alias), Some(cluster)) = (source_alias, cluster) {
+                if alias != cluster {
+                    continue;
+                }
+            }
             let topic = entry.partition.get("topic").and_then(Value::as_str);
             let partition = entry.partition.get("partition").and_then(Value::as_i64);
             let offset = entry
@@ -309,9 +320,24 @@ mod tests {
             {"partition":{"kafka_topic":"x","kafka_partition":0},"offset":{"kafka_offset":3}}
         ]}"#;
         let offsets: ConnectorOffsets = serde_json::from_str(body).unwrap();
-        let map = offsets.mirror_source();
+        let map = offsets.mirror_source(Some("source"));
         assert_eq!(map.len(), 2);
         assert_eq!(map[&("orders".to_string(), 0)], 41);
         assert_eq!(map[&("orders".to_string(), 1)], 7);
+    }
+
+    #[test]
+    fn offsets_of_another_source_cluster_never_stand_in_for_this_one() {
+        // A connector of the other flow (or an old alias) holds the same topic and partition.
+        let body = r#"{"offsets":[
+            {"partition":{"cluster":"dc2","partition":0,"topic":"orders"},"offset":{"offset":99}},
+            {"partition":{"cluster":"dc1","partition":0,"topic":"orders"},"offset":{"offset":41}}
+        ]}"#;
+        let offsets: ConnectorOffsets = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            offsets.mirror_source(Some("dc1"))[&("orders".to_string(), 0)],
+            41
+        );
+        assert!(offsets.mirror_source(Some("dc3")).is_empty());
     }
 }

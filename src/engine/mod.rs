@@ -999,6 +999,12 @@ impl Executor<'_> {
             let verified = self.verify_once(unit)?;
             let phase = unit.verifies_phase;
             if self.settings.yes {
+                // Checks left out (`rollback --without`) make a pass partial evidence only.
+                if verified && unit.unchecked {
+                    return Err(Stop::NeedsDecision(format!(
+                        "step `{id}`: {what}; its remaining {phase} pass, but some were not evaluated (--without): decide with --mark-done {id} or --rerun {id}"
+                    )));
+                }
                 if verified {
                     (
                         Answer::MarkDone,

@@ -226,6 +226,13 @@ impl Connection {
                 )
             })?
             .map_err(|e| self.error("describe configs", e.to_string()))?;
+        // One answer per topic asked, or the comparison would silently lose topics.
+        if answers.len() != topics.len() {
+            return Err(self.error(
+                "describe configs",
+                format!("{} answer(s) for {} topic(s)", answers.len(), topics.len()),
+            ));
+        }
         let mut out = BTreeMap::new();
         for (topic, answer) in topics.iter().zip(answers) {
             let resource = answer

@@ -568,3 +568,49 @@ fn a_rollback_goes_on_without_an_unreachable_cluster_only_when_told_why() {
         report.stdout
     );
 }
+
+/// An abandoned rollback is given up: `rollback` neither resumes it nor refuses because of
+/// it; a new rollback of the run starts (and undoes every step the forward run did).
+#[test]
+fn an_abandoned_rollback_is_not_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    let text = std::fs::read_to_string(&runbook).unwrap().replace(
+        "undo: 'true'",
+        "undo: echo undo-$CUTOVER_STEP_ID >> undone.txt",
+    );
+    std::fs::write(&runbook, text).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    let crashed = Test::new()
+        .current_dir(dir.path())
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "8")
+        .args(["rollback", "--yes"])
+        .run();
+    assert_eq!(crashed.code, -1, "{}", crashed.stderr);
+    let first = journals(dir.path())[1][0]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["abandon", &first, "--reason", "rolled back by hand"])
+        .run()
+        .expect_code(0);
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(0);
+    assert!(!out.stderr.contains("resuming it"), "{}", out.stderr);
+    assert_eq!(journals(dir.path()).len(), 3, "a new rollback run started");
+    let undone = lines(&dir.path().join("undone.txt"));
+    assert_eq!(
+        undone,
+        ["undo-three", "undo-three", "undo-two", "undo-one"],
+        "the new rollback undid every step"
+    );
+}
