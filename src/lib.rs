@@ -10,6 +10,7 @@ pub mod demo;
 pub mod engine;
 pub mod exit_code;
 pub mod init;
+pub mod journal;
 pub mod kafka;
 pub mod mm2;
 pub mod output;

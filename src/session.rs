@@ -10,13 +10,13 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::checks::Clusters;
-use crate::engine::journal::{self, Event, Journal, RunKind};
 use crate::engine::lock::{self, Holder, LockError};
 use crate::engine::poll::Live;
 use crate::engine::prompter::{NonInteractive, Prompter, Scripted, Terminal};
-use crate::engine::rundir::{self, RunState};
 use crate::engine::{self, interrupt, unit, Executor, Identity, Mode, Settings, Tally};
 use crate::exit_code::Exit;
+use crate::journal::rundir::{self, RunState};
+use crate::journal::{self, Event, Journal, RunKind};
 use crate::runbook::{Role, Runbook, Secrets};
 
 /// How confirmations are answered, common to run, resume and rollback.
@@ -710,7 +710,11 @@ fn resume_inner(
     // A second attempt beside the first one, still running since the tool died, could do
     // the work twice: refused while the orphan lives.
     for id in &options.rerun {
-        if let Some(process) = state.processes.get(id).filter(|p| p.running()) {
+        if let Some(process) = state
+            .processes
+            .get(id)
+            .filter(|p| crate::engine::action::still_running(p))
+        {
             eprintln!(
                 "error: --rerun {id} refused: the action of step `{id}` is still running as process group {} (started by run {run_id} before the tool stopped); wait for it to end, or stop it with: {}",
                 process.pgid,

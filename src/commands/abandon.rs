@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use super::runs;
-use crate::engine::{self, rundir};
+use crate::engine;
 use crate::exit_code::Exit;
+use crate::journal::rundir;
 
 pub fn run(flag: Option<&Path>, run_id: &str, reason: &str) -> Exit {
     match abandon(flag, run_id, reason) {
@@ -40,7 +41,7 @@ fn abandon(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit, Exit
     eprintln!(
         "Run {run_id} abandoned (journaled): it will not be resumed, and a new run of its runbook may start."
     );
-    if state.kind == crate::engine::journal::RunKind::Run {
+    if state.kind == crate::journal::RunKind::Run {
         eprintln!(
             "What it did stays done; to undo it: {}",
             rundir::hint(&format!("rollback {run_id}"), &found.state_dir)

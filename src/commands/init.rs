@@ -59,8 +59,8 @@ pub fn run(args: Args<'_>) -> Exit {
                     eprintln!(
                         "{}: written from {file}; set its variables, then `{} validate {}`",
                         output.display(),
-                        crate::engine::rundir::program(),
-                        crate::engine::rundir::shell_word(&output.display().to_string())
+                        crate::journal::rundir::program(),
+                        crate::journal::rundir::shell_word(&output.display().to_string())
                     );
                     Exit::Done
                 }

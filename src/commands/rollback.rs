@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use crate::engine::journal::RunKind;
-use crate::engine::rundir::{self, RunState};
 use crate::engine::Mode;
 use crate::exit_code::Exit;
+use crate::journal::rundir::{self, RunState};
+use crate::journal::RunKind;
 use crate::plan::render;
 use crate::rollback;
 use crate::session::{self, Answering, ResumeOptions, Start};

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use crate::engine::rundir::{self, Found, RunDirError, RunState};
 use crate::exit_code::Exit;
+use crate::journal::rundir::{self, Found, RunDirError, RunState};
 
 /// What a command given no run id means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub fn locate(flag: Option<&Path>, id: Option<&str>, default: Default) -> Result
     }
     let pick: fn(&RunState) -> bool = match default {
         Default::NewestForward => rundir::is_forward,
-        Default::NewestRun => |s| s.kind == crate::engine::journal::RunKind::Run,
+        Default::NewestRun => |s| s.kind == crate::journal::RunKind::Run,
         Default::NewestUnfinished => RunState::is_unfinished,
     };
     match rundir::newest_where(&dirs, pick) {

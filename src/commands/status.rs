@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use super::runs;
-use crate::engine::journal::Event;
-use crate::engine::rundir::{self, RunState, StepStatus};
 use crate::exit_code::Exit;
+use crate::journal::rundir::{self, RunState, StepStatus};
+use crate::journal::Event;
 
 pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Exit {
     let found = match runs::locate(flag, run_id, runs::Default::NewestForward) {
@@ -55,7 +55,11 @@ fn show(state: &RunState) {
             None => "pending".to_string(),
             Some(StepStatus::Started) => "started (no action run yet)".to_string(),
             Some(StepStatus::InDoubt { attempt }) => {
-                let running = match state.processes.get(id).filter(|p| p.running()) {
+                let running = match state
+                    .processes
+                    .get(id)
+                    .filter(|p| crate::engine::action::still_running(p))
+                {
                     Some(p) => format!(
                         "; still running as process group {} (stop it with: {})",
                         p.pgid,

@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::journal::{self, Event, Journal};
-use crate::engine::rundir::{self, Found};
 use crate::engine::{self, lock, Identity};
 use crate::exit_code::Exit;
+use crate::journal::rundir::{self, Found};
+use crate::journal::{self, Event, Journal};
 use crate::runbook::Runbook;
 
 /// Before `cutover run`: the state directory (`--state-dir`, `$CUTOVER_STATE_DIR`, else

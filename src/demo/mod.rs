@@ -6,9 +6,9 @@ pub mod world;
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::rundir;
 use crate::engine::Mode;
 use crate::exit_code::Exit;
+use crate::journal::rundir;
 use crate::session::{self, Answering, Start};
 
 /// The bundled runbook (also in runbooks/demo.yaml, where `cutover validate` checks it).

@@ -110,6 +110,11 @@ pub fn boot_id() -> String {
 /// still has a process. Its leader, while it lives, must have that start time (else the pid
 /// was recycled); once the leader is gone, Linux does not hand its pid out again while any
 /// process of the group lives, so a member with that process group is the same group.
+/// A journaled action's process group still runs (see [`group_running`]).
+pub fn still_running(process: &crate::journal::rundir::ActionProcess) -> bool {
+    group_running(process.pgid, process.start_time, &process.boot_id)
+}
+
 pub fn group_running(pgid: u32, started: u64, boot: &str) -> bool {
     if !boot.is_empty() && boot != boot_id() {
         return false;

@@ -4,12 +4,10 @@
 pub mod action;
 mod connector;
 pub mod interrupt;
-pub mod journal;
 pub mod lock;
 pub mod poll;
 pub mod prompter;
 pub mod rehearsal;
-pub mod rundir;
 pub mod unit;
 
 use std::path::PathBuf;
@@ -19,11 +17,11 @@ use sha2::{Digest, Sha256};
 
 use crate::checks::{render, Clusters, Outcome, Status};
 use crate::exit_code::Exit;
+use crate::journal::rundir::{self, RunState, StepStatus};
+use crate::journal::{Event, Journal, JournalError};
 use crate::runbook::{Check, Runbook, Step};
-use journal::{Event, Journal, JournalError};
 use poll::{CheckRounds, Poller, Waited};
 use prompter::{Answer, Prompt, Prompter};
-use rundir::{RunState, StepStatus};
 pub use unit::{Mode, Unit};
 
 /// Who is at the keyboard, for the journal and the lock.
@@ -902,7 +900,7 @@ impl Executor<'_> {
             return Ok(());
         };
         let id = &unit.step.id;
-        while process.running() {
+        while action::still_running(process) {
             let what = format!(
                 "the action of step `{id}` (attempt {attempt}) is still running as process group {} (the tool stopped, the action did not); stop it with: {}",
                 process.pgid,
@@ -929,7 +927,7 @@ impl Executor<'_> {
                         "Waiting for process group {} to end (Ctrl-C stops waiting).",
                         process.pgid
                     ));
-                    while process.running() {
+                    while action::still_running(process) {
                         if interrupt::requested() {
                             return Err(Stop::Interrupted(format!(
                                 "the wait for the orphaned action of step `{id}`"
@@ -1240,7 +1238,7 @@ mod tests {
                 .journal
                 .record(Event::RunStarted {
                     run_id: "r1".into(),
-                    kind: journal::RunKind::Run,
+                    kind: crate::journal::RunKind::Run,
                     name: "t".into(),
                     runbook: "r.yaml".into(),
                     runbook_sha256: String::new(),
@@ -1278,7 +1276,7 @@ mod tests {
         }
 
         fn events(&self) -> Vec<Event> {
-            journal::read(&self.run_dir().join("journal.jsonl"))
+            crate::journal::read(&self.run_dir().join("journal.jsonl"))
                 .unwrap()
                 .entries
                 .into_iter()

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::interrupt;
-use super::journal::{Event, Journal, JournalError};
 use crate::checks::{self, CheckState, Clusters, Outcome, Status};
+use crate::journal::{Event, Journal, JournalError};
 use crate::runbook::{Check, CheckSpec, Runbook};
 
 pub enum Waited {

@@ -10,10 +10,10 @@
 
 use std::time::Instant;
 
-use super::journal::Event;
 use super::{Executor, Stop, Unit};
 use crate::checks::{self, render, CheckState, Status};
 use crate::exit_code::Exit;
+use crate::journal::Event;
 use crate::runbook::{Check, CheckSpec};
 
 #[derive(Debug, Clone)]
@@ -232,8 +232,8 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn load(state_dir: &std::path::Path, runbook_sha256: &str) -> Baseline {
-        use super::journal::RunKind;
-        use super::rundir;
+        use crate::journal::rundir;
+        use crate::journal::RunKind;
         let newest = rundir::run_ids(state_dir).into_iter().rev().find_map(|id| {
             let state = rundir::load(state_dir, &id).ok()?;
             (state.kind == RunKind::Rehearsal && state.runbook_sha256 == runbook_sha256)

@@ -10,8 +10,8 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::engine::journal::{Entry, Event, RunKind};
-use crate::engine::rundir::{self, RunDirError, RunState};
+use crate::journal::rundir::{self, RunDirError, RunState};
+use crate::journal::{Entry, Event, RunKind};
 
 #[derive(Debug, Serialize)]
 pub struct Report {

@@ -11,6 +11,8 @@ use serde_json::Value;
 
 use crate::runbook::Secrets;
 
+pub mod rundir;
+
 /// What kind of run a run directory holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

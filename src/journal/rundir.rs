@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::journal::{self, Entry, Event, RunKind};
+use crate::journal::{self, Entry, Event, RunKind};
 
 pub const DEFAULT_STATE_DIR: &str = ".cutover";
 
@@ -126,12 +126,6 @@ pub struct ActionProcess {
 }
 
 impl ActionProcess {
-    /// The group still runs: same boot, and its leader (if still there) is the process
-    /// that was started, not a recycled pid (see `action::group_running`).
-    pub fn running(&self) -> bool {
-        super::action::group_running(self.pgid, self.start_time, &self.boot_id)
-    }
-
     /// The command that stops the group, as the operator would type it.
     pub fn kill_command(&self) -> String {
         format!("kill -TERM -{}", self.pgid)
