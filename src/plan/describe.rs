@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::runbook::validate::{DEFAULT_EXCLUDE_GROUPS, DEFAULT_EXCLUDE_TOPICS};
+use crate::runbook::defaults::{DEFAULT_EXCLUDE_GROUPS, DEFAULT_EXCLUDE_TOPICS};
 use crate::runbook::{Check, CheckSpec, Runbook, Selection, TranslationMethod};
 
 pub fn duration(d: Duration) -> String {

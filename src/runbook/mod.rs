@@ -1,5 +1,6 @@
 //! The runbook: YAML model, parsing with positions, validation, env interpolation.
 
+pub mod defaults;
 pub mod diagnostic;
 pub mod files;
 pub mod interpolate;

@@ -432,16 +432,6 @@ pub fn map_principal(map: &[PrincipalMapping], principal: &str) -> String {
         .unwrap_or_else(|| principal.to_string())
 }
 
-/// The configs `topics_match` compares when the runbook does not list them.
-pub const DEFAULT_COMPARED_CONFIGS: [&str; 6] = [
-    "retention.ms",
-    "retention.bytes",
-    "cleanup.policy",
-    "max.message.bytes",
-    "min.insync.replicas",
-    "message.timestamp.type",
-];
-
 #[derive(Debug, Clone)]
 pub enum CheckSpec {
     LagZero {

@@ -90,7 +90,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), KNOWN.len(), "sorted and unique");
-        for name in crate::runbook::DEFAULT_COMPARED_CONFIGS {
+        for name in crate::runbook::defaults::DEFAULT_COMPARED_CONFIGS {
             assert!(is_known(name), "{name}");
         }
     }

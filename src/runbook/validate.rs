@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::defaults::*;
 use super::diagnostic::{Diagnostic, Position, Severity};
 use super::interpolate::{interpolate, InterpolationError};
 use super::java;
@@ -18,39 +19,13 @@ use super::topic_configs;
 
 mod connect;
 
-/// Topics MirrorMaker 2 and Kafka itself keep for their own use: selecting them would
-/// compare bookkeeping, not data.
-pub const DEFAULT_EXCLUDE_TOPICS: [&str; 8] = [
-    "__.*",
-    ".*[.-]internal",
-    ".*\\.replica",
-    "heartbeats",
-    ".*\\.heartbeats",
-    "mm2-.*",
-    "connect-.*",
-    "_schemas",
-];
-
-/// Groups MirrorMaker 2 never checkpoints (its default group filter).
-pub const DEFAULT_EXCLUDE_GROUPS: [&str; 3] = ["console-consumer-.*", "connect-.*", "__.*"];
-
 /// The end of the warning about a secret too short to be masked inside other output.
 /// The text says 4: the assertion keeps it in step with MIN_MASKED_CHARS.
 const SHORT_SECRET: &str = "has fewer than 4 characters: cutover hides it where it shows settings but does not mask it inside other output (see docs/security.md)";
 const _: () = assert!(MIN_MASKED_CHARS == 4);
 
-const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
-/// How often a wait prints a `waiting:` line where no progress bar can be drawn.
-const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
-const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-const DEFAULT_WINDOW: Duration = Duration::from_secs(30);
-const DEFAULT_TAIL_RECORDS: u32 = 100;
 /// Bounds memory: both clusters' tails are held at once.
 const MAX_TAIL_RECORDS: u32 = 100_000;
-/// `record_counts`: extra records on target allowed by default when offsets are not
-/// preserved (at-least-once mirrors duplicate on restarts and rebalances).
-pub const DEFAULT_MAX_EXTRA_RATIO: f64 = 0.01;
 
 pub struct Validator<'a> {
     file: &'a str,
