@@ -15,7 +15,7 @@ pub mod kafka;
 pub mod mm2;
 pub mod output;
 pub mod plan;
+pub mod present;
 pub mod report;
-pub mod rollback;
 pub mod runbook;
 pub mod session;

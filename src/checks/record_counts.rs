@@ -24,7 +24,7 @@ use super::selection::{self, Resolved};
 use super::{Clusters, Item, ItemStatus, Outcome, Progress, Status};
 use crate::kafka::native::OffsetAndTime;
 use crate::kafka::{KafkaError, Record, TopicPartition};
-use crate::plan::describe::ratio;
+use crate::present::ratio;
 use crate::runbook::{CheckSpec, Runbook};
 
 /// How many offsets are read first at the head and tail of each log to find its first and

@@ -1,11 +1,11 @@
 //! Check outcomes for people (a comfy-table of items, failing first) and for tools (JSON).
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use std::io::Write;
 
 use serde_json::Value;
 
 use super::{ItemStatus, Outcome, Status};
+use crate::present;
 use crate::runbook::Check;
 
 /// Passing rows shown before the rest are only counted: a 2,000-partition pass is one line.
@@ -32,16 +32,12 @@ pub fn items_table(outcome: &Outcome, width: Option<u16>, all: bool) -> Option<S
     if outcome.items.is_empty() {
         return None;
     }
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header([
+    let mut table = present::table(
+        &[
             "Status", "Group", "Topic", "Part", "Source", "Target", "Details", "Reason",
-        ]);
-    if let Some(width) = width {
-        table.set_width(width);
-    }
+        ],
+        width,
+    );
     let mut hidden = 0;
     let mut passing = 0;
     for item in &outcome.items {
@@ -113,7 +109,7 @@ pub fn write_json_line(
         step,
         phase,
         kind: check.spec.kind().name(),
-        cluster: crate::plan::describe::cluster_scope(&check.spec),
+        cluster: present::cluster_scope(&check.spec),
         status: outcome.status,
         summary: &outcome.summary,
     })

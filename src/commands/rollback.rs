@@ -10,7 +10,7 @@ use crate::exit_code::Exit;
 use crate::journal::rundir::{self, RunState};
 use crate::journal::RunKind;
 use crate::plan::render;
-use crate::rollback;
+use crate::plan::rollback;
 use crate::session::{self, Answering, ResumeOptions, Start};
 
 pub struct Options<'a> {

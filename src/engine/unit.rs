@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::rollback;
+use crate::plan::rollback;
 use crate::runbook::{Check, Runbook, Step};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,8 +97,7 @@ pub fn without(units: &mut [Unit<'_>], without: &BTreeMap<String, String>) {
         return;
     }
     for unit in units.iter_mut() {
-        let asks_excluded = |check: &Check| match crate::plan::describe::cluster_scope(&check.spec)
-        {
+        let asks_excluded = |check: &Check| match crate::present::cluster_scope(&check.spec) {
             Some("both") => true,
             Some(role) => without.contains_key(role),
             None => false,

@@ -1,21 +1,10 @@
 //! Checks in plain words: "lag of groups billing, shipping on source is 0 (timeout 30m)".
 
-use std::time::Duration;
-
+// The shared presentation helpers live in `present`; re-exported because plan/, engine/poll.rs,
+// session.rs and commands/check.rs still name them here.
+pub use crate::present::{cluster_scope, duration, ratio};
 use crate::runbook::defaults::{DEFAULT_EXCLUDE_GROUPS, DEFAULT_EXCLUDE_TOPICS};
 use crate::runbook::{Check, CheckSpec, Runbook, Selection, TranslationMethod};
-
-pub fn duration(d: Duration) -> String {
-    humantime::format_duration(d).to_string()
-}
-
-/// Which cluster(s) a check reads.
-pub fn cluster_scope(spec: &CheckSpec) -> Option<&'static str> {
-    match spec {
-        CheckSpec::Command { .. } | CheckSpec::ConnectorState { .. } => None,
-        other => Some(other.cluster().map_or("both", |role| role.name())),
-    }
-}
 
 fn topics(selection: &Selection) -> String {
     named(selection, &DEFAULT_EXCLUDE_TOPICS, "internal topics")
@@ -204,14 +193,4 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
         ""
     };
     format!("{text}{empty} (timeout {})", duration(check.timeout))
-}
-
-/// A ratio as a percentage: 0.01 -> "1%", 0.005 -> "0.5%".
-pub fn ratio(r: f64) -> String {
-    let percent = r * 100.0;
-    if (percent - percent.round()).abs() < 1e-9 {
-        format!("{}%", percent.round())
-    } else {
-        format!("{}%", (percent * 1000.0).round() / 1000.0)
-    }
 }

@@ -3,11 +3,12 @@
 
 pub mod describe;
 pub mod render;
+pub mod rollback;
 
 use serde::Serialize;
 
-use crate::rollback::{self, RollbackPlan};
 use crate::runbook::{Check, Role, Runbook, Step};
+use rollback::RollbackPlan;
 
 #[derive(Debug, Serialize)]
 pub struct Plan {

@@ -2,13 +2,11 @@
 
 use std::fmt::Write;
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
-
+use super::rollback::{RollbackPlan, RollbackStep};
 use super::{Plan, PlanCheck, PlanStep};
-use crate::rollback::RollbackStep;
+use crate::present::table;
 
-/// Width used when stdout is not a terminal, so piped output and snapshots are stable.
-pub const DEFAULT_WIDTH: u16 = 120;
+pub use crate::present::DEFAULT_WIDTH;
 
 fn header(plan: &Plan) -> Vec<String> {
     let mut lines = vec![format!(
@@ -113,19 +111,6 @@ fn undo_checks(step: &RollbackStep) -> String {
         .join("\n")
 }
 
-fn table(headers: &[&str], width: Option<u16>) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(headers.iter().map(Cell::new));
-    // None: comfy-table measures the terminal itself.
-    if let Some(width) = width {
-        table.set_width(width);
-    }
-    table
-}
-
 pub fn text(plan: &Plan, width: Option<u16>) -> String {
     let mut out = header(plan).join("\n");
     out.push_str("\n\nFORWARD PLAN\n");
@@ -151,7 +136,7 @@ pub fn text(plan: &Plan, width: Option<u16>) -> String {
 }
 
 /// The rollback plan as a table, with its point-of-no-return warning first.
-pub fn rollback_table(rollback: &crate::rollback::RollbackPlan, width: Option<u16>) -> String {
+pub fn rollback_table(rollback: &RollbackPlan, width: Option<u16>) -> String {
     let mut out = String::new();
     if let Some(warning) = &rollback.warning {
         let _ = writeln!(out, "WARNING: {warning}");

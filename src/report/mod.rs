@@ -565,7 +565,7 @@ pub fn count_rows(kind: &str, items: &Value) -> Vec<[String; 7]> {
             .then_with(|| a["topic"].as_str().cmp(&b["topic"].as_str()))
     });
     let shown = |r: Option<f64>| match r {
-        Some(r) => crate::plan::describe::ratio(r),
+        Some(r) => crate::present::ratio(r),
         None => "no source records".to_string(),
     };
     let mut rows = Vec::new();

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::plan::{checks, PlanCheck};
+use super::{checks, PlanCheck};
 use crate::runbook::{Engine, Runbook, Step};
 
 #[derive(Debug, Serialize)]
