@@ -2,6 +2,7 @@
 //!
 //! Data flows one way: runbook -> plan -> engine -> (kafka, actions) -> journal -> report.
 
+pub mod cancel;
 pub mod checks;
 pub mod cli;
 pub mod commands;
@@ -10,12 +11,14 @@ pub mod demo;
 pub mod engine;
 pub mod exit_code;
 pub mod init;
+pub mod interrupt;
 pub mod journal;
 pub mod kafka;
 pub mod mm2;
 pub mod output;
 pub mod plan;
 pub mod present;
+pub mod process;
 pub mod report;
 pub mod runbook;
 pub mod session;

@@ -60,6 +60,7 @@ pub fn connect(runbook: &Runbook) -> Result<Clusters, Exit> {
         eprintln!("error: {e}");
         Exit::Invalid
     })?;
+    let clusters = clusters.with_cancel(interrupt::token());
     crate::commands::check::verify_cluster_ids(runbook, &clusters)?;
     Ok(clusters)
 }

@@ -1,11 +1,11 @@
 //! `command`: a shell command as a check. It is not read-only: whatever it does, it does.
-//! It runs through the engine's one process runner: its own process group, killed as a
+//! It runs through the one process runner (`process`, also the engine's): its own process group, killed as a
 //! whole at its timeout or at the step's deadline.
 
 use std::time::{Duration, Instant};
 
 use super::{Item, ItemStatus, Outcome, Status};
-use crate::engine::action::{self, OnInterrupt, Process};
+use crate::process::{self as action, OnInterrupt, Process};
 use crate::runbook::Secrets;
 
 /// Output kept for the evidence (the tail, where errors usually are).

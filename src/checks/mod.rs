@@ -22,6 +22,7 @@ pub mod topics_match;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::cancel::Cancel;
 use crate::kafka::{Connection, KafkaError, Topics};
 use crate::runbook::{Check, CheckSpec, Role, Runbook};
 
@@ -286,6 +287,9 @@ impl Outcome {
 pub struct Clusters {
     pub source: Connection,
     pub target: Connection,
+    /// Set when the run is interrupted: a check that waits (a `producers_quiet` window)
+    /// stops with an error. Never set unless the caller passes one (`with_cancel`).
+    pub cancel: Cancel,
 }
 
 impl Clusters {
@@ -294,7 +298,13 @@ impl Clusters {
         Ok(Clusters {
             source: Connection::new(&runbook.source, timeout, &runbook.secrets)?,
             target: Connection::new(&runbook.target, timeout, &runbook.secrets)?,
+            cancel: Cancel::default(),
         })
+    }
+
+    /// The same clusters, with checks cancelled by `cancel` (the engine's Ctrl-C token).
+    pub fn with_cancel(self, cancel: Cancel) -> Clusters {
+        Clusters { cancel, ..self }
     }
 
     /// Forget the previous round's answers (each poll is a new round).

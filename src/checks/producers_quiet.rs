@@ -154,7 +154,7 @@ pub fn run_until(
     // Sleep in slices so Ctrl-C ends a long window promptly (the result is then an error).
     let until = std::time::Instant::now() + *window;
     while std::time::Instant::now() < until {
-        if crate::engine::interrupt::requested() {
+        if clusters.cancel.is_cancelled() {
             return Ok(Outcome::error("interrupted during the window"));
         }
         if deadline.is_some_and(|d| std::time::Instant::now() >= d) {

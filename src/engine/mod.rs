@@ -1,14 +1,18 @@
 //! Step execution: show the step, check `requires`, confirm, run the action, poll
 //! `verifies`, record everything in the journal first. Resume picks up from the journal.
 
-pub mod action;
 mod connector;
-pub mod interrupt;
 pub mod lock;
 pub mod poll;
 pub mod prompter;
 pub mod rehearsal;
 pub mod unit;
+
+// The process runner and the Ctrl-C handler sit below engine and checks (a `command` check
+// runs through the same runner); re-exported under their old names for the callers that
+// still use them.
+pub use crate::interrupt;
+pub use crate::process as action;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -750,3 +750,70 @@ fn a_producers_quiet_window_is_cancelled_at_the_step_deadline() {
         out.stderr
     );
 }
+
+/// Issue 15: the `producers_quiet` window watches the cancel token the engine sets on Ctrl-C
+/// (passed in through `Clusters`), so a Ctrl-C ends a long window at once with exit 130.
+#[test]
+fn ctrl_c_during_a_producers_quiet_window_ends_the_run_at_once() {
+    let broker = Broker::start("quiet-int");
+    fixture::create_topic(&broker.bootstrap, "orders", 1, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let runbook = write(
+        dir,
+        "quiet.yaml",
+        &format!(
+            "version: 1\nname: quiet\nclusters:\n  source: {{ bootstrap: '{0}' }}\n  target: {{ bootstrap: '{0}' }}\ndefaults:\n  request_timeout: 2s\ntiers:\n  - name: t\n    steps:\n      - id: quiet\n        instructions: wait\n        verifies:\n          - kind: producers_quiet\n            cluster: source\n            topics: [orders]\n            window: 5m\n            timeout: 10m\n",
+            broker.bootstrap
+        ),
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .current_dir(dir)
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            crate::support::user_state_dir(dir),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !dir.join(".cutover/runs").exists()
+        || !journal_events(dir)
+            .iter()
+            .any(|e| e["event"] == "step_started")
+    {
+        assert!(started.elapsed() < Duration::from_secs(20), "never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Inside the window: its first snapshot takes a moment after the step starts.
+    std::thread::sleep(Duration::from_secs(2));
+    let signalled = Instant::now();
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    let took = signalled.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let events = journal_events(dir);
+    assert!(
+        events.iter().any(|e| e["event"] == "check"
+            && e["summary"]
+                .as_str()
+                .is_some_and(|s| s.contains("interrupted during the window"))),
+        "{stdout}"
+    );
+    assert!(
+        events.iter().any(|e| e["event"] == "interrupted"),
+        "{stdout}"
+    );
+}

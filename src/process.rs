@@ -18,7 +18,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::interrupt;
+use crate::interrupt;
 use crate::runbook::Secrets;
 
 /// How long an action may go on finishing after a (first) Ctrl-C before it is terminated.

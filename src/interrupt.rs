@@ -5,6 +5,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Mutex, OnceLock};
+
+use crate::cancel::Cancel;
 use std::time::{Duration, Instant};
 
 /// A second Ctrl-C within this long of the previous one exits at once.
@@ -14,6 +16,7 @@ pub const SECOND_WITHIN: Duration = Duration::from_secs(2);
 pub const HARD_EXIT_AFTER: Duration = Duration::from_millis(2500);
 
 static INSTALLED: OnceLock<()> = OnceLock::new();
+static TOKEN: OnceLock<Cancel> = OnceLock::new();
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 static HARD: AtomicBool = AtomicBool::new(false);
 /// The process group of the running action or command check (0: none).
@@ -43,6 +46,7 @@ fn received(now: Instant) {
     let second = last.is_some_and(|at| now.duration_since(at) <= SECOND_WITHIN);
     *last = Some(now);
     REQUESTED.store(true, Ordering::SeqCst);
+    token().cancel();
     if second && !HARD.swap(true, Ordering::SeqCst) {
         eprintln!("\nsecond Ctrl-C: stopping now");
         std::thread::spawn(|| {
@@ -58,6 +62,11 @@ fn received(now: Instant) {
             unsafe { libc::_exit(130) };
         });
     }
+}
+
+/// The token a Ctrl-C (or SIGTERM) cancels, for the checks (`checks::Clusters::cancel`).
+pub fn token() -> Cancel {
+    TOKEN.get_or_init(Cancel::default).clone()
 }
 
 /// Ctrl-C (or SIGTERM) was received at least once.
