@@ -155,7 +155,7 @@ pub fn from_java(role: &str, file: &str, get: &dyn Fn(&str) -> Option<JavaSettin
 
 fn jaas(out: &mut Translated, role: &str, file: &str, setting: &JavaSetting) {
     let from = setting.origin.describe(file);
-    let parsed = match crate::runbook::java::parse_jaas(&setting.value) {
+    let parsed = match crate::runbook::jaas::parse_jaas(&setting.value) {
         Ok(parsed) => parsed,
         Err(reason) => {
             out.warnings.push(Warning {

@@ -4,6 +4,7 @@ pub mod defaults;
 pub mod diagnostic;
 pub mod files;
 pub mod interpolate;
+pub mod jaas;
 pub mod java;
 pub mod librdkafka;
 pub mod locate;
