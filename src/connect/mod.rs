@@ -19,7 +19,8 @@ pub mod model;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use model::{ConnectorStatus, WantedState};
+pub use crate::runbook::WantedState;
+pub use model::ConnectorStatus;
 
 use crate::runbook::{ConnectEndpoint, Secrets};
 

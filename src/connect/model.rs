@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::runbook::WantedState;
+
 /// `ConnectorStateInfo`: `GET /connectors/{name}/status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectorStatus {
@@ -81,33 +83,8 @@ impl ConnectorOffsets {
     }
 }
 
-/// The states a runbook may ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WantedState {
-    Paused,
-    Stopped,
-    Running,
-}
-
+// `WantedState` is the runbook's (what a step asks for); what it means to Connect is here.
 impl WantedState {
-    pub fn name(self) -> &'static str {
-        match self {
-            WantedState::Paused => "paused",
-            WantedState::Stopped => "stopped",
-            WantedState::Running => "running",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<WantedState> {
-        match name {
-            "paused" => Some(WantedState::Paused),
-            "stopped" => Some(WantedState::Stopped),
-            "running" => Some(WantedState::Running),
-            _ => None,
-        }
-    }
-
     /// Connect's word for it in status bodies.
     pub fn connect_word(self) -> &'static str {
         match self {

@@ -264,12 +264,40 @@ impl fmt::Display for ConnectorSelection {
     }
 }
 
+/// The states a runbook may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WantedState {
+    Paused,
+    Stopped,
+    Running,
+}
+
+impl WantedState {
+    pub fn name(self) -> &'static str {
+        match self {
+            WantedState::Paused => "paused",
+            WantedState::Stopped => "stopped",
+            WantedState::Running => "running",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<WantedState> {
+        match name {
+            "paused" => Some(WantedState::Paused),
+            "stopped" => Some(WantedState::Stopped),
+            "running" => Some(WantedState::Running),
+            _ => None,
+        }
+    }
+}
+
 /// A step's `connector:` action.
 #[derive(Debug, Clone)]
 pub struct ConnectorAction {
     pub connect: String,
     pub selection: ConnectorSelection,
-    pub state: crate::connect::WantedState,
+    pub state: WantedState,
 }
 
 impl ConnectorAction {
@@ -499,7 +527,7 @@ pub enum CheckSpec {
     ConnectorState {
         connect: String,
         selection: ConnectorSelection,
-        state: crate::connect::WantedState,
+        state: WantedState,
         /// `tasks: all`: every task must report the state too (stopped: zero tasks).
         all_tasks: bool,
     },

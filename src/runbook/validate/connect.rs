@@ -7,7 +7,6 @@ use super::super::locate::field;
 use super::super::model::*;
 use super::super::raw::{RawCheck, RawConnect, RawStep};
 use super::Validator;
-use crate::connect::WantedState;
 
 impl Validator<'_> {
     pub(super) fn connect(
