@@ -11,6 +11,7 @@ mod faults;
 mod fixture;
 mod init;
 mod kafka;
+mod modules;
 mod plan;
 mod proptests;
 mod rollback;
