@@ -708,19 +708,91 @@ pub fn secs(d: Duration) -> String {
 
 /// None when `future` does not finish within `limit` (rdkafka admin futures rely on the
 /// request timeout; this is the belt to its braces).
+///
+/// No async runtime: an rdkafka admin future is a oneshot channel its own polling thread
+/// completes, so the calling thread polls it, sleeps until woken or the deadline, and
+/// drops it (as `tokio::time::timeout` did) when the deadline passes first.
 fn with_deadline<F: std::future::Future>(future: F, limit: Duration) -> Option<F::Output> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .ok()?;
-    runtime
-        .block_on(async { tokio::time::timeout(limit + Duration::from_secs(2), future).await })
-        .ok()
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let until = std::time::Instant::now() + limit + Duration::from_secs(2);
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return Some(output);
+        }
+        // A wake before this park leaves its token: park returns at once and polls again.
+        let left = until.checked_duration_since(std::time::Instant::now())?;
+        std::thread::park_timeout(left);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ready once another thread sets it, which wakes the poller (as rdkafka's admin thread
+    /// completes a oneshot channel).
+    struct Later(std::sync::Arc<std::sync::Mutex<(bool, Option<std::task::Waker>)>>);
+
+    impl std::future::Future for Later {
+        type Output = &'static str;
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<&'static str> {
+            let mut state = self.0.lock().unwrap();
+            if state.0 {
+                return std::task::Poll::Ready("answer");
+            }
+            state.1 = Some(cx.waker().clone());
+            std::task::Poll::Pending
+        }
+    }
+
+    #[test]
+    fn with_deadline_returns_an_answer_woken_from_another_thread() {
+        let state = std::sync::Arc::new(std::sync::Mutex::new((false, None::<std::task::Waker>)));
+        let setter = state.clone();
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            let mut state = setter.lock().unwrap();
+            state.0 = true;
+            if let Some(waker) = state.1.take() {
+                waker.wake();
+            }
+        });
+        let started = std::time::Instant::now();
+        assert_eq!(
+            with_deadline(Later(state), Duration::from_secs(5)),
+            Some("answer")
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
+        thread.join().unwrap();
+    }
+
+    #[test]
+    fn with_deadline_gives_up_on_a_future_that_never_answers() {
+        let started = std::time::Instant::now();
+        assert_eq!(
+            with_deadline(std::future::pending::<()>(), Duration::ZERO),
+            None
+        );
+        // The limit plus the two-second belt, not forever.
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_secs(2) && took < Duration::from_secs(4),
+            "{took:?}"
+        );
+    }
 
     fn record(offset: i64) -> Record {
         Record {
