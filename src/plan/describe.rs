@@ -95,7 +95,7 @@ pub fn check(check: &Check, runbook: &Runbook) -> String {
             "{selection} on connect {connect} report {}{}",
             state.connect_word(),
             match (all_tasks, state) {
-                (true, crate::connect::WantedState::Stopped) => " with zero tasks",
+                (true, crate::runbook::WantedState::Stopped) => " with zero tasks",
                 (true, _) => ", and so does every task",
                 (false, _) => "",
             }
