@@ -5,9 +5,9 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use crate::cancel::Cancel;
-use std::time::{Duration, Instant};
 
 /// A second Ctrl-C within this long of the previous one exits at once.
 pub const SECOND_WITHIN: Duration = Duration::from_secs(2);

@@ -302,7 +302,7 @@ impl Clusters {
         })
     }
 
-    /// The same clusters, with checks cancelled by `cancel` (the engine's Ctrl-C token).
+    /// The same clusters, with checks cancelled by `cancel` (a run's: `interrupt::token()`).
     pub fn with_cancel(self, cancel: Cancel) -> Clusters {
         Clusters { cancel, ..self }
     }
