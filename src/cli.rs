@@ -1,11 +1,12 @@
-//! Command-line interface: arguments, dispatch, and turning errors into exit codes.
+//! Command-line interface: arguments and dispatch. Errors are returned to `main`, which
+//! prints them once.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::commands;
+use crate::error::{Error, Result};
 use crate::exit_code::{Exit, EXIT_CODES_HELP};
 
 #[derive(Debug, Parser)]
@@ -281,20 +282,9 @@ pub enum PlanFormat {
     Json,
 }
 
-/// Parse the arguments, run the command, and map the outcome to an exit code.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return match error.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    Exit::Done.into()
-                }
-                _ => Exit::Invalid.into(),
-            };
-        }
-    };
+/// Parse the arguments and run the command: its exit code, or the error that stopped it.
+pub fn run() -> Result<Exit> {
+    let cli = Cli::try_parse()?;
     // https://no-color.org: the progress spinner (the only styled output) stays plain.
     if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         console::set_colors_enabled(false);
@@ -314,7 +304,7 @@ pub fn main() -> ExitCode {
     ) {
         crate::output::on_closed_stdout(crate::output::Closed::KeepGoing);
     }
-    let exit = match cli.command {
+    match cli.command {
         Command::Validate { runbook, no_env } => commands::validate::run(&runbook, no_env),
         Command::Init {
             from,
@@ -348,7 +338,7 @@ pub fn main() -> ExitCode {
                 dry_run,
                 run_commands,
             ),
-            Err(exit) => exit,
+            Err(error) => Err(error),
         },
         Command::Rollback {
             run_id,
@@ -383,7 +373,7 @@ pub fn main() -> ExitCode {
                     },
                     &answering,
                 ),
-                Err(exit) => exit,
+                Err(error) => Err(error),
             }
         }
         Command::Resume {
@@ -412,7 +402,7 @@ pub fn main() -> ExitCode {
                     },
                     &answering,
                 ),
-                Err(exit) => exit,
+                Err(error) => Err(error),
             }
         }
         Command::Report {
@@ -443,21 +433,16 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "cutover", &mut script);
             // A closed pipe (`| head`) ends it quietly with exit 0.
             crate::output::write(&script);
-            Exit::Done
+            Ok(Exit::Done)
         }
         Command::Man => {
             use clap::CommandFactory;
             let mut page = Vec::new();
-            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
-                Ok(()) => {
-                    crate::output::write(&page);
-                    Exit::Done
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    Exit::Failed
-                }
-            }
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(Error::failed)?;
+            crate::output::write(&page);
+            Ok(Exit::Done)
         }
         Command::Status { run_id, state } => {
             commands::status::run(state.state_dir.as_deref(), run_id.as_deref())
@@ -483,6 +468,5 @@ pub fn main() -> ExitCode {
                 all,
             },
         ),
-    };
-    exit.into()
+    }
 }

@@ -5,19 +5,15 @@ use std::path::Path;
 
 use super::runs;
 use crate::engine;
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir;
 
-pub fn run(flag: Option<&Path>, run_id: &str, reason: &str) -> Exit {
-    match abandon(flag, run_id, reason) {
-        Ok(exit) | Err(exit) => exit,
-    }
-}
-
-fn abandon(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit, Exit> {
+pub fn run(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit> {
     if reason.trim().is_empty() {
-        eprintln!("error: --reason is empty: say why the run is abandoned (it is journaled)");
-        return Err(Exit::Invalid);
+        return Err(Error::invalid(
+            "--reason is empty: say why the run is abandoned (it is journaled)",
+        ));
     }
     let found = runs::locate(flag, Some(run_id), runs::Default::NewestForward)?;
     let state = &found.state;
@@ -26,15 +22,15 @@ fn abandon(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit, Exit
         return Ok(Exit::Done);
     }
     if state.finished {
-        eprintln!("error: run {run_id} finished: there is nothing to abandon");
-        return Err(Exit::Invalid);
+        return Err(Error::invalid(format!(
+            "run {run_id} finished: there is nothing to abandon"
+        )));
     }
     if state.dry_run {
-        eprintln!(
-            "error: run {run_id} is a {}: it executed nothing and blocks nothing, there is nothing to abandon",
+        return Err(Error::invalid(format!(
+            "run {run_id} is a {}: it executed nothing and blocks nothing, there is nothing to abandon",
             state.kind_word()
-        );
-        return Err(Exit::Invalid);
+        )));
     }
     let who = engine::identity();
     super::unfinished::abandon(&found, reason, &who)?;

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::checks::{self, render, CheckState, Clusters, Status};
 use crate::cli::Phase;
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::runbook::{Check, Runbook};
 
@@ -19,33 +20,21 @@ pub struct Options<'a> {
     pub all: bool,
 }
 
-pub fn run(path: &Path, options: Options<'_>) -> Exit {
-    let loaded = match super::load_runbook(path) {
-        Ok(loaded) => loaded,
-        Err(exit) => return exit,
-    };
+pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
+    let loaded = super::load_runbook(path)?;
     let runbook = &loaded.runbook;
     for id in options.steps {
         if runbook.step(id).is_none() {
             let known: Vec<&str> = runbook.steps().map(|s| s.id.as_str()).collect();
-            eprintln!(
-                "error: no step `{id}` in {} (steps: {})",
+            return Err(Error::invalid(format!(
+                "no step `{id}` in {} (steps: {})",
                 path.display(),
                 known.join(", ")
-            );
-            return Exit::Invalid;
+            )));
         }
     }
-    let clusters = match Clusters::connect(runbook) {
-        Ok(clusters) => clusters,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
-    if let Err(exit) = verify_cluster_ids(runbook, &clusters) {
-        return exit;
-    }
+    let clusters = Clusters::connect(runbook).map_err(Error::invalid)?;
+    verify_cluster_ids(runbook, &clusters)?;
 
     let selected: Vec<(&str, &'static str, &Check)> = runbook
         .steps()
@@ -145,27 +134,20 @@ pub fn run(path: &Path, options: Options<'_>) -> Exit {
     } else {
         let _ = writeln!(out, "{pass} passed, {fail} failed, {error} errored");
     }
-    if error > 0 {
+    Ok(if error > 0 {
         Exit::CheckError
     } else if fail > 0 {
         Exit::Failed
     } else {
         Exit::Done
-    }
+    })
 }
 
 /// When the runbook names a cluster id, refuse to look at a cluster with another one.
-pub fn verify_cluster_ids(runbook: &Runbook, clusters: &Clusters) -> Result<(), Exit> {
+pub fn verify_cluster_ids(runbook: &Runbook, clusters: &Clusters) -> Result<()> {
     use crate::checks::cluster_id::{verify, ClusterIdError};
-    match verify(runbook, clusters) {
-        Ok(()) => Ok(()),
-        Err(ClusterIdError::Mismatch(message)) => {
-            eprintln!("error: {message}");
-            Err(Exit::Invalid)
-        }
-        Err(ClusterIdError::Unverified(message)) => {
-            eprintln!("error: {message}");
-            Err(Exit::CheckError)
-        }
-    }
+    verify(runbook, clusters).map_err(|e| match e {
+        ClusterIdError::Mismatch(message) => Error::invalid(message),
+        ClusterIdError::Unverified(message) => Error::new(Exit::CheckError, message),
+    })
 }

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use crate::demo;
+use crate::error::Result;
 use crate::exit_code::Exit;
 
-pub fn run(yes: bool, keep: bool, rollback: bool, dir: Option<PathBuf>) -> Exit {
+pub fn run(yes: bool, keep: bool, rollback: bool, dir: Option<PathBuf>) -> Result<Exit> {
     demo::run(demo::Options {
         yes,
         keep,
@@ -14,6 +15,6 @@ pub fn run(yes: bool, keep: bool, rollback: bool, dir: Option<PathBuf>) -> Exit 
     })
 }
 
-pub fn control(words: &[String]) -> Exit {
+pub fn control(words: &[String]) -> Result<Exit> {
     demo::control::client(words)
 }

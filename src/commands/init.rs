@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::init::{self, Options};
 
@@ -13,24 +14,19 @@ pub struct Args<'a> {
     pub options: Options,
 }
 
-pub fn run(args: Args<'_>) -> Exit {
+pub fn run(args: Args<'_>) -> Result<Exit> {
     // Refuse before any work (and before --discover connects anywhere).
     if let Some(output) = args.output {
         if !args.force && output.exists() {
-            eprintln!(
-                "error: {} exists: cutover init does not overwrite it without --force",
+            return Err(Error::invalid(format!(
+                "{} exists: cutover init does not overwrite it without --force",
                 output.display()
-            );
-            return Exit::Invalid;
+            )));
         }
     }
-    let generated = match init::generate(args.from, &args.options) {
-        Ok(generated) => generated,
-        Err(error) => {
-            eprintln!("{error}");
-            return Exit::Invalid;
-        }
-    };
+    // Its error names the file and line: `FILE:LINE: error: ...`.
+    let generated = init::generate(args.from, &args.options)
+        .map_err(|error| Error::Problems(vec![error.to_string()]))?;
     let file = args.from.display();
     for w in &generated.warnings {
         match w.origin.line {
@@ -41,7 +37,7 @@ pub fn run(args: Args<'_>) -> Exit {
     match args.output {
         None => {
             let _ = std::io::stdout().write_all(generated.text.as_bytes());
-            Exit::Done
+            Ok(Exit::Done)
         }
         Some(output) => {
             let written = if args.force {
@@ -62,12 +58,12 @@ pub fn run(args: Args<'_>) -> Exit {
                         crate::journal::rundir::program(),
                         crate::journal::rundir::shell_word(&output.display().to_string())
                     );
-                    Exit::Done
+                    Ok(Exit::Done)
                 }
-                Err(e) => {
-                    eprintln!("error: cannot write {}: {e}", output.display());
-                    Exit::Invalid
-                }
+                Err(e) => Err(Error::invalid(format!(
+                    "cannot write {}: {e}",
+                    output.display()
+                ))),
             }
         }
     }

@@ -17,16 +17,16 @@ pub mod validate;
 use std::io::Write;
 use std::path::Path;
 
-use crate::exit_code::Exit;
+use crate::error::Error;
 use crate::runbook::{self, Loaded};
 
-/// Load a runbook, printing its warnings (or its problems) to stderr.
-pub fn load_runbook(path: &Path) -> Result<Loaded, Exit> {
+/// Load a runbook, printing its warnings to stderr (its problems are the error).
+pub fn load_runbook(path: &Path) -> Result<Loaded, Error> {
     print_loaded(runbook::load(path))
 }
 
-/// Print what loading found (warnings and notes, or the problems) to stderr.
-pub fn print_loaded(result: Result<Loaded, runbook::Invalid>) -> Result<Loaded, Exit> {
+/// Print what loading found (warnings and notes) to stderr; the problems are the error.
+pub fn print_loaded(result: Result<Loaded, runbook::Invalid>) -> Result<Loaded, Error> {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     match result {
@@ -40,11 +40,12 @@ pub fn print_loaded(result: Result<Loaded, runbook::Invalid>) -> Result<Loaded, 
             }
             Ok(loaded)
         }
-        Err(invalid) => {
-            for problem in &invalid.0 {
-                let _ = writeln!(err, "{problem}");
-            }
-            Err(Exit::Invalid)
-        }
+        Err(invalid) => Err(Error::Problems(
+            invalid
+                .0
+                .iter()
+                .map(|problem| problem.to_string())
+                .collect(),
+        )),
     }
 }

@@ -4,14 +4,12 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::cli::PlanFormat;
+use crate::error::Result;
 use crate::exit_code::Exit;
 use crate::plan::{render, Plan};
 
-pub fn run(path: &Path, format: PlanFormat) -> Exit {
-    let loaded = match super::load_runbook(path) {
-        Ok(loaded) => loaded,
-        Err(exit) => return exit,
-    };
+pub fn run(path: &Path, format: PlanFormat) -> Result<Exit> {
+    let loaded = super::load_runbook(path)?;
     let plan = Plan::new(&loaded.runbook);
     let text = match format {
         PlanFormat::Table => {
@@ -22,5 +20,5 @@ pub fn run(path: &Path, format: PlanFormat) -> Exit {
         PlanFormat::Json => render::json(&plan),
     };
     crate::output::write(loaded.runbook.secrets.redact(&text).as_bytes());
-    Exit::Done
+    Ok(Exit::Done)
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::runs;
 use crate::cli::ReportFormat;
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::report;
 
@@ -13,19 +14,9 @@ pub fn run(
     run_id: Option<&str>,
     format: ReportFormat,
     output: Option<&Path>,
-) -> Exit {
-    let found = match runs::locate(flag, run_id, runs::Default::NewestForward) {
-        Ok(found) => found,
-        Err(exit) => return exit,
-    };
-    let built = report::build(&found.state_dir, &found.state);
-    let report = match built {
-        Ok(report) => report,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+) -> Result<Exit> {
+    let found = runs::locate(flag, run_id, runs::Default::NewestForward)?;
+    let report = report::build(&found.state_dir, &found.state).map_err(Error::invalid)?;
     let text = match format {
         ReportFormat::Markdown => report::markdown::render(&report),
         ReportFormat::Html => report::html::render(&report),
@@ -34,7 +25,7 @@ pub fn run(
     match output {
         None => {
             crate::output::write(text.as_bytes());
-            Exit::Done
+            Ok(Exit::Done)
         }
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => {
@@ -43,12 +34,12 @@ pub fn run(
                     report.run_id,
                     path.display()
                 );
-                Exit::Done
+                Ok(Exit::Done)
             }
-            Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                Exit::Failed
-            }
+            Err(e) => Err(Error::failed(format!(
+                "cannot write {}: {e}",
+                path.display()
+            ))),
         },
     }
 }

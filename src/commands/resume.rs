@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::error::Result;
 use crate::exit_code::Exit;
 use crate::session::{self, Answering, ResumeOptions};
 
@@ -16,7 +17,7 @@ pub struct Options<'a> {
     pub past_point_of_no_return: bool,
 }
 
-pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exit {
+pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Result<Exit> {
     session::resume(
         state_dir,
         ResumeOptions {

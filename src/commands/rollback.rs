@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use crate::engine::Mode;
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, RunState};
 use crate::journal::RunKind;
@@ -46,17 +47,9 @@ fn forward_run(state_dir: &Path, run_id: Option<&str>) -> Result<RunState, Strin
     ))
 }
 
-pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exit {
-    let forward = match forward_run(state_dir, options.run_id) {
-        Ok(state) => state,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
-    if let Err(exit) = session::refuse_unknown_events(&forward, "rollback") {
-        return exit;
-    }
+pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Result<Exit> {
+    let forward = forward_run(state_dir, options.run_id).map_err(Error::invalid)?;
+    session::refuse_unknown_events(&forward, "rollback")?;
     if !options.dry_run {
         // An unfinished rollback of this run is continued where it stopped.
         if let Some(earlier) = session::rollbacks_of(state_dir, &forward.run_id)
@@ -79,21 +72,14 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
                 answering,
             );
         }
-        if let Err(exit) =
-            session::refuse_second_rollback(state_dir, &forward.run_id, options.again)
-        {
-            return exit;
-        }
+        session::refuse_second_rollback(state_dir, &forward.run_id, options.again)?;
     }
-    let loaded = match super::load_runbook(&forward.runbook) {
-        Ok(loaded) => loaded,
-        Err(exit) => return exit,
-    };
+    let loaded = super::load_runbook(&forward.runbook)?;
     let runbook = &loaded.runbook;
     let done = forward.done_steps(runbook);
     if done.is_empty() {
         eprintln!("Run {} did nothing that needs undoing.", forward.run_id);
-        return Exit::Done;
+        return Ok(Exit::Done);
     }
     let steps: Vec<_> = done.iter().filter_map(|id| runbook.step(id)).collect();
     let plan = rollback::plan(runbook, steps.iter().copied());

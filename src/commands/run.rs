@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::engine::Mode;
+use crate::error::Result;
 use crate::exit_code::Exit;
 pub use crate::session::Answering;
 use crate::session::{self, Start};
@@ -14,7 +15,7 @@ pub fn run(
     answering: &Answering,
     dry_run: bool,
     run_commands: bool,
-) -> Exit {
+) -> Result<Exit> {
     session::start(Start {
         runbook: path,
         state_dir,

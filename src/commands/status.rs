@@ -4,15 +4,13 @@
 use std::path::Path;
 
 use super::runs;
+use crate::error::Result;
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, RunState, StepStatus};
 use crate::journal::Event;
 
-pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Exit {
-    let found = match runs::locate(flag, run_id, runs::Default::NewestForward) {
-        Ok(found) => found,
-        Err(exit) => return exit,
-    };
+pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Result<Exit> {
+    let found = runs::locate(flag, run_id, runs::Default::NewestForward)?;
     show(&found.state);
     if run_id.is_none() {
         for id in rundir::run_ids(&found.state_dir) {
@@ -25,7 +23,7 @@ pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Exit {
             }
         }
     }
-    Exit::Done
+    Ok(Exit::Done)
 }
 
 fn show(state: &RunState) {

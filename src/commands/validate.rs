@@ -2,20 +2,18 @@
 
 use std::path::Path;
 
+use crate::error::Result;
 use crate::exit_code::Exit;
 
 /// `no_env`: everything but the environment (a pull-request job without the secrets): an
 /// unset variable is a note, not an error.
-pub fn run(path: &Path, no_env: bool) -> Exit {
+pub fn run(path: &Path, no_env: bool) -> Result<Exit> {
     let result = if no_env {
         crate::runbook::load_without_env(path)
     } else {
         crate::runbook::load(path)
     };
-    let loaded = match super::print_loaded(result) {
-        Ok(loaded) => loaded,
-        Err(exit) => return exit,
-    };
+    let loaded = super::print_loaded(result)?;
     let runbook = &loaded.runbook;
     let steps = runbook.steps().count();
     let checks: usize = runbook
@@ -38,5 +36,5 @@ pub fn run(path: &Path, no_env: bool) -> Exit {
         runbook.secrets.redact(&runbook.name),
         runbook.tiers.len()
     );
-    Exit::Done
+    Ok(Exit::Done)
 }
