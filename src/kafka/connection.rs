@@ -69,6 +69,8 @@ impl ClientContext for Context {
 }
 
 /// librdkafka's words for a TLS peer that hangs up, and what operators should look at.
+/// Matched on the text: librdkafka reports it as a plain transport failure
+/// (RD_KAFKA_RESP_ERR__TRANSPORT, rdkafka_transport.c), with no code of its own.
 fn with_hint(message: &str) -> String {
     if message.contains("SSL connection closed by peer") && message.contains("APIVERSION_QUERY") {
         return format!(
@@ -195,6 +197,9 @@ impl Connection {
         let _ = self.consumer.poll(std::time::Duration::ZERO);
         let mut message = message.into();
         let lower = message.to_lowercase();
+        // Matched on librdkafka's words (rd_kafka_err2str of __UNSUPPORTED_FEATURE,
+        // UNSUPPORTED_VERSION, ...): the callers hand over text, and our native admin calls
+        // (`native::NativeError`) keep librdkafka's message, not its code.
         if lower.contains("not supported") || lower.contains("unsupported") {
             message = format!("not supported by this cluster: {message}");
         }

@@ -613,10 +613,13 @@ pub struct AclBinding {
     pub permission: String,
 }
 
-/// Why DescribeAcls failed: a cluster without an authorizer says so with its own code.
+/// Why DescribeAcls failed: a cluster without an authorizer, and a principal not allowed to
+/// list ACLs, say so with their own codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AclsError {
     SecurityDisabled(String),
+    /// CLUSTER_AUTHORIZATION_FAILED: DescribeAcls needs DESCRIBE on the CLUSTER resource.
+    NotAuthorized(String),
     Other(String),
 }
 
@@ -664,13 +667,11 @@ pub fn describe_acls(
             .remove(0);
         if let Some(error) = event.error() {
             let message = format!("DescribeAcls: {error}");
-            return Err(
-                if rd::rd_kafka_event_error(event.0) == RD_KAFKA_RESP_ERR_SECURITY_DISABLED {
-                    AclsError::SecurityDisabled(message)
-                } else {
-                    AclsError::Other(message)
-                },
-            );
+            return Err(match rd::rd_kafka_event_error(event.0) {
+                RD_KAFKA_RESP_ERR_SECURITY_DISABLED => AclsError::SecurityDisabled(message),
+                RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED => AclsError::NotAuthorized(message),
+                _ => AclsError::Other(message),
+            });
         }
         let result = rd::rd_kafka_event_DescribeAcls_result(event.0);
         if result.is_null() {

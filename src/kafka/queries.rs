@@ -144,7 +144,7 @@ impl Connection {
                 "describe ACLs",
                 format!("{message}: no authorizer is configured on this cluster, so it has no ACLs to compare"),
             ),
-            native::AclsError::Other(message) if message.to_lowercase().contains("authoriz") => {
+            native::AclsError::NotAuthorized(message) => {
                 self.error(
                     "describe ACLs",
                     format!("{message}: listing ACLs needs ALLOW DESCRIBE on the CLUSTER resource for this client's principal"),

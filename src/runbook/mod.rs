@@ -129,7 +129,9 @@ fn yaml_error(file: &str, error: &serde_yaml_ng::Error) -> Diagnostic {
             column: l.column(),
         })
         .unwrap_or(Position::START);
-    // serde_yaml_ng appends " at line L column C"; the position is already in front.
+    // serde_yaml_ng appends " at line L column C"; the position is already in front. Its
+    // typed location is `location()` (used above); 0.10 has no accessor for the message
+    // without its marks (`message_no_mark` is private), so the marks are cut from the text.
     let message = strip_marks(&error.to_string());
     Diagnostic::error(file, position, message)
 }
