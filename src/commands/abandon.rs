@@ -3,11 +3,27 @@
 
 use std::path::Path;
 
+use super::args::StateArgs;
 use super::runs;
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The run to abandon
+    run_id: String,
+    /// Why (journaled, shown by status and in reports)
+    #[arg(long, value_name = "TEXT")]
+    reason: String,
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(args.state.state_dir.as_deref(), &args.run_id, &args.reason)
+}
 
 pub fn run(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit> {
     if reason.trim().is_empty() {

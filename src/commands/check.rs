@@ -3,15 +3,49 @@
 //! Runs the named steps' checks once, against both clusters, in runbook order.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde_json::json;
 
 use crate::checks::{self, render, CheckState, Clusters, Status};
-use crate::cli::Phase;
 use crate::error::{Error, Result};
 use crate::exit_code::Exit;
-use crate::runbook::{Check, Runbook};
+use crate::runbook::{Check, Phase, Runbook};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The runbook file
+    runbook: PathBuf,
+    /// Only this step's checks (repeatable); all steps when omitted
+    #[arg(long = "step", value_name = "ID")]
+    steps: Vec<String>,
+    /// Only the checks of this phase; both when omitted
+    #[arg(
+        long,
+        value_parser = PossibleValuesParser::new(["requires", "verifies"])
+            .map(|phase| phase.parse::<Phase>().expect("a possible value"))
+    )]
+    phase: Option<Phase>,
+    /// JSON Lines on stdout: one object per check, then a summary
+    #[arg(long)]
+    json: bool,
+    /// Show passing items too (only failing ones and the first 20 passing by default)
+    #[arg(long)]
+    all: bool,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(
+        &args.runbook,
+        Options {
+            steps: &args.steps,
+            phase: args.phase,
+            json: args.json,
+            all: args.all,
+        },
+    )
+}
 
 pub struct Options<'a> {
     pub steps: &'a [String],
@@ -51,6 +85,8 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
             let phases: Vec<_> = match options.phase {
                 Some(Phase::Requires) => requires.collect(),
                 Some(Phase::Verifies) => verifies.collect(),
+                // Not among `--phase`'s values: a rollback's checks.
+                Some(Phase::UndoVerifies) => Vec::new(),
                 None => requires.chain(verifies).collect(),
             };
             phases

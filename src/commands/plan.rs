@@ -1,12 +1,33 @@
 //! `cutover plan RUNBOOK [--format table|markdown|json]`
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::cli::PlanFormat;
+use clap::ValueEnum;
+
 use crate::error::Result;
 use crate::exit_code::Exit;
 use crate::plan::{render, Plan};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The runbook file
+    runbook: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    format: PlanFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Markdown,
+    Json,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(&args.runbook, args.format)
+}
 
 pub fn run(path: &Path, format: PlanFormat) -> Result<Exit> {
     let loaded = super::load_runbook(path)?;

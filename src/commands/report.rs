@@ -1,13 +1,46 @@
 //! `cutover report [RUN_ID] [--format markdown|html|json] [-o FILE]`. Without a run id: the
 //! newest forward run (the night's run, not its rollback), with its rollbacks appended.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use clap::ValueEnum;
+
+use super::args::StateArgs;
 use super::runs;
-use crate::cli::ReportFormat;
 use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The run, from any directory (default: the newest run or rehearsal, not a rollback;
+    /// its rollbacks are appended)
+    run_id: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    format: ReportFormat,
+    /// Write to this file instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Html,
+    Json,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(
+        args.state.state_dir.as_deref(),
+        args.run_id.as_deref(),
+        args.format,
+        args.output.as_deref(),
+    )
+}
 
 pub fn run(
     flag: Option<&Path>,

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use super::args::{AnsweringArgs, StateArgs};
+use super::runs;
 use crate::engine::Mode;
 use crate::error::{Error, Result};
 use crate::exit_code::Exit;
@@ -13,6 +15,60 @@ use crate::journal::RunKind;
 use crate::plan::render;
 use crate::rollback;
 use crate::session::{self, Answering, ResumeOptions, Start};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The forward run to undo (default: the newest run that is not a rehearsal)
+    run_id: Option<String>,
+    /// Rehearse the rollback: nothing is executed
+    #[arg(long)]
+    dry_run: bool,
+    /// With --yes, go back past the point of no return without typing its step id
+    #[arg(long)]
+    past_point_of_no_return: bool,
+    /// Roll back although a rollback of this run already finished (journaled)
+    #[arg(long)]
+    again: bool,
+    /// Go on without this cluster (source or target), e.g. when it is down: its undo_verifies
+    /// are not evaluated and those steps are confirmed by hand (needs --reason; journaled)
+    #[arg(long, value_name = "CLUSTER", value_parser = ["source", "target"], requires = "reason")]
+    without: Vec<String>,
+    /// Why the rollback goes on without the cluster (journaled, shown in reports)
+    #[arg(long, value_name = "TEXT", requires = "without")]
+    reason: Option<String>,
+    #[command(flatten)]
+    answering: AnsweringArgs,
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    let answering = args.answering.answering();
+    let reason = args.reason.unwrap_or_default();
+    let without = args
+        .without
+        .into_iter()
+        .map(|c| (c, reason.clone()))
+        .collect();
+    let found = runs::locate(
+        args.state.state_dir.as_deref(),
+        args.run_id.as_deref(),
+        runs::Default::NewestRun,
+    )?;
+    let id = found.state.run_id.clone();
+    let found = runs::enter_working_dir(found, &id)?;
+    run(
+        &found.state_dir,
+        Options {
+            run_id: Some(&found.state.run_id),
+            dry_run: args.dry_run,
+            past_point_of_no_return: args.past_point_of_no_return,
+            again: args.again,
+            without,
+        },
+        &answering,
+    )
+}
 
 pub struct Options<'a> {
     pub run_id: Option<&'a str>,

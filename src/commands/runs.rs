@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::args::StateArgs;
 use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, Found, RunDirError, RunState};
@@ -107,6 +108,16 @@ pub fn locate_for_resume(flag: Option<&Path>, id: Option<&str>) -> Result<Found>
         ));
     }
     Ok(found)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(args.state.state_dir.as_deref())
 }
 
 /// `cutover runs`: one line per run, newest first.

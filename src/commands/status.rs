@@ -3,11 +3,24 @@
 
 use std::path::Path;
 
+use super::args::StateArgs;
 use super::runs;
 use crate::error::Result;
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, RunState, StepStatus};
 use crate::journal::Event;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The run, from any directory (default: the newest run or rehearsal, with its rollbacks)
+    run_id: Option<String>,
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(args.state.state_dir.as_deref(), args.run_id.as_deref())
+}
 
 pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Result<Exit> {
     let found = runs::locate(flag, run_id, runs::Default::NewestForward)?;

@@ -1,9 +1,23 @@
 //! `cutover validate RUNBOOK [--no-env]`
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::exit_code::Exit;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The runbook file
+    runbook: PathBuf,
+    /// Check everything but the environment: an unset ${VAR} is a note, not an error (for
+    /// a pull-request job without the secrets)
+    #[arg(long)]
+    no_env: bool,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(&args.runbook, args.no_env)
+}
 
 /// `no_env`: everything but the environment (a pull-request job without the secrets): an
 /// unset variable is a note, not an error.
