@@ -107,12 +107,6 @@ impl From<clap::Error> for Error {
     }
 }
 
-impl From<crate::journal::JournalError> for Error {
-    fn from(e: crate::journal::JournalError) -> Self {
-        Error::failed(e)
-    }
-}
-
 /// Tests compare what the executor returns with an exit code: `Ok(exit)` equals `exit`.
 #[cfg(test)]
 impl PartialEq<Exit> for Result<Exit> {

@@ -20,6 +20,9 @@ use crate::journal::rundir::{self, RunState};
 use crate::journal::{self, Event, Journal, RunKind};
 use crate::runbook::{Role, Runbook, Secrets};
 
+pub mod rollback;
+pub mod unfinished;
+
 /// How confirmations are answered, common to run, resume and rollback.
 pub struct Answering {
     pub yes: bool,
@@ -56,7 +59,7 @@ fn fail<E: std::fmt::Display>(e: E) -> Error {
 /// Connect and refuse the wrong clusters, before anything runs.
 pub fn connect(runbook: &Runbook) -> Result<Clusters> {
     let clusters = Clusters::connect(runbook).map_err(Error::invalid)?;
-    crate::commands::check::verify_cluster_ids(runbook, &clusters)?;
+    crate::checks::cluster_id::verify(runbook, &clusters)?;
     Ok(clusters)
 }
 
@@ -440,7 +443,7 @@ pub fn refuse_second_rollback(state_dir: &Path, forward: &str, again: bool) -> R
 
 fn start_inner(start: Start<'_>) -> Result<Exit> {
     let path = start.runbook;
-    let loaded = crate::commands::load_runbook(path)?;
+    let loaded = crate::runbook::open(path)?;
     let runbook = &loaded.runbook;
     let prompter = start.answering.prompter()?;
     let who = engine::identity();
@@ -457,7 +460,7 @@ fn start_inner(start: Start<'_>) -> Result<Exit> {
     // Under the lock: what earlier runs did. A new forward run refuses to start beside an
     // unfinished one of the same runbook or clusters (exit 5).
     if !start.dry_run && start.rollback_of.is_none() {
-        crate::commands::unfinished::refuse(start.state_dir, path, runbook)?;
+        unfinished::refuse(start.state_dir, path, runbook)?;
     }
     let (units, kind, steps) = match &start.rollback_of {
         None => (
@@ -592,7 +595,7 @@ fn resume_inner(
     }
     refuse_unknown_events(&found, "resume")?;
     let run_id = found.run_id.clone();
-    let loaded = crate::commands::load_runbook(&found.runbook)?;
+    let loaded = crate::runbook::open(&found.runbook)?;
     let runbook = &loaded.runbook;
     let who = engine::identity();
     let clusters = connect(runbook)?;

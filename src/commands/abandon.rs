@@ -49,7 +49,7 @@ pub fn run(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit> {
         )));
     }
     let who = engine::identity();
-    super::unfinished::abandon(&found, reason, &who)?;
+    crate::session::unfinished::abandon(&found, reason, &who)?;
     eprintln!(
         "Run {run_id} abandoned (journaled): it will not be resumed, and a new run of its runbook may start."
     );

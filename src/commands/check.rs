@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::checks::{self, render, CheckState, Clusters, Status};
 use crate::error::{Error, Result};
 use crate::exit_code::Exit;
-use crate::runbook::{Check, Phase, Runbook};
+use crate::runbook::{Check, Phase};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -55,7 +55,7 @@ pub struct Options<'a> {
 }
 
 pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
-    let loaded = super::load_runbook(path)?;
+    let loaded = crate::runbook::open(path)?;
     let runbook = &loaded.runbook;
     for id in options.steps {
         if runbook.step(id).is_none() {
@@ -68,7 +68,7 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
         }
     }
     let clusters = Clusters::connect(runbook).map_err(Error::invalid)?;
-    verify_cluster_ids(runbook, &clusters)?;
+    checks::cluster_id::verify(runbook, &clusters)?;
 
     let selected: Vec<(&str, &'static str, &Check)> = runbook
         .steps()
@@ -176,14 +176,5 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
         Exit::Failed
     } else {
         Exit::Done
-    })
-}
-
-/// When the runbook names a cluster id, refuse to look at a cluster with another one.
-pub fn verify_cluster_ids(runbook: &Runbook, clusters: &Clusters) -> Result<()> {
-    use crate::checks::cluster_id::{verify, ClusterIdError};
-    verify(runbook, clusters).map_err(|e| match e {
-        ClusterIdError::Mismatch(message) => Error::invalid(message),
-        ClusterIdError::Unverified(message) => Error::new(Exit::CheckError, message),
     })
 }

@@ -30,7 +30,7 @@ pub fn exec(args: Args) -> Result<Exit> {
 }
 
 pub fn run(path: &Path, format: PlanFormat) -> Result<Exit> {
-    let loaded = super::load_runbook(path)?;
+    let loaded = crate::runbook::open(path)?;
     let plan = Plan::new(&loaded.runbook);
     let text = match format {
         PlanFormat::Table => {

@@ -30,7 +30,7 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> Result<Exit> {
-    let state_dir = super::unfinished::prepare(
+    let state_dir = crate::session::unfinished::prepare(
         args.state.state_dir.as_deref(),
         &args.runbook,
         args.new && !args.dry_run,

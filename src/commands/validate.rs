@@ -27,7 +27,7 @@ pub fn run(path: &Path, no_env: bool) -> Result<Exit> {
     } else {
         crate::runbook::load(path)
     };
-    let loaded = super::print_loaded(result)?;
+    let loaded = crate::runbook::open::report(result)?;
     let runbook = &loaded.runbook;
     let steps = runbook.steps().count();
     let checks: usize = runbook

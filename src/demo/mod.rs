@@ -66,7 +66,7 @@ fn demo(options: &Options) -> anyhow::Result<Result<Exit>> {
     };
     // An earlier demo's unfinished run cannot go on: its clusters ended with its process.
     let reason = "a new demo started: the clusters of this one ended with its process";
-    if let Err(error) = crate::commands::unfinished::start_over(&state_dir, &runbook, reason) {
+    if let Err(error) = session::unfinished::start_over(&state_dir, &runbook, reason) {
         return Ok(Err(error));
     }
     let exit = match session::start(Start {
@@ -91,9 +91,9 @@ fn demo(options: &Options) -> anyhow::Result<Result<Exit>> {
             "\nNow the rollback of run {}, newest step first.\n",
             forward.run_id
         );
-        let exit = crate::commands::rollback::run(
+        let exit = session::rollback::start(
             &state_dir,
-            crate::commands::rollback::Options {
+            session::rollback::Options {
                 run_id: Some(&forward.run_id),
                 dry_run: false,
                 past_point_of_no_return: options.yes,

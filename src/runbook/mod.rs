@@ -7,6 +7,7 @@ pub mod java;
 pub mod librdkafka;
 pub mod locate;
 pub mod model;
+pub mod open;
 pub mod properties;
 pub mod raw;
 pub mod secrets;
@@ -20,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 pub use diagnostic::{Diagnostic, Invalid, Position, Severity};
 pub use model::*;
+pub use open::open;
 pub use secrets::Secrets;
 pub use selection::{Pattern, Selection};
 
