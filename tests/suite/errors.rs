@@ -188,3 +188,39 @@ fn clusters_that_are_down_are_one_error_line_exit_3() {
         out.stderr
     );
 }
+
+/// An API the cluster lacks is named by librdkafka's code, not guessed from its words:
+/// librdkafka's mock cluster does not answer ListGroups (Local: Required feature not supported
+/// by broker, RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE).
+#[test]
+fn an_api_the_cluster_lacks_is_not_supported_by_this_cluster() {
+    let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
+    cluster.create_topic("orders", 1, 1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "mock.yaml",
+        &format!("version: 1\nname: mock\nclusters:\n  source: {{ bootstrap: '{bootstrap}' }}\n  target: {{ bootstrap: '{bootstrap}' }}\ndefaults:\n  request_timeout: 5s\ntiers:\n  - name: t\n    steps:\n      - id: s\n        verifies:\n          - {{ kind: lag_zero, cluster: source, groups: ['billing-.*'] }}\n"),
+    );
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["check", "mock.yaml", "--json"])
+        .run()
+        .expect_code(3);
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &serde_json::Value| v["type"] == "check")
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", out.stdout);
+    for line in &lines {
+        assert_eq!(line["status"], "error", "{line}");
+        let summary = line["summary"].as_str().unwrap();
+        assert!(
+            summary.contains("list groups: not supported by this cluster: ListGroups"),
+            "{line}"
+        );
+    }
+}
