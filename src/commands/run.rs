@@ -7,7 +7,7 @@ use super::args::{AnsweringArgs, StateArgs};
 use crate::engine::Mode;
 use crate::error::Result;
 use crate::exit_code::Exit;
-pub use crate::session::Answering;
+use crate::session::Answering;
 use crate::session::{self, Start};
 
 #[derive(Debug, clap::Args)]
