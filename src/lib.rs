@@ -9,6 +9,7 @@ pub mod commands;
 pub mod connect;
 pub mod demo;
 pub mod engine;
+pub mod error;
 pub mod exit_code;
 pub mod init;
 pub mod interrupt;

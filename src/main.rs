@@ -10,5 +10,12 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
     }
-    cutover::cli::main()
+    match cutover::cli::run() {
+        Ok(exit) => exit.into(),
+        // The one place an error is printed.
+        Err(error) => {
+            error.print();
+            error.exit().into()
+        }
+    }
 }

@@ -14,10 +14,14 @@ use crate::engine::lock::{self, Holder, LockError};
 use crate::engine::poll::Live;
 use crate::engine::prompter::{NonInteractive, Prompter, Scripted, Terminal};
 use crate::engine::{self, interrupt, unit, Executor, Identity, Mode, Settings, Tally};
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, RunState};
 use crate::journal::{self, Event, Journal, RunKind};
 use crate::runbook::{Role, Runbook, Secrets};
+
+pub mod rollback;
+pub mod unfinished;
 
 /// How confirmations are answered, common to run, resume and rollback.
 pub struct Answering {
@@ -27,13 +31,12 @@ pub struct Answering {
 }
 
 impl Answering {
-    pub fn prompter(&self) -> Result<Box<dyn Prompter>, Exit> {
+    pub fn prompter(&self) -> Result<Box<dyn Prompter>> {
         if let Some(path) = &self.answers {
             return Scripted::from_file(path)
                 .map(|p| Box::new(p) as Box<dyn Prompter>)
                 .map_err(|e| {
-                    eprintln!("error: cannot read answers file {}: {e}", path.display());
-                    Exit::Invalid
+                    Error::invalid(format!("cannot read answers file {}: {e}", path.display()))
                 });
         }
         // A person answers on stdin; the questions go to the terminal (stderr, or /dev/tty
@@ -49,19 +52,16 @@ impl Answering {
     }
 }
 
-fn fail<E: std::fmt::Display>(e: E) -> Exit {
-    eprintln!("error: {e}");
-    Exit::Failed
+fn fail<E: std::fmt::Display>(e: E) -> Error {
+    Error::failed(e)
 }
 
 /// Connect and refuse the wrong clusters, before anything runs.
-pub fn connect(runbook: &Runbook) -> Result<Clusters, Exit> {
-    let clusters = Clusters::connect(runbook).map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::Invalid
-    })?;
-    let clusters = clusters.with_cancel(interrupt::token());
-    crate::commands::check::verify_cluster_ids(runbook, &clusters)?;
+pub fn connect(runbook: &Runbook) -> Result<Clusters> {
+    let clusters = Clusters::connect(runbook)
+        .map_err(Error::invalid)?
+        .with_cancel(interrupt::token());
+    crate::checks::cluster_id::verify(runbook, &clusters)?;
     Ok(clusters)
 }
 
@@ -107,7 +107,7 @@ pub fn preflight(
     clusters: &Clusters,
     mode: Mode,
     without: &BTreeMap<String, String>,
-) -> Result<BTreeMap<String, String>, Exit> {
+) -> Result<BTreeMap<String, String>> {
     let (need_source, need_target) = used_clusters(runbook, mode);
     // `rollback --without CLUSTER`: not needed (its undo_verifies are not evaluated).
     let need_source = need_source && !without.contains_key(Role::Source.name());
@@ -126,32 +126,34 @@ pub fn preflight(
     };
     let (source, target) = clusters.both(|c| ask(c, need_source), |c| ask(c, need_target));
     let mut ids = BTreeMap::new();
-    let mut failed = false;
+    // One `error:` line: the first cluster that did not answer; the other one follows it.
+    let mut silent = Vec::new();
     for (role, answer) in [(Role::Source, source), (Role::Target, target)] {
         match answer {
             Ok(id) => {
                 ids.insert(role.name().to_string(), id);
             }
             Err(None) => {}
-            Err(Some(e)) => {
-                eprintln!(
-                    "error: preflight: the {role} cluster ({}) did not answer within the request timeout ({}): {}",
-                    runbook.cluster(role).bootstrap.shown,
-                    humantime::format_duration(runbook.defaults.request_timeout),
-                    runbook.secrets.redact(&e.to_string())
-                );
-                failed = true;
-            }
+            Err(Some(e)) => silent.push(format!(
+                "the {role} cluster ({}) did not answer within the request timeout ({}): {}",
+                runbook.cluster(role).bootstrap.shown,
+                humantime::format_duration(runbook.defaults.request_timeout),
+                runbook.secrets.redact(&e.to_string())
+            )),
         }
     }
-    if failed {
-        eprintln!("Nothing was run: the run's checks need that cluster.");
+    if let Some((first, others)) = silent.split_first() {
+        let mut error = Error::new(Exit::CheckError, format!("preflight: {first}"));
+        for other in others {
+            error = error.hint(format!("and {other}"));
+        }
+        error = error.hint("Nothing was run: the run's checks need that cluster.");
         if mode == Mode::Rollback {
-            eprintln!(
-                "A rollback can go on without it: add --without CLUSTER --reason TEXT (journaled; the undo_verifies that ask it are not evaluated, and those steps are confirmed by hand)."
+            error = error.hint(
+                "A rollback can go on without it: add --without CLUSTER --reason TEXT (journaled; the undo_verifies that ask it are not evaluated, and those steps are confirmed by hand).",
             );
         }
-        return Err(Exit::CheckError);
+        return Err(error);
     }
     Ok(ids)
 }
@@ -173,7 +175,7 @@ pub fn lock_clusters(
     runbook: &Runbook,
     ids: &BTreeMap<String, String>,
     holder: &Holder,
-) -> Result<Vec<lock::Lock>, Exit> {
+) -> Result<Vec<lock::Lock>> {
     let id = |role: Role, name: &str| {
         runbook
             .cluster(role)
@@ -190,12 +192,12 @@ pub fn lock_clusters(
     );
     pause_before_lock();
     lock::acquire_all(&rundir::user_state_dir(), &keys, holder).map_err(|e| match e {
-        LockError::Held(_) => {
-            eprintln!(
-                "error: {e}; wait for it to finish, or stop it first (the lock covers the source and target on this machine)"
-            );
-            Exit::Locked
-        }
+        LockError::Held(_) => Error::new(
+            Exit::Locked,
+            format!(
+                "{e}; wait for it to finish, or stop it first (the lock covers the source and target on this machine)"
+            ),
+        ),
         LockError::Io { .. } => fail(e),
     })
 }
@@ -372,10 +374,8 @@ pub struct Start<'a> {
 }
 
 /// Start a run (or a rollback): lock, then journal, then execute.
-pub fn start(start: Start<'_>) -> Exit {
-    match start_inner(start) {
-        Ok(exit) | Err(exit) => exit,
-    }
+pub fn start(start: Start<'_>) -> Result<Exit> {
+    start_inner(start)
 }
 
 /// The rollbacks of `forward` (not rehearsed), oldest first.
@@ -391,7 +391,7 @@ pub fn rollbacks_of(state_dir: &Path, forward: &str) -> Vec<RunState> {
 
 /// Refuse (exit 5) to act on a run whose journal holds events this version does not know:
 /// whatever they record (an action, a decision) could be repeated or skipped.
-pub fn refuse_unknown_events(state: &RunState, verb: &str) -> Result<(), Exit> {
+pub fn refuse_unknown_events(state: &RunState, verb: &str) -> Result<()> {
     let Some(first) = state.unknown_events.first() else {
         return Ok(());
     };
@@ -399,47 +399,53 @@ pub fn refuse_unknown_events(state: &RunState, verb: &str) -> Result<(), Exit> {
         1 => String::new(),
         n => format!(" (and {} more)", n - 1),
     };
-    eprintln!(
-        "error: the journal of run {} has an {first}{more}; {verb} refused: use the cutover that wrote it",
-        state.run_id
-    );
-    Err(Exit::ResumeRefused)
+    Err(Error::new(
+        Exit::ResumeRefused,
+        format!(
+            "the journal of run {} has an {first}{more}; {verb} refused: use the cutover that wrote it",
+            state.run_id
+        ),
+    ))
 }
 
 /// Refuse a second rollback of a forward run (exit 5) unless `again`; an unfinished one is
 /// to be resumed, not restarted.
-pub fn refuse_second_rollback(state_dir: &Path, forward: &str, again: bool) -> Result<(), Exit> {
+pub fn refuse_second_rollback(state_dir: &Path, forward: &str, again: bool) -> Result<()> {
     for earlier in rollbacks_of(state_dir, forward) {
         // An abandoned rollback is given up: neither resumed nor a reason to refuse.
         if earlier.abandoned.is_some() {
             continue;
         }
         if !earlier.finished {
-            eprintln!(
-                "error: rollback {} of run {forward} did not finish; continue it with: {} (or {})",
-                earlier.run_id,
-                rundir::hint(&format!("rollback {forward}"), state_dir),
-                rundir::hint(&format!("resume {}", earlier.run_id), state_dir)
-            );
-            return Err(Exit::ResumeRefused);
+            return Err(Error::new(
+                Exit::ResumeRefused,
+                format!(
+                    "rollback {} of run {forward} did not finish; continue it with: {} (or {})",
+                    earlier.run_id,
+                    rundir::hint(&format!("rollback {forward}"), state_dir),
+                    rundir::hint(&format!("resume {}", earlier.run_id), state_dir)
+                ),
+            ));
         }
         if !again {
-            eprintln!(
-                "error: run {forward} was already rolled back by rollback {} (started {} by {}); refused. Roll it back again (journaled) with: {}",
-                earlier.run_id,
-                earlier.started,
-                earlier.started_by,
-                rundir::hint(&format!("rollback {forward} --again"), state_dir)
-            );
-            return Err(Exit::ResumeRefused);
+            return Err(Error::new(
+                Exit::ResumeRefused,
+                format!(
+                    "run {forward} was already rolled back by rollback {} (started {} by {}); refused. Roll it back again (journaled) with: {}",
+                    earlier.run_id,
+                    earlier.started,
+                    earlier.started_by,
+                    rundir::hint(&format!("rollback {forward} --again"), state_dir)
+                ),
+            ));
         }
     }
     Ok(())
 }
 
-fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
+fn start_inner(start: Start<'_>) -> Result<Exit> {
     let path = start.runbook;
-    let loaded = crate::commands::load_runbook(path)?;
+    let loaded = crate::runbook::open(path)?;
     let runbook = &loaded.runbook;
     let prompter = start.answering.prompter()?;
     let who = engine::identity();
@@ -456,7 +462,7 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
     // Under the lock: what earlier runs did. A new forward run refuses to start beside an
     // unfinished one of the same runbook or clusters (exit 5).
     if !start.dry_run && start.rollback_of.is_none() {
-        crate::commands::unfinished::refuse(start.state_dir, path, runbook)?;
+        unfinished::refuse(start.state_dir, path, runbook)?;
     }
     let (units, kind, steps) = match &start.rollback_of {
         None => (
@@ -484,11 +490,10 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
 
     let run_dir = rundir::run_dir(start.state_dir, &run_id);
     let io = |e: std::io::Error| {
-        eprintln!(
-            "error: cannot create the run directory {}: {e}",
+        Error::failed(format!(
+            "cannot create the run directory {}: {e}",
             run_dir.display()
-        );
-        Exit::Failed
+        ))
     };
     std::fs::create_dir_all(&run_dir).map_err(io)?;
     rundir::record_working_dir(&run_dir).map_err(io)?; // where a resume runs its actions
@@ -548,7 +553,7 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
         who,
     };
     let mut executor = executor(runbook, &clusters, parts, start.state_dir);
-    Ok(executor.execute(None))
+    executor.execute(None)
 }
 
 pub struct ResumeOptions<'a> {
@@ -561,13 +566,11 @@ pub struct ResumeOptions<'a> {
 }
 
 /// Resume a run: find it, lock its clusters, then read its journal and go on.
-pub fn resume(state_dir: &Path, options: ResumeOptions<'_>, answering: &Answering) -> Exit {
-    match resume_inner(state_dir, options, answering) {
-        Ok(exit) | Err(exit) => exit,
-    }
+pub fn resume(state_dir: &Path, options: ResumeOptions<'_>, answering: &Answering) -> Result<Exit> {
+    resume_inner(state_dir, options, answering)
 }
 
-fn find(state_dir: &Path, run_id: Option<&str>) -> Result<RunState, Exit> {
+fn find(state_dir: &Path, run_id: Option<&str>) -> Result<RunState> {
     let found = match run_id {
         Some(id) => rundir::load(state_dir, id),
         None => rundir::newest_unfinished(state_dir),
@@ -575,13 +578,9 @@ fn find(state_dir: &Path, run_id: Option<&str>) -> Result<RunState, Exit> {
     found.map_err(|e| match e {
         // Resuming what already finished is not a mistake: say so and succeed.
         rundir::RunDirError::NothingUnfinished(..) => {
-            eprintln!("Nothing to resume: {e}.");
-            Exit::Done
+            Error::Nothing(format!("Nothing to resume: {e}."))
         }
-        e => {
-            eprintln!("error: {e}");
-            Exit::Invalid
-        }
+        e => Error::invalid(e),
     })
 }
 
@@ -589,7 +588,7 @@ fn resume_inner(
     state_dir: &Path,
     options: ResumeOptions<'_>,
     answering: &Answering,
-) -> Result<Exit, Exit> {
+) -> Result<Exit> {
     // Before the lock only which run and which runbook: its state is read under the lock.
     let found = find(state_dir, options.run_id)?;
     if found.finished {
@@ -598,7 +597,7 @@ fn resume_inner(
     }
     refuse_unknown_events(&found, "resume")?;
     let run_id = found.run_id.clone();
-    let loaded = crate::commands::load_runbook(&found.runbook)?;
+    let loaded = crate::runbook::open(&found.runbook)?;
     let runbook = &loaded.runbook;
     let who = engine::identity();
     let clusters = connect(runbook)?;
@@ -635,11 +634,13 @@ fn resume_inner(
     // A forward run that was rolled back is not continued: its done steps were undone.
     if state.kind == RunKind::Run {
         if let Some(rollback) = rollbacks_of(state_dir, &run_id).first() {
-            eprintln!(
-                "error: run {run_id} was rolled back by rollback {} (started {} by {}); resuming it would redo on top of the undone steps. Resume refused; start a new run instead.",
-                rollback.run_id, rollback.started, rollback.started_by
-            );
-            return Err(Exit::ResumeRefused);
+            return Err(Error::new(
+                Exit::ResumeRefused,
+                format!(
+                    "run {run_id} was rolled back by rollback {} (started {} by {}); resuming it would redo on top of the undone steps. Resume refused; start a new run instead.",
+                    rollback.run_id, rollback.started, rollback.started_by
+                ),
+            ));
         }
     }
     if state.torn_tail {
@@ -662,10 +663,12 @@ fn resume_inner(
                     .collect::<Vec<_>>()
                     .join("\n");
                 if !options.accept_changes {
-                    eprintln!(
-                        "error: the runbook changed since run {run_id} started:\n{list}\nResume refused; --accept-changes resumes anyway (the changes are journaled)."
-                    );
-                    return Err(Exit::ResumeRefused);
+                    return Err(Error::new(
+                        Exit::ResumeRefused,
+                        format!(
+                            "the runbook changed since run {run_id} started:\n{list}\nResume refused; --accept-changes resumes anyway (the changes are journaled)."
+                        ),
+                    ));
                 }
                 eprintln!(
                     "warning: the runbook changed since run {run_id} started; resuming anyway (--accept-changes):\n{list}"
@@ -691,12 +694,14 @@ fn resume_inner(
             if now != state.steps_fingerprint {
                 let current: Vec<String> = runbook.steps().map(|s| s.id.clone()).collect();
                 if !options.accept_changes {
-                    eprintln!(
-                        "error: the runbook's steps changed since run {run_id} started (ids, order or actions).\n  then: {}\n  now:  {}\nResume refused; --accept-changes resumes anyway (journaled).",
-                        state.steps.join(", "),
-                        current.join(", ")
-                    );
-                    return Err(Exit::ResumeRefused);
+                    return Err(Error::new(
+                        Exit::ResumeRefused,
+                        format!(
+                            "the runbook's steps changed since run {run_id} started (ids, order or actions).\n  then: {}\n  now:  {}\nResume refused; --accept-changes resumes anyway (journaled).",
+                            state.steps.join(", "),
+                            current.join(", ")
+                        ),
+                    ));
                 }
                 forced = true;
             }
@@ -704,8 +709,7 @@ fn resume_inner(
     }
     for id in options.mark_done.iter().chain(&options.rerun) {
         if runbook.step(id).is_none() {
-            eprintln!("error: no step `{id}` in the runbook");
-            return Err(Exit::Invalid);
+            return Err(Error::invalid(format!("no step `{id}` in the runbook")));
         }
     }
     // A second attempt beside the first one, still running since the tool died, could do
@@ -716,30 +720,33 @@ fn resume_inner(
             .get(id)
             .filter(|p| crate::engine::action::still_running(p))
         {
-            eprintln!(
-                "error: --rerun {id} refused: the action of step `{id}` is still running as process group {} (started by run {run_id} before the tool stopped); wait for it to end, or stop it with: {}",
-                process.pgid,
-                process.kill_command()
-            );
-            return Err(Exit::ResumeRefused);
+            return Err(Error::new(
+                Exit::ResumeRefused,
+                format!(
+                    "--rerun {id} refused: the action of step `{id}` is still running as process group {} (started by run {run_id} before the tool stopped); wait for it to end, or stop it with: {}",
+                    process.pgid,
+                    process.kill_command()
+                ),
+            ));
         }
     }
     for (role, then) in &state.cluster_ids {
         match ids_now.get(role) {
             Some(id) if id == then => {}
             Some(id) => {
-                eprintln!(
-                    "error: wrong cluster: the {role} cluster now has id {}, but run {run_id} started on {}; resume refused",
+                return Err(Error::invalid(format!(
+                    "wrong cluster: the {role} cluster now has id {}, but run {run_id} started on {}; resume refused",
                     runbook.secrets.redact(id),
                     runbook.secrets.redact(then)
-                );
-                return Err(Exit::Invalid);
+                )));
             }
             None => {
-                eprintln!(
-                    "error: cannot verify that the {role} cluster is the one run {run_id} started on (it does not answer)"
-                );
-                return Err(Exit::CheckError);
+                return Err(Error::new(
+                    Exit::CheckError,
+                    format!(
+                        "cannot verify that the {role} cluster is the one run {run_id} started on (it does not answer)"
+                    ),
+                ));
             }
         }
     }
@@ -798,7 +805,7 @@ fn resume_inner(
         who,
     };
     let mut executor = executor(runbook, &clusters, parts, state_dir);
-    Ok(executor.execute(Some(&state)))
+    executor.execute(Some(&state))
 }
 
 #[cfg(test)]

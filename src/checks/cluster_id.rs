@@ -11,6 +11,18 @@ pub enum ClusterIdError {
     Unverified(String),
 }
 
+/// A mismatch is invalid usage (exit 2); a cluster that cannot say is an error of it (exit 3).
+impl From<ClusterIdError> for crate::error::Error {
+    fn from(e: ClusterIdError) -> Self {
+        use crate::exit_code::Exit;
+        match e {
+            ClusterIdError::Mismatch(message) => Self::new(Exit::Invalid, message),
+            ClusterIdError::Unverified(message) => Self::new(Exit::CheckError, message),
+        }
+    }
+}
+
+/// When the runbook names a cluster id, refuse to look at a cluster with another one.
 pub fn verify(runbook: &Runbook, clusters: &Clusters) -> Result<(), ClusterIdError> {
     for role in [Role::Source, Role::Target] {
         let Some(expected) = &runbook.cluster(role).cluster_id else {

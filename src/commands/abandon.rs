@@ -3,21 +3,33 @@
 
 use std::path::Path;
 
+use super::args::StateArgs;
 use super::runs;
 use crate::engine;
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir;
 
-pub fn run(flag: Option<&Path>, run_id: &str, reason: &str) -> Exit {
-    match abandon(flag, run_id, reason) {
-        Ok(exit) | Err(exit) => exit,
-    }
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The run to abandon
+    run_id: String,
+    /// Why (journaled, shown by status and in reports)
+    #[arg(long, value_name = "TEXT")]
+    reason: String,
+    #[command(flatten)]
+    state: StateArgs,
 }
 
-fn abandon(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit, Exit> {
+pub fn exec(args: Args) -> Result<Exit> {
+    run(args.state.state_dir.as_deref(), &args.run_id, &args.reason)
+}
+
+pub fn run(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit> {
     if reason.trim().is_empty() {
-        eprintln!("error: --reason is empty: say why the run is abandoned (it is journaled)");
-        return Err(Exit::Invalid);
+        return Err(Error::invalid(
+            "--reason is empty: say why the run is abandoned (it is journaled)",
+        ));
     }
     let found = runs::locate(flag, Some(run_id), runs::Default::NewestForward)?;
     let state = &found.state;
@@ -26,18 +38,18 @@ fn abandon(flag: Option<&Path>, run_id: &str, reason: &str) -> Result<Exit, Exit
         return Ok(Exit::Done);
     }
     if state.finished {
-        eprintln!("error: run {run_id} finished: there is nothing to abandon");
-        return Err(Exit::Invalid);
+        return Err(Error::invalid(format!(
+            "run {run_id} finished: there is nothing to abandon"
+        )));
     }
     if state.dry_run {
-        eprintln!(
-            "error: run {run_id} is a {}: it executed nothing and blocks nothing, there is nothing to abandon",
+        return Err(Error::invalid(format!(
+            "run {run_id} is a {}: it executed nothing and blocks nothing, there is nothing to abandon",
             state.kind_word()
-        );
-        return Err(Exit::Invalid);
+        )));
     }
     let who = engine::identity();
-    super::unfinished::abandon(&found, reason, &who)?;
+    crate::session::unfinished::abandon(&found, reason, &who)?;
     eprintln!(
         "Run {run_id} abandoned (journaled): it will not be resumed, and a new run of its runbook may start."
     );

@@ -3,14 +3,49 @@
 //! Runs the named steps' checks once, against both clusters, in runbook order.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde_json::json;
 
 use crate::checks::{self, render, CheckState, Clusters, Status};
-use crate::cli::Phase;
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
-use crate::runbook::{Check, Runbook};
+use crate::runbook::{Check, Phase};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The runbook file
+    runbook: PathBuf,
+    /// Only this step's checks (repeatable); all steps when omitted
+    #[arg(long = "step", value_name = "ID")]
+    steps: Vec<String>,
+    /// Only the checks of this phase; both when omitted
+    #[arg(
+        long,
+        value_parser = PossibleValuesParser::new(["requires", "verifies"])
+            .map(|phase| phase.parse::<Phase>().expect("a possible value"))
+    )]
+    phase: Option<Phase>,
+    /// JSON Lines on stdout: one object per check, then a summary
+    #[arg(long)]
+    json: bool,
+    /// Show passing items too (only failing ones and the first 20 passing by default)
+    #[arg(long)]
+    all: bool,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(
+        &args.runbook,
+        Options {
+            steps: &args.steps,
+            phase: args.phase,
+            json: args.json,
+            all: args.all,
+        },
+    )
+}
 
 pub struct Options<'a> {
     pub steps: &'a [String],
@@ -19,33 +54,21 @@ pub struct Options<'a> {
     pub all: bool,
 }
 
-pub fn run(path: &Path, options: Options<'_>) -> Exit {
-    let loaded = match super::load_runbook(path) {
-        Ok(loaded) => loaded,
-        Err(exit) => return exit,
-    };
+pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
+    let loaded = crate::runbook::open(path)?;
     let runbook = &loaded.runbook;
     for id in options.steps {
         if runbook.step(id).is_none() {
             let known: Vec<&str> = runbook.steps().map(|s| s.id.as_str()).collect();
-            eprintln!(
-                "error: no step `{id}` in {} (steps: {})",
+            return Err(Error::invalid(format!(
+                "no step `{id}` in {} (steps: {})",
                 path.display(),
                 known.join(", ")
-            );
-            return Exit::Invalid;
+            )));
         }
     }
-    let clusters = match Clusters::connect(runbook) {
-        Ok(clusters) => clusters,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
-    if let Err(exit) = verify_cluster_ids(runbook, &clusters) {
-        return exit;
-    }
+    let clusters = Clusters::connect(runbook).map_err(Error::invalid)?;
+    checks::cluster_id::verify(runbook, &clusters)?;
 
     let selected: Vec<(&str, &'static str, &Check)> = runbook
         .steps()
@@ -62,6 +85,8 @@ pub fn run(path: &Path, options: Options<'_>) -> Exit {
             let phases: Vec<_> = match options.phase {
                 Some(Phase::Requires) => requires.collect(),
                 Some(Phase::Verifies) => verifies.collect(),
+                // Not among `--phase`'s values: a rollback's checks.
+                Some(Phase::UndoVerifies) => Vec::new(),
                 None => requires.chain(verifies).collect(),
             };
             phases
@@ -145,27 +170,11 @@ pub fn run(path: &Path, options: Options<'_>) -> Exit {
     } else {
         let _ = writeln!(out, "{pass} passed, {fail} failed, {error} errored");
     }
-    if error > 0 {
+    Ok(if error > 0 {
         Exit::CheckError
     } else if fail > 0 {
         Exit::Failed
     } else {
         Exit::Done
-    }
-}
-
-/// When the runbook names a cluster id, refuse to look at a cluster with another one.
-pub fn verify_cluster_ids(runbook: &Runbook, clusters: &Clusters) -> Result<(), Exit> {
-    use crate::checks::cluster_id::{verify, ClusterIdError};
-    match verify(runbook, clusters) {
-        Ok(()) => Ok(()),
-        Err(ClusterIdError::Mismatch(message)) => {
-            eprintln!("error: {message}");
-            Err(Exit::Invalid)
-        }
-        Err(ClusterIdError::Unverified(message)) => {
-            eprintln!("error: {message}");
-            Err(Exit::CheckError)
-        }
-    }
+    })
 }

@@ -1,36 +1,63 @@
 //! `cutover init --from FILE [--flow SOURCE->TARGET] [-o RUNBOOK] [--force] [--discover]`
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::init::{self, Options};
 
-pub struct Args<'a> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The MirrorMaker 2 configuration (properties file or KafkaMirrorMaker2 YAML)
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    /// The replication flow, when several are enabled
+    #[arg(long, value_name = "SOURCE->TARGET")]
+    flow: Option<String>,
+    /// Write the runbook to this file instead of stdout
+    #[arg(long, short = 'o', value_name = "RUNBOOK")]
+    output: Option<PathBuf>,
+    /// Overwrite the -o file if it exists
+    #[arg(long)]
+    force: bool,
+    /// Connect to the source (read-only) and write the topics and groups the filters select
+    #[arg(long)]
+    discover: bool,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(Request {
+        from: &args.from,
+        output: args.output.as_deref(),
+        force: args.force,
+        options: Options {
+            flow: args.flow,
+            discover: args.discover,
+        },
+    })
+}
+
+pub struct Request<'a> {
     pub from: &'a Path,
     pub output: Option<&'a Path>,
     pub force: bool,
     pub options: Options,
 }
 
-pub fn run(args: Args<'_>) -> Exit {
+pub fn run(args: Request<'_>) -> Result<Exit> {
     // Refuse before any work (and before --discover connects anywhere).
     if let Some(output) = args.output {
         if !args.force && output.exists() {
-            eprintln!(
-                "error: {} exists: cutover init does not overwrite it without --force",
+            return Err(Error::invalid(format!(
+                "{} exists: cutover init does not overwrite it without --force",
                 output.display()
-            );
-            return Exit::Invalid;
+            )));
         }
     }
-    let generated = match init::generate(args.from, &args.options) {
-        Ok(generated) => generated,
-        Err(error) => {
-            eprintln!("{error}");
-            return Exit::Invalid;
-        }
-    };
+    // Its error names the file and line: `FILE:LINE: error: ...`.
+    let generated = init::generate(args.from, &args.options)
+        .map_err(|error| Error::Problems(vec![error.to_string()]))?;
     let file = args.from.display();
     for w in &generated.warnings {
         match w.origin.line {
@@ -41,7 +68,7 @@ pub fn run(args: Args<'_>) -> Exit {
     match args.output {
         None => {
             let _ = std::io::stdout().write_all(generated.text.as_bytes());
-            Exit::Done
+            Ok(Exit::Done)
         }
         Some(output) => {
             let written = if args.force {
@@ -62,12 +89,12 @@ pub fn run(args: Args<'_>) -> Exit {
                         crate::journal::rundir::program(),
                         crate::journal::rundir::shell_word(&output.display().to_string())
                     );
-                    Exit::Done
+                    Ok(Exit::Done)
                 }
-                Err(e) => {
-                    eprintln!("error: cannot write {}: {e}", output.display());
-                    Exit::Invalid
-                }
+                Err(e) => Err(Error::invalid(format!(
+                    "cannot write {}: {e}",
+                    output.display()
+                ))),
             }
         }
     }

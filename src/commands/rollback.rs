@@ -1,126 +1,64 @@
 //! `cutover rollback [RUN_ID]`: undo what a forward run did, newest step first, with the
 //! same machinery as `run` (lock, journal, confirmations, undo_verifies polled, resume).
 //! A run is rolled back once: a second rollback is refused (exit 5) unless `--again`, and an
-//! interrupted rollback is resumed, not restarted.
+//! interrupted rollback is resumed, not restarted. The session is `crate::session::rollback`.
 
-use std::path::Path;
-
-use crate::engine::Mode;
+use super::args::{AnsweringArgs, StateArgs};
+use super::runs;
+use crate::error::Result;
 use crate::exit_code::Exit;
-use crate::journal::rundir::{self, RunState};
-use crate::journal::RunKind;
-use crate::plan::render;
-use crate::plan::rollback;
-use crate::session::{self, Answering, ResumeOptions, Start};
+use crate::session::rollback::{self, Options};
 
-pub struct Options<'a> {
-    pub run_id: Option<&'a str>,
-    pub dry_run: bool,
-    pub past_point_of_no_return: bool,
-    /// Roll back again although a rollback of the run already finished (journaled).
-    pub again: bool,
-    /// `--without CLUSTER --reason TEXT`: go on without a cluster (journaled).
-    pub without: std::collections::BTreeMap<String, String>,
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The forward run to undo (default: the newest run that is not a rehearsal)
+    run_id: Option<String>,
+    /// Rehearse the rollback: nothing is executed
+    #[arg(long)]
+    dry_run: bool,
+    /// With --yes, go back past the point of no return without typing its step id
+    #[arg(long)]
+    past_point_of_no_return: bool,
+    /// Roll back although a rollback of this run already finished (journaled)
+    #[arg(long)]
+    again: bool,
+    /// Go on without this cluster (source or target), e.g. when it is down: its undo_verifies
+    /// are not evaluated and those steps are confirmed by hand (needs --reason; journaled)
+    #[arg(long, value_name = "CLUSTER", value_parser = ["source", "target"], requires = "reason")]
+    without: Vec<String>,
+    /// Why the rollback goes on without the cluster (journaled, shown in reports)
+    #[arg(long, value_name = "TEXT", requires = "without")]
+    reason: Option<String>,
+    #[command(flatten)]
+    answering: AnsweringArgs,
+    #[command(flatten)]
+    state: StateArgs,
 }
 
-/// The forward run to undo: the one named, or the newest real (not rehearsed) run.
-fn forward_run(state_dir: &Path, run_id: Option<&str>) -> Result<RunState, String> {
-    if let Some(id) = run_id {
-        let state = rundir::load(state_dir, id).map_err(|e| e.to_string())?;
-        return match state.kind {
-            RunKind::Run => Ok(state),
-            other => Err(format!(
-                "run {id} is a {other:?}, not a forward run: nothing to roll back"
-            )),
-        };
-    }
-    for id in rundir::run_ids(state_dir).into_iter().rev() {
-        let state = rundir::load(state_dir, &id).map_err(|e| e.to_string())?;
-        if state.kind == RunKind::Run {
-            return Ok(state);
-        }
-    }
-    Err(format!(
-        "no forward run in {}",
-        rundir::runs_dir(state_dir).display()
-    ))
-}
-
-pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exit {
-    let forward = match forward_run(state_dir, options.run_id) {
-        Ok(state) => state,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
-    if let Err(exit) = session::refuse_unknown_events(&forward, "rollback") {
-        return exit;
-    }
-    if !options.dry_run {
-        // An unfinished rollback of this run is continued where it stopped.
-        if let Some(earlier) = session::rollbacks_of(state_dir, &forward.run_id)
-            .into_iter()
-            .find(|r| !r.finished && r.abandoned.is_none())
-        {
-            eprintln!(
-                "Rollback {} of run {} did not finish: resuming it.",
-                earlier.run_id, forward.run_id
-            );
-            return session::resume(
-                state_dir,
-                ResumeOptions {
-                    run_id: Some(&earlier.run_id),
-                    accept_changes: false,
-                    mark_done: Vec::new(),
-                    rerun: Vec::new(),
-                    past_point_of_no_return: options.past_point_of_no_return,
-                },
-                answering,
-            );
-        }
-        if let Err(exit) =
-            session::refuse_second_rollback(state_dir, &forward.run_id, options.again)
-        {
-            return exit;
-        }
-    }
-    let loaded = match super::load_runbook(&forward.runbook) {
-        Ok(loaded) => loaded,
-        Err(exit) => return exit,
-    };
-    let runbook = &loaded.runbook;
-    let done = forward.done_steps(runbook);
-    if done.is_empty() {
-        eprintln!("Run {} did nothing that needs undoing.", forward.run_id);
-        return Exit::Done;
-    }
-    let steps: Vec<_> = done.iter().filter_map(|id| runbook.step(id)).collect();
-    let plan = rollback::plan(runbook, steps.iter().copied());
-    // The plan opens the rollback's transcript (stdout).
-    crate::outln!(
-        "Rollback of run {} ({} steps, newest first):\n",
-        forward.run_id,
-        plan.steps.len()
-    );
-    let width =
-        (!std::io::IsTerminal::is_terminal(&std::io::stdout())).then_some(render::DEFAULT_WIDTH);
-    crate::outln!(
-        "{}",
-        runbook
-            .secrets
-            .redact(&render::rollback_table(&plan, width))
-    );
-    session::start(Start {
-        runbook: &forward.runbook,
-        state_dir,
-        answering,
-        mode: Mode::Rollback,
-        dry_run: options.dry_run,
-        run_commands: false,
-        past_point_of_no_return: options.past_point_of_no_return,
-        rollback_of: Some(forward.run_id.clone()),
-        again: options.again,
-        without: options.without,
-    })
+pub fn exec(args: Args) -> Result<Exit> {
+    let answering = args.answering.answering();
+    let reason = args.reason.unwrap_or_default();
+    let without = args
+        .without
+        .into_iter()
+        .map(|c| (c, reason.clone()))
+        .collect();
+    let found = runs::locate(
+        args.state.state_dir.as_deref(),
+        args.run_id.as_deref(),
+        runs::Default::NewestRun,
+    )?;
+    let id = found.state.run_id.clone();
+    let found = runs::enter_working_dir(found, &id)?;
+    rollback::start(
+        &found.state_dir,
+        Options {
+            run_id: Some(&found.state.run_id),
+            dry_run: args.dry_run,
+            past_point_of_no_return: args.past_point_of_no_return,
+            again: args.again,
+            without,
+        },
+        &answering,
+    )
 }

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use super::args::StateArgs;
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, Found, RunDirError, RunState};
 
@@ -34,21 +36,21 @@ fn not_found_hint(flag: Option<&Path>) -> String {
     )
 }
 
-fn fail(e: RunDirError, flag: Option<&Path>) -> Exit {
-    eprintln!("error: {e}");
+fn fail(e: RunDirError, flag: Option<&Path>) -> Error {
+    let error = Error::invalid(&e);
     if matches!(
         e,
         RunDirError::NotFound { .. } | RunDirError::NoneFound(_) | RunDirError::NoRuns(_)
     ) {
-        eprintln!("{}", not_found_hint(flag));
+        return error.hint(not_found_hint(flag));
     }
-    Exit::Invalid
+    error
 }
 
 /// The run `id` (looked up in the working directory's `.cutover` and every state directory in
 /// the index), or the one `default` names (in the working directory's runs when it has any,
 /// else in the index), or with an explicit state directory in that one only.
-pub fn locate(flag: Option<&Path>, id: Option<&str>, default: Default) -> Result<Found, Exit> {
+pub fn locate(flag: Option<&Path>, id: Option<&str>, default: Default) -> Result<Found> {
     let explicit = rundir::explicit_state_dir(flag);
     let mut dirs = rundir::search_dirs(explicit.as_deref());
     if let Some(id) = id {
@@ -71,22 +73,16 @@ pub fn locate(flag: Option<&Path>, id: Option<&str>, default: Default) -> Result
         Ok(None) => {
             let (any, _) = rundir::all_runs(&dirs);
             match (default, any.last()) {
-                (Default::NewestUnfinished, Some(newest)) => {
-                    eprintln!(
-                        "Nothing to resume: no unfinished run in {} (the newest, {}, is {}).",
-                        rundir::describe_dirs(&dirs),
-                        newest.state.run_id,
-                        newest.state.standing()
-                    );
-                    Err(Exit::Done)
-                }
-                (Default::NewestRun, Some(_)) => {
-                    eprintln!(
-                        "error: no forward run in {}: nothing to roll back",
-                        rundir::describe_dirs(&dirs)
-                    );
-                    Err(Exit::Invalid)
-                }
+                (Default::NewestUnfinished, Some(newest)) => Err(Error::Nothing(format!(
+                    "Nothing to resume: no unfinished run in {} (the newest, {}, is {}).",
+                    rundir::describe_dirs(&dirs),
+                    newest.state.run_id,
+                    newest.state.standing()
+                ))),
+                (Default::NewestRun, Some(_)) => Err(Error::invalid(format!(
+                    "no forward run in {}: nothing to roll back",
+                    rundir::describe_dirs(&dirs)
+                ))),
                 _ => Err(fail(
                     RunDirError::NoneFound(rundir::describe_dirs(&dirs)),
                     flag,
@@ -98,22 +94,34 @@ pub fn locate(flag: Option<&Path>, id: Option<&str>, default: Default) -> Result
 }
 
 /// The run to resume; an abandoned run is not resumed.
-pub fn locate_for_resume(flag: Option<&Path>, id: Option<&str>) -> Result<Found, Exit> {
+pub fn locate_for_resume(flag: Option<&Path>, id: Option<&str>) -> Result<Found> {
     let found = locate(flag, id, Default::NewestUnfinished)?;
     if let Some(abandoned) = &found.state.abandoned {
-        eprintln!(
-            "error: run {} was abandoned ({abandoned}): it is not resumed. A new run starts with: {} run {}",
-            found.state.run_id,
-            rundir::program(),
-            rundir::shell_word(&found.state.runbook.display().to_string())
-        );
-        return Err(Exit::ResumeRefused);
+        return Err(Error::new(
+            Exit::ResumeRefused,
+            format!(
+                "run {} was abandoned ({abandoned}): it is not resumed. A new run starts with: {} run {}",
+                found.state.run_id,
+                rundir::program(),
+                rundir::shell_word(&found.state.runbook.display().to_string())
+            ),
+        ));
     }
     Ok(found)
 }
 
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(args.state.state_dir.as_deref())
+}
+
 /// `cutover runs`: one line per run, newest first.
-pub fn run(flag: Option<&Path>) -> Exit {
+pub fn run(flag: Option<&Path>) -> Result<Exit> {
     let explicit = rundir::explicit_state_dir(flag);
     let dirs = rundir::search_dirs(explicit.as_deref());
     let (runs, errors) = rundir::all_runs(&dirs);
@@ -128,18 +136,18 @@ pub fn run(flag: Option<&Path>) -> Exit {
                 rundir::index_path().display()
             );
         }
-        return if errors.is_empty() {
+        return Ok(if errors.is_empty() {
             Exit::Done
         } else {
             Exit::Failed
-        };
+        });
     }
     crate::output::write(table(&runs).as_bytes());
-    if errors.is_empty() {
+    Ok(if errors.is_empty() {
         Exit::Done
     } else {
         Exit::Failed
-    }
+    })
 }
 
 /// The listing: id, kind, state, started, operator, host, runbook.
@@ -197,7 +205,7 @@ pub fn table(runs: &[Found]) -> String {
 /// Go to the working directory the run `of` started in, so a resume or rollback from another
 /// directory runs its actions and command checks where the run ran them. The state directory
 /// becomes absolute first.
-pub fn enter_working_dir(mut found: Found, of: &str) -> Result<Found, Exit> {
+pub fn enter_working_dir(mut found: Found, of: &str) -> Result<Found> {
     // A state directory found without the index (runs of an earlier version in ./.cutover):
     // record it now, so the rollback or resume is found from anywhere too.
     let _ = rundir::register(&found.state_dir);
@@ -217,16 +225,13 @@ pub fn enter_working_dir(mut found: Found, of: &str) -> Result<Found, Exit> {
     if here.as_deref() == dir.canonicalize().ok().as_deref() {
         return Ok(found);
     }
-    found.state_dir = std::path::absolute(&found.state_dir).map_err(|e| {
-        eprintln!("error: {}: {e}", found.state_dir.display());
-        Exit::Failed
-    })?;
+    found.state_dir = std::path::absolute(&found.state_dir)
+        .map_err(|e| Error::failed(format!("{}: {e}", found.state_dir.display())))?;
     std::env::set_current_dir(&dir).map_err(|e| {
-        eprintln!(
-            "error: cannot enter {}, where run {of} started and its actions run: {e}",
+        Error::failed(format!(
+            "cannot enter {}, where run {of} started and its actions run: {e}",
             dir.display()
-        );
-        Exit::Failed
+        ))
     })?;
     eprintln!(
         "Working directory: {} (where run {of} started; its actions run there)",

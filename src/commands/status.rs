@@ -3,16 +3,27 @@
 
 use std::path::Path;
 
+use super::args::StateArgs;
 use super::runs;
+use crate::error::Result;
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, RunState, StepStatus};
 use crate::journal::Event;
 
-pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Exit {
-    let found = match runs::locate(flag, run_id, runs::Default::NewestForward) {
-        Ok(found) => found,
-        Err(exit) => return exit,
-    };
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The run, from any directory (default: the newest run or rehearsal, with its rollbacks)
+    run_id: Option<String>,
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(args.state.state_dir.as_deref(), args.run_id.as_deref())
+}
+
+pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Result<Exit> {
+    let found = runs::locate(flag, run_id, runs::Default::NewestForward)?;
     show(&found.state);
     if run_id.is_none() {
         for id in rundir::run_ids(&found.state_dir) {
@@ -25,7 +36,7 @@ pub fn run(flag: Option<&Path>, run_id: Option<&str>) -> Exit {
             }
         }
     }
-    Exit::Done
+    Ok(Exit::Done)
 }
 
 fn show(state: &RunState) {

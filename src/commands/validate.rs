@@ -1,21 +1,33 @@
 //! `cutover validate RUNBOOK [--no-env]`
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::error::Result;
 use crate::exit_code::Exit;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The runbook file
+    runbook: PathBuf,
+    /// Check everything but the environment: an unset ${VAR} is a note, not an error (for
+    /// a pull-request job without the secrets)
+    #[arg(long)]
+    no_env: bool,
+}
+
+pub fn exec(args: Args) -> Result<Exit> {
+    run(&args.runbook, args.no_env)
+}
 
 /// `no_env`: everything but the environment (a pull-request job without the secrets): an
 /// unset variable is a note, not an error.
-pub fn run(path: &Path, no_env: bool) -> Exit {
+pub fn run(path: &Path, no_env: bool) -> Result<Exit> {
     let result = if no_env {
         crate::runbook::load_without_env(path)
     } else {
         crate::runbook::load(path)
     };
-    let loaded = match super::print_loaded(result) {
-        Ok(loaded) => loaded,
-        Err(exit) => return exit,
-    };
+    let loaded = crate::runbook::open::report(result)?;
     let runbook = &loaded.runbook;
     let steps = runbook.steps().count();
     let checks: usize = runbook
@@ -38,5 +50,5 @@ pub fn run(path: &Path, no_env: bool) -> Exit {
         runbook.secrets.redact(&runbook.name),
         runbook.tiers.len()
     );
-    Exit::Done
+    Ok(Exit::Done)
 }

@@ -39,42 +39,34 @@ fn answer(stream: UnixStream, world: &Controls) {
 }
 
 /// `cutover demo control WORDS...`: send one command; exit 0 when the world says ok.
-pub fn client(words: &[String]) -> crate::exit_code::Exit {
+pub fn client(words: &[String]) -> crate::error::Result<crate::exit_code::Exit> {
+    use crate::error::Error;
     use crate::exit_code::Exit;
     let Ok(path) = std::env::var(SOCKET_ENV) else {
-        eprintln!(
-            "error: {SOCKET_ENV} is not set: `cutover demo control` is run by the demo's actions"
-        );
-        return Exit::Invalid;
+        return Err(Error::invalid(format!(
+            "{SOCKET_ENV} is not set: `cutover demo control` is run by the demo's actions"
+        )));
     };
-    let mut stream = match UnixStream::connect(&path) {
-        Ok(stream) => stream,
-        Err(e) => {
-            eprintln!("error: the demo is not running ({path}: {e})");
-            return Exit::Failed;
-        }
-    };
+    let mut stream = UnixStream::connect(&path)
+        .map_err(|e| Error::failed(format!("the demo is not running ({path}: {e})")))?;
     if stream
         .write_all(format!("{}\n", words.join(" ")).as_bytes())
         .is_err()
     {
-        eprintln!("error: the demo stopped answering");
-        return Exit::Failed;
+        return Err(Error::failed("the demo stopped answering"));
     }
     let mut reply = String::new();
     let _ = BufReader::new(&stream).read_line(&mut reply);
     match reply.trim_end().split_once(' ') {
         Some(("ok", text)) => {
             crate::outln!("{text}");
-            Exit::Done
+            Ok(Exit::Done)
         }
         Some((_, text)) => {
+            // The world's own answer, as it gave it (the action's log shows it).
             eprintln!("{text}");
-            Exit::Failed
+            Ok(Exit::Failed)
         }
-        None => {
-            eprintln!("error: no answer from the demo");
-            Exit::Failed
-        }
+        None => Err(Error::failed("no answer from the demo")),
     }
 }

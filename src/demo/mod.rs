@@ -7,6 +7,7 @@ pub mod world;
 use std::path::{Path, PathBuf};
 
 use crate::engine::Mode;
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir;
 use crate::session::{self, Answering, Start};
@@ -21,17 +22,15 @@ pub struct Options {
     pub dir: PathBuf,
 }
 
-pub fn run(options: Options) -> Exit {
+pub fn run(options: Options) -> Result<Exit> {
     match demo(&options) {
         Ok(exit) => exit,
-        Err(e) => {
-            eprintln!("error: the demo could not start: {e:#}");
-            Exit::Failed
-        }
+        Err(e) => Err(Error::failed(format!("the demo could not start: {e:#}"))),
     }
 }
 
-fn demo(options: &Options) -> anyhow::Result<Exit> {
+/// The demo's own failures (its world, its files) are the outer error; the run's, the inner.
+fn demo(options: &Options) -> anyhow::Result<Result<Exit>> {
     let dir = &options.dir;
     std::fs::create_dir_all(dir)?;
     let runbook = dir.join("demo.yaml");
@@ -67,10 +66,10 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
     };
     // An earlier demo's unfinished run cannot go on: its clusters ended with its process.
     let reason = "a new demo started: the clusters of this one ended with its process";
-    if let Err(exit) = crate::commands::unfinished::start_over(&state_dir, &runbook, reason) {
-        return Ok(exit);
+    if let Err(error) = session::unfinished::start_over(&state_dir, &runbook, reason) {
+        return Ok(Err(error));
     }
-    let exit = session::start(Start {
+    let exit = match session::start(Start {
         runbook: &runbook,
         state_dir: &state_dir,
         answering: &answering,
@@ -81,7 +80,10 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
         rollback_of: None,
         again: false,
         without: Default::default(),
-    });
+    }) {
+        Ok(exit) => exit,
+        Err(error) => return Ok(Err(error)),
+    };
     let forward = rundir::newest(&state_dir)?;
     let mut reports = vec![report(&state_dir, &forward.run_id, dir)?];
     if options.rollback && exit == Exit::Done {
@@ -89,9 +91,9 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
             "\nNow the rollback of run {}, newest step first.\n",
             forward.run_id
         );
-        let exit = crate::commands::rollback::run(
+        let exit = session::rollback::start(
             &state_dir,
-            crate::commands::rollback::Options {
+            session::rollback::Options {
                 run_id: Some(&forward.run_id),
                 dry_run: false,
                 past_point_of_no_return: options.yes,
@@ -100,10 +102,14 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
             },
             &answering,
         );
+        let exit = match exit {
+            Ok(exit) => exit,
+            Err(error) => return Ok(Err(error)),
+        };
         let rollback = rundir::newest(&state_dir)?;
         reports.push(report(&state_dir, &rollback.run_id, dir)?);
         if exit != Exit::Done {
-            return Ok(exit);
+            return Ok(Ok(exit));
         }
     }
     eprintln!();
@@ -139,7 +145,7 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
         }
     }
     drop(world);
-    Ok(exit)
+    Ok(Ok(exit))
 }
 
 /// Write the Markdown and HTML reports of a run next to the demo runbook.

@@ -206,7 +206,8 @@ impl Executor<'_> {
     }
 
     /// Run every unit not yet done (all of them for a new run), then record how it ended.
-    pub fn execute(&mut self, resumed: Option<&RunState>) -> Exit {
+    /// A journal that cannot be written is the error (the run cannot go on without it).
+    pub fn execute(&mut self, resumed: Option<&RunState>) -> crate::error::Result<Exit> {
         let stop = self.all_units(resumed);
         let noun = self.noun();
         let (exit, event) = match stop {
@@ -262,22 +263,13 @@ impl Executor<'_> {
                 ));
                 (Exit::Interrupted, Some(Event::Interrupted { during }))
             }
-            Err(Stop::Journal(e)) => {
-                self.say(&format!("\nerror: {e}"));
-                (Exit::Failed, None)
-            }
+            Err(Stop::Journal(e)) => return Err(e.into()),
         };
-        if let Err(e) = self.note_lost_transcript() {
-            eprintln!("error: {e}");
-            return Exit::Failed;
-        }
+        self.note_lost_transcript()?;
         if let Some(event) = event {
-            if let Err(e) = self.journal.record(event) {
-                self.say(&format!("error: {e}"));
-                return Exit::Failed;
-            }
+            self.journal.record(event)?;
         }
-        exit
+        Ok(exit)
     }
 
     /// A closed stdout (`| head`) never changes the run: the journal notes that the

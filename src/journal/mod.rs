@@ -245,6 +245,13 @@ pub enum JournalError {
     },
 }
 
+/// A journal that cannot be written or read stops the command (exit 1).
+impl From<JournalError> for crate::error::Error {
+    fn from(e: JournalError) -> Self {
+        crate::error::Error::failed(e)
+    }
+}
+
 pub struct Journal {
     path: PathBuf,
     file: File,

@@ -68,7 +68,22 @@ impl ClientContext for Context {
     }
 }
 
+/// librdkafka's codes for what a broker does not support: a request (ApiVersion), its version,
+/// a SASL mechanism, a compression type or message format.
+fn unsupported(code: RDKafkaErrorCode) -> bool {
+    matches!(
+        code,
+        RDKafkaErrorCode::UnsupportedFeature
+            | RDKafkaErrorCode::UnsupportedVersion
+            | RDKafkaErrorCode::UnsupportedSASLMechanism
+            | RDKafkaErrorCode::UnsupportedCompressionType
+            | RDKafkaErrorCode::UnsupportedForMessageFormat
+    )
+}
+
 /// librdkafka's words for a TLS peer that hangs up, and what operators should look at.
+/// Matched on the text: librdkafka reports it as a plain transport failure
+/// (RD_KAFKA_RESP_ERR__TRANSPORT, rdkafka_transport.c), with no code of its own.
 fn with_hint(message: &str) -> String {
     if message.contains("SSL connection closed by peer") && message.contains("APIVERSION_QUERY") {
         return format!(
@@ -190,12 +205,22 @@ impl Connection {
 
     /// An error for `operation`, with librdkafka's last complaint when there is one.
     pub fn error(&self, operation: &str, message: impl Into<String>) -> KafkaError {
+        self.error_with(operation, message.into(), None)
+    }
+
+    /// An error for `operation` with librdkafka's code: a request, version or mechanism the
+    /// cluster does not support is said so (by the code, not by librdkafka's words).
+    pub fn error_with(
+        &self,
+        operation: &str,
+        message: String,
+        code: Option<RDKafkaErrorCode>,
+    ) -> KafkaError {
         // librdkafka delivers error events (e.g. a SASL authentication failure) through the
         // consumer's queue: serve it so the context has heard them.
         let _ = self.consumer.poll(std::time::Duration::ZERO);
-        let mut message = message.into();
-        let lower = message.to_lowercase();
-        if lower.contains("not supported") || lower.contains("unsupported") {
+        let mut message = message;
+        if code.is_some_and(unsupported) {
             message = format!("not supported by this cluster: {message}");
         }
         // The failed request waited at most its timeout (twice, with librdkafka's retries

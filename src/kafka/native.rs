@@ -11,6 +11,7 @@ use std::ffi::{c_char, c_void, CStr, CString};
 use std::time::{Duration, Instant};
 
 use rdkafka::bindings as rd;
+use rdkafka::types::RDKafkaErrorCode;
 
 /// A librdkafka client handle borrowed from a live rdkafka client.
 #[derive(Clone, Copy)]
@@ -20,9 +21,10 @@ pub struct Handle(pub *mut rd::rd_kafka_t);
 unsafe impl Send for Handle {}
 unsafe impl Sync for Handle {}
 
+/// librdkafka's message, and its code where it gave one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct NativeError(pub String);
+pub struct NativeError(pub String, pub Option<RDKafkaErrorCode>);
 
 type Result<T> = std::result::Result<T, NativeError>;
 
@@ -59,6 +61,12 @@ impl Event {
         }
     }
 
+    /// The code of `error()`.
+    fn code(&self) -> Option<RDKafkaErrorCode> {
+        let code = unsafe { rd::rd_kafka_event_error(self.0) };
+        (code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR).then(|| code.into())
+    }
+
     fn opaque(&self) -> usize {
         unsafe { rd::rd_kafka_event_opaque(self.0) as usize }
     }
@@ -81,11 +89,15 @@ fn text(p: *const c_char) -> String {
 }
 
 fn c_string(s: &str) -> Result<CString> {
-    CString::new(s).map_err(|_| NativeError(format!("name contains a NUL byte: {s:?}")))
+    CString::new(s).map_err(|_| NativeError(format!("name contains a NUL byte: {s:?}"), None))
 }
 
 fn error_text(error: *const rd::rd_kafka_error_t) -> Option<String> {
     (!error.is_null()).then(|| text(unsafe { rd::rd_kafka_error_string(error) }))
+}
+
+fn error_code(error: *const rd::rd_kafka_error_t) -> Option<RDKafkaErrorCode> {
+    (!error.is_null()).then(|| unsafe { rd::rd_kafka_error_code(error) }.into())
 }
 
 fn options(
@@ -97,7 +109,10 @@ fn options(
     unsafe {
         let options = Options(rd::rd_kafka_AdminOptions_new(handle.0, op));
         if options.0.is_null() {
-            return Err(NativeError("librdkafka refused the admin options".into()));
+            return Err(NativeError(
+                "librdkafka refused the admin options".into(),
+                None,
+            ));
         }
         let mut errstr = [0 as c_char; 512];
         let millis = timeout.as_millis().clamp(1, i32::MAX as u128) as i32;
@@ -108,7 +123,7 @@ fn options(
             errstr.len(),
         );
         if code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-            return Err(NativeError(text(errstr.as_ptr())));
+            return Err(NativeError(text(errstr.as_ptr()), None));
         }
         rd::rd_kafka_AdminOptions_set_opaque(options.0, opaque as *mut c_void);
         Ok(options)
@@ -124,10 +139,10 @@ fn collect(queue: &Queue, count: usize, timeout: Duration, what: &str) -> Result
     while received < count {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(NativeError(format!(
-                "{what}: no answer within {}s",
-                timeout.as_secs_f64()
-            )));
+            return Err(NativeError(
+                format!("{what}: no answer within {}s", timeout.as_secs_f64()),
+                None,
+            ));
         }
         let millis = left.as_millis().clamp(1, i32::MAX as u128) as i32;
         let raw = unsafe { rd::rd_kafka_queue_poll(queue.0, millis) };
@@ -179,12 +194,15 @@ fn collect_windowed(
     while received < count {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(NativeError(format!(
-                "{what}: no answer within {}s ({} of {count} answered, {} in flight)",
-                timeout.as_secs_f64(),
-                received,
-                issued - received
-            )));
+            return Err(NativeError(
+                format!(
+                    "{what}: no answer within {}s ({} of {count} answered, {} in flight)",
+                    timeout.as_secs_f64(),
+                    received,
+                    issued - received
+                ),
+                None,
+            ));
         }
         let millis = left.as_millis().clamp(1, i32::MAX as u128) as i32;
         let raw = unsafe { rd::rd_kafka_queue_poll(queue.0, millis) };
@@ -256,10 +274,13 @@ pub fn list_offsets_for_times(
     timeout: Duration,
 ) -> Result<Answers<(String, i32), Option<OffsetAndTime>>> {
     if let Some((tp, ts)) = partitions.iter().find(|(_, ts)| *ts < 0) {
-        return Err(NativeError(format!(
-            "ListOffsets: timestamp {ts} for {}[{}] is negative",
-            tp.0, tp.1
-        )));
+        return Err(NativeError(
+            format!(
+                "ListOffsets: timestamp {ts} for {}[{}] is negative",
+                tp.0, tp.1
+            ),
+            None,
+        ));
     }
     Ok(list_offsets_raw(handle, partitions, timeout)?
         .into_iter()
@@ -301,11 +322,11 @@ fn list_offsets_raw(
         rd::rd_kafka_ListOffsets(handle.0, list.0, options.0, queue.0);
         let event = collect(&queue, 1, timeout, "ListOffsets")?.remove(0);
         if let Some(error) = event.error() {
-            return Err(NativeError(format!("ListOffsets: {error}")));
+            return Err(NativeError(format!("ListOffsets: {error}"), event.code()));
         }
         let result = rd::rd_kafka_event_ListOffsets_result(event.0);
         if result.is_null() {
-            return Err(NativeError("ListOffsets: unexpected answer".into()));
+            return Err(NativeError("ListOffsets: unexpected answer".into(), None));
         }
         let mut count = 0usize;
         let infos = rd::rd_kafka_ListOffsets_result_infos(result, &mut count);
@@ -353,19 +374,20 @@ pub fn list_consumer_groups(handle: Handle, timeout: Duration) -> Result<Vec<Gro
         rd::rd_kafka_ListConsumerGroups(handle.0, options.0, queue.0);
         let event = collect(&queue, 1, timeout, "ListGroups")?.remove(0);
         if let Some(error) = event.error() {
-            return Err(NativeError(format!("ListGroups: {error}")));
+            return Err(NativeError(format!("ListGroups: {error}"), event.code()));
         }
         let result = rd::rd_kafka_event_ListConsumerGroups_result(event.0);
         if result.is_null() {
-            return Err(NativeError("ListGroups: unexpected answer".into()));
+            return Err(NativeError("ListGroups: unexpected answer".into(), None));
         }
         let mut error_count = 0usize;
         let errors = rd::rd_kafka_ListConsumerGroups_result_errors(result, &mut error_count);
         if error_count > 0 {
             let first = error_text(*errors).unwrap_or_default();
-            return Err(NativeError(format!(
-                "ListGroups: {error_count} broker(s) did not answer: {first}"
-            )));
+            return Err(NativeError(
+                format!("ListGroups: {error_count} broker(s) did not answer: {first}"),
+                error_code(*errors),
+            ));
         }
         let mut count = 0usize;
         let listings = rd::rd_kafka_ListConsumerGroups_result_valid(result, &mut count);
@@ -431,11 +453,17 @@ pub fn describe_consumer_groups(
         );
         let event = collect(&queue, 1, timeout, "DescribeGroups")?.remove(0);
         if let Some(error) = event.error() {
-            return Err(NativeError(format!("DescribeGroups: {error}")));
+            return Err(NativeError(
+                format!("DescribeGroups: {error}"),
+                event.code(),
+            ));
         }
         let result = rd::rd_kafka_event_DescribeConsumerGroups_result(event.0);
         if result.is_null() {
-            return Err(NativeError("DescribeGroups: unexpected answer".into()));
+            return Err(NativeError(
+                "DescribeGroups: unexpected answer".into(),
+                None,
+            ));
         }
         let mut count = 0usize;
         let descriptions = rd::rd_kafka_DescribeConsumerGroups_result_groups(result, &mut count);
@@ -613,10 +641,13 @@ pub struct AclBinding {
     pub permission: String,
 }
 
-/// Why DescribeAcls failed: a cluster without an authorizer says so with its own code.
+/// Why DescribeAcls failed: a cluster without an authorizer, and a principal not allowed to
+/// list ACLs, say so with their own codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AclsError {
     SecurityDisabled(String),
+    /// CLUSTER_AUTHORIZATION_FAILED: DescribeAcls needs DESCRIBE on the CLUSTER resource.
+    NotAuthorized(String),
     Other(String),
 }
 
@@ -664,13 +695,11 @@ pub fn describe_acls(
             .remove(0);
         if let Some(error) = event.error() {
             let message = format!("DescribeAcls: {error}");
-            return Err(
-                if rd::rd_kafka_event_error(event.0) == RD_KAFKA_RESP_ERR_SECURITY_DISABLED {
-                    AclsError::SecurityDisabled(message)
-                } else {
-                    AclsError::Other(message)
-                },
-            );
+            return Err(match rd::rd_kafka_event_error(event.0) {
+                RD_KAFKA_RESP_ERR_SECURITY_DISABLED => AclsError::SecurityDisabled(message),
+                RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED => AclsError::NotAuthorized(message),
+                _ => AclsError::Other(message),
+            });
         }
         let result = rd::rd_kafka_event_DescribeAcls_result(event.0);
         if result.is_null() {

@@ -46,7 +46,7 @@ impl Connection {
         let metadata = self.retrying(|| {
             self.consumer()
                 .fetch_metadata(None, self.timeout)
-                .map_err(|e| self.error("metadata", e.to_string()))
+                .map_err(|e| self.error_with("metadata", e.to_string(), e.rdkafka_error_code()))
         })?;
         if metadata.brokers().is_empty() {
             return Err(self.error("metadata", "the cluster lists no brokers"));
@@ -73,7 +73,7 @@ impl Connection {
         let metadata = self
             .consumer()
             .fetch_metadata(None, self.timeout)
-            .map_err(|e| self.error("metadata", e.to_string()))?;
+            .map_err(|e| self.error_with("metadata", e.to_string(), e.rdkafka_error_code()))?;
         Ok(metadata
             .topics()
             .iter()
@@ -132,7 +132,7 @@ impl Connection {
     pub fn fetch_groups(&self) -> Result<Vec<GroupListing>, KafkaError> {
         self.retrying(|| {
             native::list_consumer_groups(self.handle(), self.timeout)
-                .map_err(|e| self.error("list groups", e.0))
+                .map_err(|e| self.error_with("list groups", e.0, e.1))
         })
     }
 
@@ -144,7 +144,7 @@ impl Connection {
                 "describe ACLs",
                 format!("{message}: no authorizer is configured on this cluster, so it has no ACLs to compare"),
             ),
-            native::AclsError::Other(message) if message.to_lowercase().contains("authoriz") => {
+            native::AclsError::NotAuthorized(message) => {
                 self.error(
                     "describe ACLs",
                     format!("{message}: listing ACLs needs ALLOW DESCRIBE on the CLUSTER resource for this client's principal"),
@@ -159,7 +159,7 @@ impl Connection {
         groups: &[String],
     ) -> Result<native::Answers<String, GroupDescription>, KafkaError> {
         native::describe_consumer_groups(self.handle(), groups, self.timeout)
-            .map_err(|e| self.error("describe groups", e.0))
+            .map_err(|e| self.error_with("describe groups", e.0, e.1))
     }
 
     /// Committed offsets of many groups; a group that fails to answer fails the call.
@@ -183,7 +183,7 @@ impl Connection {
         self.retrying(|| {
             let answers =
                 native::list_consumer_group_offsets(self.handle(), &todo, only, self.timeout)
-                    .map_err(|e| self.error("committed offsets", e.0))?;
+                    .map_err(|e| self.error_with("committed offsets", e.0, e.1))?;
             let mut failed = None;
             for (group, answer) in answers {
                 match answer {
@@ -225,7 +225,9 @@ impl Connection {
                     format!("no answer within {}", secs(self.timeout)),
                 )
             })?
-            .map_err(|e| self.error("describe configs", e.to_string()))?;
+            .map_err(|e| {
+                self.error_with("describe configs", e.to_string(), e.rdkafka_error_code())
+            })?;
         // One answer per topic asked, or the comparison would silently lose topics.
         if answers.len() != topics.len() {
             return Err(self.error(
@@ -235,8 +237,9 @@ impl Connection {
         }
         let mut out = BTreeMap::new();
         for (topic, answer) in topics.iter().zip(answers) {
-            let resource = answer
-                .map_err(|e| self.error("describe configs", format!("topic {topic}: {e}")))?;
+            let resource = answer.map_err(|e| {
+                self.error_with("describe configs", format!("topic {topic}: {e}"), Some(e))
+            })?;
             let entries = resource
                 .entries
                 .iter()
@@ -457,7 +460,9 @@ impl Connection {
                 pending.insert((topic.clone(), *partition), *end);
                 assignment
                     .add_partition_offset(topic, *partition, Offset::Offset(*start))
-                    .map_err(|e| self.error("read records", e.to_string()))?;
+                    .map_err(|e| {
+                        self.error_with("read records", e.to_string(), e.rdkafka_error_code())
+                    })?;
             }
         }
         if pending.is_empty() {
@@ -482,7 +487,7 @@ impl Connection {
         ])?;
         reader
             .assign(&assignment)
-            .map_err(|e| self.error("read records", e.to_string()))?;
+            .map_err(|e| self.error_with("read records", e.to_string(), e.rdkafka_error_code()))?;
         // The deadline moves with progress: a slow but advancing read is not a failure.
         let mut deadline = Instant::now() + self.timeout;
         while !pending.is_empty() {
@@ -554,7 +559,13 @@ impl Connection {
                         }
                     }
                 }
-                Err(e) => return Err(self.error("read records", e.to_string())),
+                Err(e) => {
+                    return Err(self.error_with(
+                        "read records",
+                        e.to_string(),
+                        e.rdkafka_error_code(),
+                    ))
+                }
             }
         }
         Ok(())

@@ -70,6 +70,44 @@ impl fmt::Display for Role {
     }
 }
 
+/// Which checks of a step: before its action, after it, or after its undo (a rollback).
+/// Written as the runbook's keys (`requires`, `verifies`, `undo_verifies`), also in the
+/// journal's check events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Requires,
+    Verifies,
+    UndoVerifies,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Requires => "requires",
+            Phase::Verifies => "verifies",
+            Phase::UndoVerifies => "undo_verifies",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Phase {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        [Phase::Requires, Phase::Verifies, Phase::UndoVerifies]
+            .into_iter()
+            .find(|phase| phase.name() == text)
+            .ok_or_else(|| format!("unknown phase `{text}` (requires, verifies or undo_verifies)"))
+    }
+}
+
 /// A value from the `clusters` section. When it came from `${VAR}` interpolation it is a
 /// secret, and `shown` is the text as written (`${SRC_BOOTSTRAP}`) so output never needs
 /// the value itself.

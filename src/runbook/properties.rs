@@ -54,13 +54,12 @@ pub fn parse(input: impl std::io::Read) -> Result<Vec<Entry>, PropertiesFileErro
     Ok(entries)
 }
 
-/// The crate's message without its trailing "(line_number = N)": the line is reported apart.
+/// The crate's message without its line (reported apart, from `line_number()`). java-properties
+/// 2.0 gives the bare message only through `Error::description` (deprecated in std, still the
+/// crate's accessor: its Display appends "(line_number = N)").
 fn describe(error: &java_properties::PropertiesError) -> String {
-    let text = error.to_string();
-    match text.find(" (line_number") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    }
+    #[allow(deprecated)]
+    std::error::Error::description(error).to_string()
 }
 
 #[cfg(test)]

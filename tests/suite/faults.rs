@@ -384,15 +384,23 @@ fn an_unreachable_bootstrap_is_exit_3_for_check_and_run_in_bounded_time() {
         .expect_code(3);
     let run_took = started.elapsed();
     assert!(run_took < Duration::from_secs(15), "run took {run_took:?}");
+    // Both clusters named, on one `error:` line and the line after it.
     for (role, bootstrap) in [("source", &source), ("target", &target)] {
         assert!(
             out.stderr.contains(&format!(
-                "preflight: the {role} cluster ({bootstrap}) did not answer within the request timeout (2s)"
+                "the {role} cluster ({bootstrap}) did not answer within the request timeout (2s)"
             )),
             "{}",
             out.stderr
         );
     }
+    assert!(
+        out.stderr.starts_with("error: preflight: "),
+        "{}",
+        out.stderr
+    );
+    let errors = out.stderr.lines().filter(|l| l.starts_with("error:"));
+    assert_eq!(errors.count(), 1, "{}", out.stderr);
     assert!(!dir.join(".cutover/runs").exists(), "no run may start");
     assert!(!dir.join("out.txt").exists());
 

@@ -7,6 +7,7 @@ mod connect;
 mod counts;
 mod demo;
 mod docs;
+mod errors;
 mod faults;
 mod fixture;
 mod init;

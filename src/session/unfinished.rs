@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::engine::{self, lock, Identity};
+use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, Found};
 use crate::journal::{self, Event, Journal};
@@ -13,7 +14,7 @@ use crate::runbook::Runbook;
 /// Before `cutover run`: the state directory (`--state-dir`, `$CUTOVER_STATE_DIR`, else
 /// `.cutover` beside the runbook), proven writable and recorded in the per-user index; with
 /// `--new`, the unfinished runs of the runbook abandoned (journaled in each).
-pub fn prepare(flag: Option<&Path>, path: &Path, new: bool) -> Result<PathBuf, Exit> {
+pub fn prepare(flag: Option<&Path>, path: &Path, new: bool) -> Result<PathBuf> {
     let explicit = rundir::explicit_state_dir(flag);
     let state_dir = rundir::state_dir_for(explicit.as_deref(), path);
     if !path.is_file() {
@@ -25,12 +26,11 @@ pub fn prepare(flag: Option<&Path>, path: &Path, new: bool) -> Result<PathBuf, E
         } else {
             "beside the runbook in"
         };
-        eprintln!(
-            "error: cannot keep runs {place} {}: {e}; pass --state-dir DIR (or set {}) to keep them in a writable directory",
+        return Err(Error::invalid(format!(
+            "cannot keep runs {place} {}: {e}; pass --state-dir DIR (or set {}) to keep them in a writable directory",
             state_dir.display(),
             rundir::STATE_DIR_ENV
-        );
-        return Err(Exit::Invalid);
+        )));
     }
     if let Err(e) = rundir::register(&state_dir) {
         eprintln!(
@@ -92,13 +92,14 @@ pub fn find(state_dir: &Path, path: &Path, runbook: &Runbook) -> Vec<Found> {
 /// Called by the session under the lock, before a new forward run journals anything: refuse
 /// (exit 5) while an unfinished run of the same runbook or cluster pair exists. A rehearsal or
 /// a rollback is never refused.
-pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Exit> {
+pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<()> {
     let unfinished = find(state_dir, path, runbook);
     if unfinished.is_empty() {
         return Ok(());
     }
     let program = rundir::program();
-    let mut text = String::new();
+    // One `error:` line for the first unfinished run; any other one follows it.
+    let mut runs = Vec::new();
     for f in &unfinished {
         let s = &f.state;
         let standing = s.standing();
@@ -114,8 +115,8 @@ pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Ex
         } else {
             "on the same two clusters"
         };
-        text.push_str(&format!(
-            "error: {} {} {whose} is {standing}; it started {} by {} (runbook {}, journal {})\n",
+        runs.push(format!(
+            "{} {} {whose} is {standing}; it started {} by {} (runbook {}, journal {})",
             s.kind_word(),
             s.run_id,
             s.started,
@@ -123,6 +124,10 @@ pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Ex
             s.runbook.display(),
             journal.canonicalize().unwrap_or(journal).display()
         ));
+    }
+    let mut text = String::new();
+    for other in &runs[1..] {
+        text.push_str(&format!("and {other}\n"));
     }
     text.push_str(
         "A new run would start again at step 1 and repeat what was already done. Either\n",
@@ -139,13 +144,13 @@ pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Ex
         "  or start over knowingly (abandons it, journaled): {program} run --new {}",
         rundir::shell_word(&path.display().to_string())
     ));
-    eprintln!("{}", runbook.secrets.redact(&text));
-    Err(Exit::ResumeRefused)
+    let redact = |text: &str| runbook.secrets.redact(text);
+    Err(Error::new(Exit::ResumeRefused, redact(&runs[0])).hint(redact(&text)))
 }
 
 /// `cutover run --new` (and each new demo): abandon every unfinished run `refuse` would name,
 /// journaled in each with `reason`.
-pub fn start_over(state_dir: &Path, path: &Path, reason: &str) -> Result<(), Exit> {
+pub fn start_over(state_dir: &Path, path: &Path, reason: &str) -> Result<()> {
     // Loaded quietly: `run` loads it again and prints its warnings or problems.
     let Ok(loaded) = crate::runbook::load(path) else {
         return Ok(());
@@ -166,7 +171,7 @@ pub fn start_over(state_dir: &Path, path: &Path, reason: &str) -> Result<(), Exi
 /// ids it journaled. Where the runbook cannot be loaded (gone, or its variables unset here),
 /// every lock whose holder file names the run is tried instead: one still held means the run
 /// is running (exit 4).
-fn lock_run(found: &Found, who: &Identity) -> Result<Vec<lock::Lock>, Exit> {
+fn lock_run(found: &Found, who: &Identity) -> Result<Vec<lock::Lock>> {
     let state = &found.state;
     let holder = crate::session::holder(&state.run_id, who, &state.runbook, &found.state_dir);
     if let Ok(loaded) = crate::runbook::load(&state.runbook) {
@@ -192,13 +197,12 @@ fn lock_run(found: &Found, who: &Identity) -> Result<Vec<lock::Lock>, Exit> {
         match lock::acquire(&dir.join(format!("{stem}.lock")), &holder) {
             Ok(lock) => locks.push(lock),
             Err(e @ lock::LockError::Held(_)) => {
-                eprintln!("error: {e}; wait for it to finish, or stop it first");
-                return Err(Exit::Locked);
+                return Err(Error::new(
+                    Exit::Locked,
+                    format!("{e}; wait for it to finish, or stop it first"),
+                ));
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Err(Exit::Failed);
-            }
+            Err(e) => return Err(Error::failed(e)),
         }
     }
     Ok(locks)
@@ -206,30 +210,20 @@ fn lock_run(found: &Found, who: &Identity) -> Result<Vec<lock::Lock>, Exit> {
 
 /// Journal an abandoned event in the run's journal, under the run's lock (a run that is still
 /// running is refused with exit 4).
-pub fn abandon(found: &Found, reason: &str, who: &Identity) -> Result<(), Exit> {
+pub fn abandon(found: &Found, reason: &str, who: &Identity) -> Result<()> {
     let state = &found.state;
     let _locks = lock_run(found, who)?;
     let path = rundir::run_dir(&found.state_dir, &state.run_id).join("journal.jsonl");
-    let io = |e: journal::JournalError| {
-        eprintln!("error: {e}");
-        Exit::Failed
-    };
     // Reloaded under the lock: the run may have moved on since it was found.
-    let state = rundir::load(&found.state_dir, &state.run_id).map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::Failed
-    })?;
+    let state = rundir::load(&found.state_dir, &state.run_id).map_err(Error::failed)?;
     if state.torn_tail {
-        journal::drop_torn_tail(&path, state.valid_len).map_err(io)?;
+        journal::drop_torn_tail(&path, state.valid_len)?;
     }
     // The reason is the operator's own words; the runbook (and its secrets) may be gone.
-    let mut journal =
-        Journal::open(&path, state.next_seq, crate::runbook::Secrets::default()).map_err(io)?;
-    journal
-        .record(Event::Abandoned {
-            reason: reason.to_string(),
-            user: who.user.clone(),
-            host: who.host.clone(),
-        })
-        .map_err(io)
+    let mut journal = Journal::open(&path, state.next_seq, crate::runbook::Secrets::default())?;
+    Ok(journal.record(Event::Abandoned {
+        reason: reason.to_string(),
+        user: who.user.clone(),
+        host: who.host.clone(),
+    })?)
 }
