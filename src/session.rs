@@ -147,7 +147,7 @@ pub fn preflight(
         eprintln!("Nothing was run: the run's checks need that cluster.");
         if mode == Mode::Rollback {
             eprintln!(
-                "A rollback can go on without it: add --without CLUSTER --reason TEXT (journaled; the undo_verifies that ask it are not evaluated, and those steps are confirmed by hand)."
+                "A rollback can go on without it: add --without CLUSTER --reason TEXT (journaled; the undo_verifies that ask it are not evaluated, and those steps are confirmed by hand; with --yes they are done but not confirmed, exit 7)."
             );
         }
         return Err(Exit::CheckError);

@@ -163,6 +163,10 @@ pub enum Event {
         /// A rollback step without undo_verifies, confirmed by hand only.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         unchecked: bool,
+        /// An unchecked step done unattended (`--yes`): its undo ran, but no check and no
+        /// person confirmed that it worked.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unconfirmed: bool,
     },
     StepSkipped {
         step: String,

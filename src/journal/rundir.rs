@@ -195,10 +195,28 @@ impl RunState {
                 1 => Some(format!("1 {what}")),
                 n => Some(format!("{n} {what}s")),
             };
-            let parts: Vec<String> = [count(skipped, "skipped step"), count(errors, "check error")]
-                .into_iter()
-                .flatten()
-                .collect();
+            // Rollback steps done unattended without undo_verifies: nobody confirmed them.
+            let unconfirmed = self
+                .entries
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        &e.event,
+                        Event::StepDone {
+                            unconfirmed: true,
+                            ..
+                        }
+                    )
+                })
+                .count();
+            let parts: Vec<String> = [
+                count(skipped, "skipped step"),
+                count(unconfirmed, "unconfirmed step"),
+                count(errors, "check error"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             if parts.is_empty() {
                 "finished".to_string()
             } else {

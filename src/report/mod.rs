@@ -244,7 +244,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
         .unwrap_or_default();
 
     let mut steps: Vec<StepReport> = Vec::new();
-    let mut confirmations = Vec::new();
+    let mut confirmations: Vec<Confirmation> = Vec::new();
     let mut decisions = Vec::new();
     let mut resumes = Vec::new();
     let mut check_index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
@@ -347,9 +347,22 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                     check.lag.push((*elapsed_ms as f64 / 1000.0, *lag));
                 }
             }
-            Event::StepDone { step, unchecked } => {
+            Event::StepDone {
+                step,
+                unchecked,
+                unconfirmed,
+            } => {
                 let i = step_slot(&mut steps, step, "");
-                steps[i].status = if *unchecked {
+                // Journals of older versions answered the "confirm by hand" prompt with
+                // --yes: that is no person's confirmation either.
+                let by_yes = confirmations
+                    .iter()
+                    .rev()
+                    .find(|c| &c.step == step)
+                    .is_some_and(|c| c.by == "--yes");
+                steps[i].status = if *unconfirmed || (*unchecked && by_yes) {
+                    "done, not confirmed (no undo_verifies and no person)"
+                } else if *unchecked {
                     "done (unchecked: confirmed by hand)"
                 } else {
                     "done"

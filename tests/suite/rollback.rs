@@ -341,11 +341,12 @@ fn a_second_rollback_of_the_same_run_is_refused_unless_again() {
         .args(["run", runbook.to_str().unwrap(), "--yes"])
         .run()
         .expect_code(0);
+    // No undo_verifies and no person (--yes): the undos ran, nobody confirmed them (exit 7).
     Test::new()
         .current_dir(dir.path())
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     let undone = dir.path().join("undone.txt");
     assert_eq!(lines(&undone).len(), 3);
     let first_rollback = journals(dir.path())[1][0]["run_id"]
@@ -381,7 +382,7 @@ fn a_second_rollback_of_the_same_run_is_refused_unless_again() {
         )
         .output()
         .unwrap();
-    assert_eq!(again.status.code(), Some(0), "{hint}: {again:?}");
+    assert_eq!(again.status.code(), Some(7), "{hint}: {again:?}");
     assert_eq!(lines(&undone).len(), 6);
     let runs = journals(dir.path());
     assert_eq!(runs[2][0]["again"], true);
@@ -403,11 +404,11 @@ fn an_interrupted_rollback_is_resumed_not_restarted() {
         .run()
         .expect_code(0);
     // run_started, then per undo step: step_started, confirmation, action_intent,
-    // action_started, action_result, confirmation (unchecked), step_done: event 8 is the
-    // first step_done.
+    // action_started, action_result, step_done (unchecked, not confirmed: --yes is no
+    // person): event 7 is the first step_done.
     let crashed = Test::new()
         .current_dir(dir.path())
-        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "8")
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
         .args(["rollback", "--yes"])
         .run();
     assert_eq!(crashed.code, -1, "{}", crashed.stderr);
@@ -417,9 +418,16 @@ fn an_interrupted_rollback_is_resumed_not_restarted() {
         .current_dir(dir.path())
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     assert!(out.stderr.contains("resuming it"), "{}", out.stderr);
     assert_eq!(lines(&undone), ["undo-three", "undo-two", "undo-one"]);
+    // The step done before the crash is still named as not confirmed after the resume.
+    assert!(
+        out.stdout
+            .contains("3 not confirmed (three, two, one: no undo_verifies and no person"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(
         journals(dir.path()).len(),
         2,
@@ -448,7 +456,7 @@ fn a_rolled_back_run_is_not_resumed() {
         .current_dir(dir.path())
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     let out = Test::new()
         .current_dir(dir.path())
         .args(["resume", "--yes"])
@@ -527,7 +535,7 @@ fn a_rollback_goes_on_without_an_unreachable_cluster_only_when_told_why() {
             "target cluster down since 02:10",
         ])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     let shown = format!("{}{}", out.stdout, out.stderr);
     assert!(
         shown.contains(
@@ -567,6 +575,15 @@ fn a_rollback_goes_on_without_an_unreachable_cluster_only_when_told_why() {
         "{}",
         report.stdout
     );
+    // Nobody confirmed the steps --yes went through: the report never says "by hand".
+    assert!(
+        report
+            .stdout
+            .contains("done, not confirmed (no undo_verifies and no person)")
+            && !report.stdout.contains("confirmed by hand"),
+        "{}",
+        report.stdout
+    );
 }
 
 /// An abandoned rollback is given up: `rollback` neither resumes it nor refuses because of
@@ -587,7 +604,7 @@ fn an_abandoned_rollback_is_not_resumed() {
         .expect_code(0);
     let crashed = Test::new()
         .current_dir(dir.path())
-        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "8")
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
         .args(["rollback", "--yes"])
         .run();
     assert_eq!(crashed.code, -1, "{}", crashed.stderr);
@@ -604,7 +621,7 @@ fn an_abandoned_rollback_is_not_resumed() {
         .current_dir(dir.path())
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     assert!(!out.stderr.contains("resuming it"), "{}", out.stderr);
     assert_eq!(journals(dir.path()).len(), 3, "a new rollback run started");
     let undone = lines(&dir.path().join("undone.txt"));

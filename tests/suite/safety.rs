@@ -555,7 +555,7 @@ fn report_and_status_without_a_run_id_show_the_forward_run_after_its_rollback() 
         .at(&place.elsewhere)
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     let rollback = only_run_id(&place.book.join(".cutover"));
     assert_ne!(forward, rollback);
 
