@@ -109,6 +109,13 @@ pub enum Command {
         /// With --yes, a resumed rollback may go back past the point of no return
         #[arg(long)]
         past_point_of_no_return: bool,
+        /// A rollback only: go on without this cluster (source or target), e.g. when it went
+        /// down since the rollback started (needs --reason; journaled)
+        #[arg(long, value_name = "CLUSTER", value_parser = ["source", "target"], requires = "reason")]
+        without: Vec<String>,
+        /// Why the rollback goes on without the cluster (journaled, shown in reports)
+        #[arg(long, value_name = "TEXT", requires = "without")]
+        reason: Option<String>,
         #[command(flatten)]
         answering: AnsweringArgs,
         #[command(flatten)]
@@ -392,10 +399,14 @@ pub fn main() -> ExitCode {
             rerun,
             accept_changes,
             past_point_of_no_return,
+            without,
+            reason,
             answering,
             state,
         } => {
             let answering = answering.answering();
+            let reason = reason.unwrap_or_default();
+            let without = without.into_iter().map(|c| (c, reason.clone())).collect();
             match commands::runs::locate_for_resume(state.state_dir.as_deref(), run_id.as_deref())
                 .and_then(|found| {
                     let id = found.state.run_id.clone();
@@ -409,6 +420,7 @@ pub fn main() -> ExitCode {
                         mark_done,
                         rerun,
                         past_point_of_no_return,
+                        without,
                     },
                     &answering,
                 ),

@@ -101,11 +101,13 @@ pub fn used_clusters(runbook: &Runbook, mode: Mode) -> (bool, bool) {
 /// Before anything runs: each cluster the run's checks ask must answer metadata and its
 /// cluster id within `request_timeout`, else exit 3 naming the cluster and the cause. Ids
 /// of the other clusters are asked for a second, best-effort. Returns the ids seen.
+/// `rollback` names the forward run and its state directory, for the `--without` hint.
 pub fn preflight(
     runbook: &Runbook,
     clusters: &Clusters,
     mode: Mode,
     without: &BTreeMap<String, String>,
+    rollback: Option<(&str, &Path)>,
 ) -> Result<BTreeMap<String, String>, Exit> {
     let (need_source, need_target) = used_clusters(runbook, mode);
     // `rollback --without CLUSTER`: not needed (its undo_verifies are not evaluated).
@@ -125,7 +127,7 @@ pub fn preflight(
     };
     let (source, target) = clusters.both(|c| ask(c, need_source), |c| ask(c, need_target));
     let mut ids = BTreeMap::new();
-    let mut failed = false;
+    let mut failed = Vec::new();
     for (role, answer) in [(Role::Source, source), (Role::Target, target)] {
         match answer {
             Ok(id) => {
@@ -139,15 +141,25 @@ pub fn preflight(
                     humantime::format_duration(runbook.defaults.request_timeout),
                     runbook.secrets.redact(&e.to_string())
                 );
-                failed = true;
+                failed.push(role.name());
             }
         }
     }
-    if failed {
+    if !failed.is_empty() {
         eprintln!("Nothing was run: the run's checks need that cluster.");
-        if mode == Mode::Rollback {
+        if let (Mode::Rollback, Some((forward, state_dir))) = (mode, rollback) {
+            // Runnable as printed (only the reason is the operator's): a new rollback of
+            // the run starts with it, an unfinished one is resumed with it.
+            let left_out: String = failed
+                .iter()
+                .map(|role| format!(" --without {role}"))
+                .collect();
             eprintln!(
-                "A rollback can go on without it: add --without CLUSTER --reason TEXT (journaled; the undo_verifies that ask it are not evaluated, and those steps are confirmed by hand; with --yes they are done but not confirmed, exit 7)."
+                "A rollback can go on without it (journaled; the undo_verifies that ask it are not evaluated, and those steps are confirmed by hand; with --yes they are done but not confirmed, exit 7); go on without it with: {}",
+                rundir::hint(
+                    &format!("rollback {forward}{left_out} --reason TEXT"),
+                    state_dir
+                )
             );
         }
         return Err(Exit::CheckError);
@@ -445,7 +457,16 @@ fn start_inner(start: Start<'_>) -> Result<Exit, Exit> {
     let run_id = rundir::new_run_id();
     let clusters = connect(runbook)?;
     // Recorded for resume's wrong-cluster guard and the lock.
-    let cluster_ids = preflight(runbook, &clusters, start.mode, &start.without)?;
+    let cluster_ids = preflight(
+        runbook,
+        &clusters,
+        start.mode,
+        &start.without,
+        start
+            .rollback_of
+            .as_deref()
+            .map(|forward| (forward, start.state_dir)),
+    )?;
     let _locks = lock_clusters(
         runbook,
         &cluster_ids,
@@ -557,6 +578,9 @@ pub struct ResumeOptions<'a> {
     pub mark_done: Vec<String>,
     pub rerun: Vec<String>,
     pub past_point_of_no_return: bool,
+    /// A rollback's `--without CLUSTER --reason TEXT` given on the resume: added to those of
+    /// its start, journaled on the `resumed` event.
+    pub without: BTreeMap<String, String>,
 }
 
 /// Resume a run: find it, lock its clusters, then read its journal and go on.
@@ -591,11 +615,25 @@ fn resume_inner(
 ) -> Result<Exit, Exit> {
     // Before the lock only which run and which runbook: its state is read under the lock.
     let found = find(state_dir, options.run_id)?;
+    if !options.without.is_empty() && found.kind != RunKind::Rollback {
+        eprintln!(
+            "error: --without applies to a rollback only: run {} is a {}, whose checks ask both clusters",
+            found.run_id,
+            match found.kind {
+                RunKind::Rehearsal => "rehearsal",
+                _ => "forward run",
+            }
+        );
+        return Err(Exit::Invalid);
+    }
     if found.finished {
         eprintln!("Run {} already finished: nothing to resume.", found.run_id);
         return Ok(Exit::Done);
     }
     refuse_unknown_events(&found, "resume")?;
+    // The clusters left out: those of the rollback's start, and those given now.
+    let mut without = found.without.clone();
+    without.extend(options.without.clone());
     let run_id = found.run_id.clone();
     let loaded = crate::commands::load_runbook(&found.runbook)?;
     let runbook = &loaded.runbook;
@@ -606,7 +644,14 @@ fn resume_inner(
         RunKind::Run | RunKind::Rehearsal => Mode::Forward,
     };
     // Resume acts only on the clusters the run started on, cluster_id set or not.
-    let mut ids_now = preflight(runbook, &clusters, mode, &found.without)?;
+    let forward = found.rollback_of.clone().unwrap_or_default();
+    let mut ids_now = preflight(
+        runbook,
+        &clusters,
+        mode,
+        &without,
+        (mode == Mode::Rollback).then_some((forward.as_str(), state_dir)),
+    )?;
     if found
         .cluster_ids
         .keys()
@@ -724,6 +769,10 @@ fn resume_inner(
         }
     }
     for (role, then) in &state.cluster_ids {
+        // A cluster left out (`--without`, journaled with its reason) is not asked.
+        if without.contains_key(role) && !ids_now.contains_key(role) {
+            continue;
+        }
         match ids_now.get(role) {
             Some(id) if id == then => {}
             Some(id) => {
@@ -762,6 +811,7 @@ fn resume_inner(
             pid: who.pid,
             forced,
             changes: accepted,
+            without: options.without.clone(),
             version: env!("CARGO_PKG_VERSION").into(),
         })
         .map_err(fail)?;
@@ -772,7 +822,7 @@ fn resume_inner(
     let (mode, units) = match state.kind {
         RunKind::Rollback => {
             let mut units = unit::rollback(runbook, &state.steps);
-            unit::without(&mut units, &state.without);
+            unit::without(&mut units, &without);
             (Mode::Rollback, units)
         }
         RunKind::Run | RunKind::Rehearsal => (Mode::Forward, unit::forward(runbook)),

@@ -14,6 +14,8 @@ pub struct Options<'a> {
     pub mark_done: Vec<String>,
     pub rerun: Vec<String>,
     pub past_point_of_no_return: bool,
+    /// A rollback's `--without CLUSTER --reason TEXT` (journaled on the resume).
+    pub without: std::collections::BTreeMap<String, String>,
 }
 
 pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exit {
@@ -25,6 +27,7 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
             mark_done: options.mark_done,
             rerun: options.rerun,
             past_point_of_no_return: options.past_point_of_no_return,
+            without: options.without,
         },
         answering,
     )

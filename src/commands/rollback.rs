@@ -75,6 +75,7 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Exi
                     mark_done: Vec::new(),
                     rerun: Vec::new(),
                     past_point_of_no_return: options.past_point_of_no_return,
+                    without: options.without,
                 },
                 answering,
             );

@@ -78,6 +78,10 @@ pub enum Event {
         /// accepted with `--accept-changes`, and noted ones (titles, the name).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         changes: Vec<String>,
+        /// A rollback resumed with `--without CLUSTER --reason TEXT`: clusters left out from
+        /// here on, with the operator's reasons (added to those of its start).
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        without: std::collections::BTreeMap<String, String>,
         /// The version of cutover that resumed (an unknown event after it names it).
         #[serde(default, skip_serializing_if = "String::is_empty")]
         version: String,

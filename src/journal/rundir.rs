@@ -421,9 +421,10 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
             Event::Abandoned { reason, user, host } => {
                 state.abandoned = Some(format!("{reason} (by {user}@{host} at {})", entry.time))
             }
-            Event::Resumed { .. } => {
+            Event::Resumed { without, .. } => {
                 state.aborted = None;
                 state.interrupted = false;
+                state.without.extend(without.clone());
             }
             _ => {}
         }
