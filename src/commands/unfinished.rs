@@ -97,7 +97,6 @@ pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Ex
     if unfinished.is_empty() {
         return Ok(());
     }
-    let program = rundir::program();
     let mut text = String::new();
     for f in &unfinished {
         let s = &f.state;
@@ -135,9 +134,17 @@ pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<(), Ex
             rundir::hint(&format!("abandon {id} --reason TEXT"), &f.state_dir)
         ));
     }
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     text.push_str(&format!(
-        "  or start over knowingly (abandons it, journaled): {program} run --new {}",
-        rundir::shell_word(&path.display().to_string())
+        "  or start over knowingly (abandons it, journaled): {}",
+        rundir::run_hint(
+            &format!(
+                "run --new {}",
+                rundir::shell_word(&absolute.display().to_string())
+            ),
+            &absolute,
+            state_dir
+        )
     ));
     eprintln!("{}", runbook.secrets.redact(&text));
     Err(Exit::ResumeRefused)

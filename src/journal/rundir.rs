@@ -679,6 +679,22 @@ pub fn hint(args: &str, state_dir: &Path) -> String {
     format!("{} {args}{}", program(), state_dir_hint(state_dir))
 }
 
+/// A `run` hint that works when copied: the runbook `args` name (absolute) and ` --state-dir
+/// DIR` when `state_dir` is not where `run` of that runbook would put its run without it.
+pub fn run_hint(args: &str, runbook: &Path, state_dir: &Path) -> String {
+    let default = state_dir_for(explicit_state_dir(None).as_deref(), runbook);
+    let canonical = |dir: &Path| dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let flag = if canonical(&default) == canonical(state_dir) {
+        String::new()
+    } else {
+        format!(
+            " --state-dir {}",
+            shell_word(&canonical(state_dir).display().to_string())
+        )
+    };
+    format!("{} {args}{flag}", program())
+}
+
 /// The file in a run directory naming the working directory its actions run in.
 const WORKING_DIR_FILE: &str = "working-dir";
 
