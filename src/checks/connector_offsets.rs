@@ -51,7 +51,13 @@ pub fn run(
         .connect
         .get(connect)
         .expect("validated: the endpoint exists");
+    // The request ends by the check's deadline (its timeout, or the step's when sooner).
+    let deadline = crate::kafka::retry::deadline();
     let committed = Client::new(endpoint, runbook.defaults.request_timeout, &runbook.secrets)
+        .map(|client| match deadline {
+            Some(deadline) => client.until(deadline),
+            None => client,
+        })
         .and_then(|client| client.offsets(name));
     let committed = match committed {
         Ok(offsets) => offsets.mirror_source(runbook.mirror.source_alias.as_deref()),

@@ -426,15 +426,16 @@ impl Connection {
 
     /// The data records in `[start, end)` of each partition, counted by reading them (the
     /// consumer never sees transaction markers, so this is what a mirror can have copied).
-    /// The whole read is bounded by `limit`; a read that has not finished by then is an error.
+    /// The whole read ends by `until` (the check's deadline); a read that has not finished
+    /// by then is an error.
     pub fn count_by_reading(
         &self,
         ranges: &[(TopicPartition, i64, i64)],
-        limit: Duration,
+        until: Instant,
     ) -> Result<HashMap<TopicPartition, u64>, KafkaError> {
         let mut out: HashMap<TopicPartition, u64> =
             ranges.iter().map(|(tp, _, _)| (tp.clone(), 0)).collect();
-        self.scan_ranges(ranges, Some(limit), |key, _| {
+        self.scan_ranges(ranges, Some(until), |key, _| {
             *out.entry(key).or_default() += 1;
         })?;
         Ok(out)
@@ -442,14 +443,18 @@ impl Connection {
 
     /// Read `[start, end)` of each partition with one consumer assigned to all of them,
     /// handing each record to `visit`. A read that makes no progress within the request
-    /// timeout, or (with `limit`) has not finished within `limit`, is an error.
+    /// timeout, or has not finished by the check's deadline (`retry::deadline`, and `until`
+    /// when given), is an error: a slow but steady read does not outlive the check.
     fn scan_ranges(
         &self,
         ranges: &[(TopicPartition, i64, i64)],
-        limit: Option<Duration>,
+        until: Option<Instant>,
         mut visit: impl FnMut(TopicPartition, &rdkafka::message::BorrowedMessage<'_>),
     ) -> Result<(), KafkaError> {
-        let started = Instant::now();
+        let check = match (until, retry::deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let mut pending: HashMap<TopicPartition, i64> = HashMap::new();
         let mut assignment = TopicPartitionList::new();
         for ((topic, partition), start, end) in ranges {
@@ -486,18 +491,19 @@ impl Connection {
         // The deadline moves with progress: a slow but advancing read is not a failure.
         let mut deadline = Instant::now() + self.timeout;
         while !pending.is_empty() {
-            if let Some(limit) = limit.filter(|limit| started.elapsed() >= *limit) {
+            let (give_up, by_check) = retry::give_up_at(deadline, check);
+            let left = give_up.saturating_duration_since(Instant::now());
+            if left.is_zero() && by_check {
                 let ((topic, partition), end) = pending.iter().next().expect("pending");
                 return Err(self.error(
                     "read records",
                     format!(
-                        "{topic}[{partition}] not read up to offset {end} within the limit of {} ({} partitions unfinished)",
-                        secs(limit),
-                        pending.len()
+                        "{topic}[{partition}] not read up to offset {end} within the check's timeout ({} of {} partitions unfinished)",
+                        pending.len(),
+                        ranges.len()
                     ),
                 ));
             }
-            let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 let ((topic, partition), end) = pending.iter().next().expect("pending");
                 return Err(self.error(
