@@ -904,10 +904,23 @@ impl Executor<'_> {
 
     /// An action or a wait failed: retry, skip with a reason, or abort.
     fn decide(&mut self, step: &Step, what: &str, check_error: bool) -> Result<Decision, Stop> {
-        let answer = self.ask(&Prompt::Failure {
+        let prompt = Prompt::Failure {
             step: step.id.clone(),
             what: what.to_string(),
-        })?;
+        };
+        let answer = self.ask(&prompt)?;
+        if answer == Answer::TimedOut {
+            // Nobody chose retry, skip or abort: a timeout, not a decision.
+            self.prompt_timed_out(&prompt)?;
+            return Err(Stop::Aborted {
+                reason: format!("{what}; no answer before --prompt-timeout"),
+                exit: if check_error {
+                    Exit::CheckError
+                } else {
+                    Exit::Failed
+                },
+            });
+        }
         let reason = match &answer {
             Answer::Skip(reason) => Some(reason.clone()),
             _ => None,
@@ -964,10 +977,17 @@ impl Executor<'_> {
                     "step `{id}`: {what}; then resume again"
                 )));
             }
-            let answer = self.ask(&Prompt::Orphan {
+            let prompt = Prompt::Orphan {
                 step: id.clone(),
                 what: what.clone(),
-            })?;
+            };
+            let answer = self.ask(&prompt)?;
+            if answer == Answer::TimedOut {
+                self.prompt_timed_out(&prompt)?;
+                return Err(Stop::NeedsDecision(format!(
+                    "step `{id}`: no answer before --prompt-timeout; nothing was decided: {what}"
+                )));
+            }
             self.journal.record(Event::Decision {
                 step: id.clone(),
                 choice: answer.word(),
@@ -1041,10 +1061,7 @@ impl Executor<'_> {
                     "step `{id}`: {what}, and {verdict}; decide with --mark-done {id} or --rerun {id}"
                 )));
             }
-            let answer = self.ask(&Prompt::InDoubt {
-                step: id.clone(),
-                what: format!("{what}; {verdict}"),
-            })?;
+            let answer = self.ask_in_doubt(id, &format!("{what}; {verdict}"))?;
             (answer, format!("decided by a person; {verdict}"))
         } else {
             let verified = self.verify_once(unit)?;
@@ -1072,10 +1089,7 @@ impl Executor<'_> {
                 } else {
                     format!("its {phase} do NOT pass now")
                 };
-                let answer = self.ask(&Prompt::InDoubt {
-                    step: id.clone(),
-                    what: format!("{what}; {verdict}"),
-                })?;
+                let answer = self.ask_in_doubt(id, &format!("{what}; {verdict}"))?;
                 (answer, format!("decided by a person; {verdict}"))
             }
         };
@@ -1094,6 +1108,34 @@ impl Executor<'_> {
                 exit: Exit::Failed,
             }),
         }
+    }
+
+    /// The in-doubt question. No answer before `--prompt-timeout` decides nothing: it is
+    /// journaled as a timeout (never as a decision), the action stays in doubt and the run
+    /// stops for a person (exit 10).
+    fn ask_in_doubt(&mut self, id: &str, what: &str) -> Result<Answer, Stop> {
+        let prompt = Prompt::InDoubt {
+            step: id.to_string(),
+            what: what.to_string(),
+        };
+        let answer = self.ask(&prompt)?;
+        if answer == Answer::TimedOut {
+            self.prompt_timed_out(&prompt)?;
+            return Err(Stop::NeedsDecision(format!(
+                "step `{id}`: no answer before --prompt-timeout; nothing was decided and the action stays in doubt"
+            )));
+        }
+        Ok(answer)
+    }
+
+    /// Journal that a prompt had no answer before `--prompt-timeout` (nobody decided).
+    fn prompt_timed_out(&mut self, prompt: &Prompt) -> Result<(), Stop> {
+        let secrets = &self.runbook.secrets;
+        self.journal.record(Event::PromptTimedOut {
+            step: prompt.step().to_string(),
+            prompt: secrets.redact(prompt.text()),
+        })?;
+        Ok(())
     }
 
     /// One round of the unit's verifies, journaled as evidence; true when all pass (there
@@ -1548,6 +1590,44 @@ mod tests {
         let state = rundir::load(s.dir.path(), "r1").unwrap();
         let mut executor = s.rollback_executor(None, &["s"]);
         assert_eq!(executor.execute(Some(&state)), Exit::Unconfirmed);
+    }
+
+    /// A terminal where nobody answers: every prompt ends at --prompt-timeout.
+    struct Silent;
+
+    impl Prompter for Silent {
+        fn ask(&mut self, _: &Prompt) -> Result<Answer, prompter::NeedsDecision> {
+            Ok(Answer::TimedOut)
+        }
+
+        fn name(&self) -> &'static str {
+            "terminal"
+        }
+    }
+
+    /// Review finding 5: a --prompt-timeout at the in-doubt question was journaled as a
+    /// decision "decided by a person". Nobody decided: it is journaled as a timeout, and the
+    /// action stays in doubt.
+    #[test]
+    fn a_prompt_timeout_at_an_in_doubt_action_decides_nothing() {
+        let s = setup("      - id: s\n        run: touch ran\n        undo: 'true'\n");
+        let state = s.crashed_in("s");
+        let mut executor = s.executor(Some(""), Script::new(&[]));
+        executor.prompter = Box::new(Silent);
+        assert_ne!(executor.execute(Some(&state)), Exit::Done);
+        let events = s.events();
+        assert!(
+            !events.iter().any(|e| matches!(e, Event::Decision { .. })),
+            "no decision: {events:?}"
+        );
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::PromptTimedOut { step, .. } if step == "s")),
+            "{events:?}"
+        );
+        let after = rundir::load(s.dir.path(), "r1").unwrap();
+        assert_eq!(after.step("s"), Some(&StepStatus::InDoubt { attempt: 1 }));
     }
 
     /// Unattended, nobody reverses a manual step without undo_verifies: its "reverse it by

@@ -162,6 +162,12 @@ pub enum Event {
         reason: Option<String>,
         by: String,
     },
+    /// No answer before `--prompt-timeout`: nothing was decided (never a decision; an
+    /// in-doubt action stays in doubt).
+    PromptTimedOut {
+        step: String,
+        prompt: String,
+    },
     StepDone {
         step: String,
         /// A rollback step without undo_verifies, confirmed by hand only.

@@ -30,6 +30,10 @@ pub struct Report {
     pub confirmations: Vec<Confirmation>,
     pub decisions: Vec<Decision>,
     pub resumes: Vec<String>,
+    /// What the journal notes besides steps: a lost transcript (stdout closed), a prompt
+    /// that had no answer before `--prompt-timeout` (nothing was decided).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Rollbacks of this run, by run id, with their outcome.
     pub rollbacks: Vec<RollbackSummary>,
     /// The rehearsal the step timings are compared with, if any.
@@ -247,6 +251,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
     let mut confirmations: Vec<Confirmation> = Vec::new();
     let mut decisions = Vec::new();
     let mut resumes = Vec::new();
+    let mut notes = Vec::new();
     let mut check_index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let mut poll_times: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
     let step_slot = |steps: &mut Vec<StepReport>, id: &str, tier: &str| -> usize {
@@ -415,6 +420,14 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                     ""
                 }
             )),
+            Event::TranscriptLost => notes.push(format!(
+                "{}: stdout was closed: the transcript after this was not shown (the journal and the action logs keep everything)",
+                e.time
+            )),
+            Event::PromptTimedOut { step, prompt } => notes.push(format!(
+                "{}: step `{step}`: no answer before --prompt-timeout, nothing was decided ({prompt})",
+                e.time
+            )),
             Event::Poll {
                 step,
                 phase,
@@ -458,6 +471,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
         confirmations,
         decisions,
         resumes,
+        notes,
         rollbacks,
         baseline: baseline.map(|b| b.run_id),
         unknown_events: state.unknown_events.iter().map(|u| u.to_string()).collect(),
