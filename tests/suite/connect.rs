@@ -416,6 +416,28 @@ fn plan_and_rollback_plan_show_both_directions() {
         "{}",
         out.stdout
     );
+    // Review finding 6: a connector action is labelled as one, with the state it wants,
+    // never as a shell `run:`.
+    assert!(!out.stdout.contains("run: connector"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("connector (wanted state: paused)")
+            && out
+                .stdout
+                .contains("connector (wanted state: as before the step)"),
+        "{}",
+        out.stdout
+    );
+    let markdown = Test::new()
+        .current_dir(dir.path())
+        .args(["plan", rb.to_str().unwrap(), "--format", "markdown"])
+        .run()
+        .expect_code(0);
+    assert!(
+        markdown.stdout.contains("connector (wanted state: paused)")
+            && !markdown.stdout.contains("- run"),
+        "{}",
+        markdown.stdout
+    );
 }
 
 /// `mirror_caught_up via: connector_offsets` on a real source broker: committed offsets in
