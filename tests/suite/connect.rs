@@ -399,6 +399,16 @@ fn a_missing_connector_and_an_unreachable_endpoint_never_pass() {
         .run();
     assert_ne!(out.code, 0, "{}", out.stdout);
     assert!(out.stdout.contains("cannot reach it"), "{}", out.stdout);
+    // Review finding 6: the check's line names the Connect endpoint it asks, not "(local)".
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["check", rb.to_str().unwrap()])
+        .run();
+    assert!(
+        out.stdout.contains("connector_state (connect mm2)") && !out.stdout.contains("(local)"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
