@@ -84,12 +84,13 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
     });
     let forward = rundir::newest(&state_dir)?;
     let mut reports = vec![report(&state_dir, &forward.run_id, dir)?];
+    let mut exit = exit;
     if options.rollback && exit == Exit::Done {
         eprintln!(
             "\nNow the rollback of run {}, newest step first.\n",
             forward.run_id
         );
-        let exit = crate::commands::rollback::run(
+        let rolled_back = crate::commands::rollback::run(
             &state_dir,
             crate::commands::rollback::Options {
                 run_id: Some(&forward.run_id),
@@ -102,9 +103,12 @@ fn demo(options: &Options) -> anyhow::Result<Exit> {
         );
         let rollback = rundir::newest(&state_dir)?;
         reports.push(report(&state_dir, &rollback.run_id, dir)?);
-        if exit != Exit::Done {
-            return Ok(exit);
+        // Unattended, the demo's steps without undo_verifies are done but not confirmed
+        // (exit 7): the rollback finished, its reports are shown.
+        if !matches!(rolled_back, Exit::Done | Exit::Unconfirmed) {
+            return Ok(rolled_back);
         }
+        exit = rolled_back;
     }
     eprintln!();
     for path in &reports {
