@@ -420,8 +420,11 @@ impl Executor<'_> {
                 return Ok(()); // skipped
             }
             // Unattended, nobody reverses an unchecked manual step by hand: it is not
-            // claimed done by anyone (see `unattended_unchecked` below).
-            let unattended_manual = self.unattended_unchecked(unit) && unit.action.is_none();
+            // claimed done by anyone (see `unattended_unchecked` below). Crossing the point
+            // of no return is still asked (it needs --past-point-of-no-return).
+            let unattended_manual = self.unattended_unchecked(unit)
+                && unit.action.is_none()
+                && !unit.point_of_no_return;
             if !unit.nothing_to_undo && !unattended_manual {
                 let prompt = self.go_ahead(unit);
                 if self.confirm(prompt)? == Confirmed::Skipped {
@@ -1628,6 +1631,21 @@ mod tests {
         );
         let after = rundir::load(s.dir.path(), "r1").unwrap();
         assert_eq!(after.step("s"), Some(&StepStatus::InDoubt { attempt: 1 }));
+    }
+
+    /// Skipping the manual step's question under --yes never skips the point of no return:
+    /// going back past it unattended still needs --past-point-of-no-return.
+    #[test]
+    fn yes_still_stops_at_a_manual_point_of_no_return_without_its_flag() {
+        let s = setup(
+            "      - id: s\n        instructions: change the DNS\n        point_of_no_return: true\n",
+        );
+        let mut executor = s.rollback_executor(None, &["s"]);
+        assert_eq!(executor.execute(None), Exit::NeedsDecision);
+        assert!(!s
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::StepDone { .. })));
     }
 
     /// Unattended, nobody reverses a manual step without undo_verifies: its "reverse it by
