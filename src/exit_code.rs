@@ -19,6 +19,9 @@ pub enum Exit {
     ResumeRefused = 5,
     /// The run reached its end, but with skipped steps (each named with its reason).
     FinishedWithSkips = 6,
+    /// The rollback reached its end, but steps without undo_verifies were done unattended
+    /// (`--yes`): nothing checked them and no person confirmed them (each named).
+    Unconfirmed = 7,
     /// A person's decision is needed and there is no terminal to ask on.
     NeedsDecision = 10,
     /// Interrupted by Ctrl-C.
@@ -48,5 +51,7 @@ Exit codes:
        already rolled back, an unfinished earlier run, an orphaned action still running,
        a journal event written by a newer version)
   6    finished, but with skipped steps (named, with their reasons)
+  7    a rollback finished, but steps without undo_verifies were done unattended (--yes):
+       nothing checked them and no person confirmed them (named)
   10   a person's decision is needed and there is no terminal
   130  interrupted";

@@ -22,6 +22,15 @@ pub fn cluster_scope(spec: &CheckSpec) -> Option<&'static str> {
     }
 }
 
+/// Where a check asks, for progress and result lines: its cluster scope, the Kafka Connect
+/// endpoint of a `connector_state`, or `local` for a `command`.
+pub fn scope_label(spec: &CheckSpec) -> String {
+    match spec {
+        CheckSpec::ConnectorState { connect, .. } => format!("connect {connect}"),
+        other => cluster_scope(other).unwrap_or("local").to_string(),
+    }
+}
+
 /// A ratio as a percentage: 0.01 -> "1%", 0.005 -> "0.5%".
 pub fn ratio(r: f64) -> String {
     let percent = r * 100.0;

@@ -102,11 +102,13 @@ pub fn used_clusters(runbook: &Runbook, mode: Mode) -> (bool, bool) {
 /// Before anything runs: each cluster the run's checks ask must answer metadata and its
 /// cluster id within `request_timeout`, else exit 3 naming the cluster and the cause. Ids
 /// of the other clusters are asked for a second, best-effort. Returns the ids seen.
+/// `rollback` names the forward run and its state directory, for the `--without` hint.
 pub fn preflight(
     runbook: &Runbook,
     clusters: &Clusters,
     mode: Mode,
     without: &BTreeMap<String, String>,
+    rollback: Option<(&str, &Path)>,
 ) -> Result<BTreeMap<String, String>> {
     let (need_source, need_target) = used_clusters(runbook, mode);
     // `rollback --without CLUSTER`: not needed (its undo_verifies are not evaluated).
@@ -128,18 +130,22 @@ pub fn preflight(
     let mut ids = BTreeMap::new();
     // One `error:` line: the first cluster that did not answer; the other one follows it.
     let mut silent = Vec::new();
+    let mut failed = Vec::new();
     for (role, answer) in [(Role::Source, source), (Role::Target, target)] {
         match answer {
             Ok(id) => {
                 ids.insert(role.name().to_string(), id);
             }
             Err(None) => {}
-            Err(Some(e)) => silent.push(format!(
-                "the {role} cluster ({}) did not answer within the request timeout ({}): {}",
-                runbook.cluster(role).bootstrap.shown,
-                humantime::format_duration(runbook.defaults.request_timeout),
-                runbook.secrets.redact(&e.to_string())
-            )),
+            Err(Some(e)) => {
+                silent.push(format!(
+                    "the {role} cluster ({}) did not answer within the request timeout ({}): {}",
+                    runbook.cluster(role).bootstrap.shown,
+                    humantime::format_duration(runbook.defaults.request_timeout),
+                    runbook.secrets.redact(&e.to_string())
+                ));
+                failed.push(role.name());
+            }
         }
     }
     if let Some((first, others)) = silent.split_first() {
@@ -148,10 +154,20 @@ pub fn preflight(
             error = error.hint(format!("and {other}"));
         }
         error = error.hint("Nothing was run: the run's checks need that cluster.");
-        if mode == Mode::Rollback {
-            error = error.hint(
-                "A rollback can go on without it: add --without CLUSTER --reason TEXT (journaled; the undo_verifies that ask it are not evaluated, and those steps are confirmed by hand).",
-            );
+        if let (Mode::Rollback, Some((forward, state_dir))) = (mode, rollback) {
+            // Runnable as printed (only the reason is the operator's): a new rollback of
+            // the run starts with it, an unfinished one is resumed with it.
+            let left_out: String = failed
+                .iter()
+                .map(|role| format!(" --without {role}"))
+                .collect();
+            error = error.hint(format!(
+                "A rollback can go on without it (journaled; the undo_verifies that ask it are not evaluated, and those steps are confirmed by hand; with --yes they are done but not confirmed, exit 7); go on without it with: {}",
+                rundir::hint(
+                    &format!("rollback {forward}{left_out} --reason TEXT"),
+                    state_dir
+                )
+            ));
         }
         return Err(error);
     }
@@ -452,7 +468,16 @@ fn start_inner(start: Start<'_>) -> Result<Exit> {
     let run_id = rundir::new_run_id();
     let clusters = connect(runbook)?;
     // Recorded for resume's wrong-cluster guard and the lock.
-    let cluster_ids = preflight(runbook, &clusters, start.mode, &start.without)?;
+    let cluster_ids = preflight(
+        runbook,
+        &clusters,
+        start.mode,
+        &start.without,
+        start
+            .rollback_of
+            .as_deref()
+            .map(|forward| (forward, start.state_dir)),
+    )?;
     let _locks = lock_clusters(
         runbook,
         &cluster_ids,
@@ -563,6 +588,9 @@ pub struct ResumeOptions<'a> {
     pub mark_done: Vec<String>,
     pub rerun: Vec<String>,
     pub past_point_of_no_return: bool,
+    /// A rollback's `--without CLUSTER --reason TEXT` given on the resume: added to those of
+    /// its start, journaled on the `resumed` event.
+    pub without: BTreeMap<String, String>,
 }
 
 /// Resume a run: find it, lock its clusters, then read its journal and go on.
@@ -591,11 +619,27 @@ fn resume_inner(
 ) -> Result<Exit> {
     // Before the lock only which run and which runbook: its state is read under the lock.
     let found = find(state_dir, options.run_id)?;
+    if !options.without.is_empty() && found.kind != RunKind::Rollback {
+        return Err(Error::new(
+            Exit::Invalid,
+            format!(
+                "--without applies to a rollback only: run {} is a {}, whose checks ask both clusters",
+                found.run_id,
+                match found.kind {
+                    RunKind::Rehearsal => "rehearsal",
+                    _ => "forward run",
+                }
+            ),
+        ));
+    }
     if found.finished {
         eprintln!("Run {} already finished: nothing to resume.", found.run_id);
         return Ok(Exit::Done);
     }
     refuse_unknown_events(&found, "resume")?;
+    // The clusters left out: those of the rollback's start, and those given now.
+    let mut without = found.without.clone();
+    without.extend(options.without.clone());
     let run_id = found.run_id.clone();
     let loaded = crate::runbook::open(&found.runbook)?;
     let runbook = &loaded.runbook;
@@ -606,7 +650,14 @@ fn resume_inner(
         RunKind::Run | RunKind::Rehearsal => Mode::Forward,
     };
     // Resume acts only on the clusters the run started on, cluster_id set or not.
-    let mut ids_now = preflight(runbook, &clusters, mode, &found.without)?;
+    let forward = found.rollback_of.clone().unwrap_or_default();
+    let mut ids_now = preflight(
+        runbook,
+        &clusters,
+        mode,
+        &without,
+        (mode == Mode::Rollback).then_some((forward.as_str(), state_dir)),
+    )?;
     if found
         .cluster_ids
         .keys()
@@ -731,6 +782,10 @@ fn resume_inner(
         }
     }
     for (role, then) in &state.cluster_ids {
+        // A cluster left out (`--without`, journaled with its reason) is not asked.
+        if without.contains_key(role) && !ids_now.contains_key(role) {
+            continue;
+        }
         match ids_now.get(role) {
             Some(id) if id == then => {}
             Some(id) => {
@@ -770,6 +825,7 @@ fn resume_inner(
             pid: who.pid,
             forced,
             changes: accepted,
+            without: options.without.clone(),
             version: env!("CARGO_PKG_VERSION").into(),
         })
         .map_err(fail)?;
@@ -780,7 +836,7 @@ fn resume_inner(
     let (mode, units) = match state.kind {
         RunKind::Rollback => {
             let mut units = unit::rollback(runbook, &state.steps);
-            unit::without(&mut units, &state.without);
+            unit::without(&mut units, &without);
             (Mode::Rollback, units)
         }
         RunKind::Run | RunKind::Rehearsal => (Mode::Forward, unit::forward(runbook)),

@@ -17,7 +17,8 @@ Usage: connect_server.py CONFIG.json PORT_FILE REQUEST_LOG [TLS_DIR]
 CONFIG: {"connectors": {"name": {"state": "RUNNING", "tasks": 2, "type": "source",
           "stuck": false, "fail": false, "offsets": [[topic, partition, offset], ...]}},
          "delay_ms": 300, "rebalance_requests": 0, "auth": ["user", "password"] | null,
-         "not_json": false}
+         "not_json": false, "answer_delay_ms": 0}
+Every answer waits `answer_delay_ms` first (a slow but steady Connect worker).
 With TLS_DIR, a test CA and a server certificate for localhost are made there with openssl
 (TLS_DIR/ca.pem is the CA to trust) and the server speaks HTTPS.
 """
@@ -123,6 +124,7 @@ class Handler(BaseHTTPRequestHandler):
             self.rfile.read(length)
         path = urllib.parse.unquote(self.path)
         log(f"{method} {path}")
+        time.sleep(CONFIG.get("answer_delay_ms", 0) / 1000.0)
         if not self.authorized():
             return
         with LOCK:

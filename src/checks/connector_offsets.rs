@@ -7,7 +7,8 @@
 //! and wrapOffset in apache/kafka connect/mirror). So a caught-up partition has its committed
 //! offset at the last data record: normally end offset - 1. Transaction markers (commit/abort
 //! control records) take offsets too but are never replicated, so when the committed offset is
-//! below end - 1 the tail is read to find the last data record; that is the only record read.
+//! below end - 1 the tail is read to find the last data record (further back in doubling steps
+//! past a tail of markers, as mirror_caught_up does); that is the only record read.
 //!
 //! Connect commits source offsets every `offset.flush.interval.ms` (60 s by default): while
 //! the mirror runs, a lag of up to that interval is expected and the check polls past it.
@@ -16,8 +17,10 @@ use super::{selection, Clusters, Item, ItemStatus, Outcome, Progress};
 use crate::connect::Client;
 use crate::kafka::{KafkaError, TopicPartition};
 use crate::runbook::{CheckSpec, Runbook};
+use std::collections::HashMap;
 
-/// How far back to look for the last data record behind control markers.
+/// How far back to look first for the last data record behind control markers (then
+/// further back in doubling steps).
 const LOOKBACK: i64 = 8;
 
 pub const FLUSH_NOTE: &str = "Connect commits source offsets every offset.flush.interval.ms (60 s by default), so a lag of up to that interval is expected while the mirror runs";
@@ -51,7 +54,13 @@ pub fn run(
         .connect
         .get(connect)
         .expect("validated: the endpoint exists");
+    // The request ends by the check's deadline (its timeout, or the step's when sooner).
+    let deadline = crate::kafka::retry::deadline();
     let committed = Client::new(endpoint, runbook.defaults.request_timeout, &runbook.secrets)
+        .map(|client| match deadline {
+            Some(deadline) => client.until(deadline),
+            None => client,
+        })
         .and_then(|client| client.offsets(name));
     let committed = match committed {
         Ok(offsets) => offsets.mirror_source(runbook.mirror.source_alias.as_deref()),
@@ -69,11 +78,12 @@ pub fn run(
         })
         .cloned()
         .collect();
-    let mut tails = if behind.is_empty() {
-        Default::default()
-    } else {
-        clusters.source.read_tails(&behind, LOOKBACK)?
-    };
+    let mut tails = last_data_offsets(
+        &behind,
+        &ends,
+        |ranges| clusters.source.read_ranges(ranges),
+        |wanted| clusters.source.fetch_start_offsets(wanted),
+    )?;
     let gathered: Vec<Partition> = partitions
         .iter()
         .map(|tp| Partition {
@@ -81,12 +91,30 @@ pub fn run(
             partition: tp.1,
             source_end: ends.get(tp).copied().unwrap_or(0),
             committed: committed.get(tp).copied(),
-            last_data: tails
-                .remove(tp)
-                .map(|(_, records)| records.last().map(|r| r.offset)),
+            last_data: tails.remove(tp),
         })
         .collect();
     Ok(evaluate(&gathered, name, &selected, allow_empty))
+}
+
+/// The offset of the last data record of each partition `behind` (None: no data record), read
+/// back from its end `ends` past transaction markers.
+pub fn last_data_offsets<E>(
+    behind: &[TopicPartition],
+    ends: &HashMap<TopicPartition, i64>,
+    read: impl FnMut(
+        &[(TopicPartition, i64, i64)],
+    ) -> Result<HashMap<TopicPartition, Vec<crate::kafka::Record>>, E>,
+    start_offsets: impl FnMut(&[TopicPartition]) -> Result<HashMap<TopicPartition, i64>, E>,
+) -> Result<HashMap<TopicPartition, Option<i64>>, E> {
+    // The same widening search as mirror_caught_up: the last LOOKBACK offsets, then further
+    // back in doubling steps until a data record or the log start.
+    let found =
+        crate::kafka::queries::last_data_records(behind, ends, LOOKBACK, read, start_offsets)?;
+    Ok(found
+        .into_iter()
+        .map(|(tp, (_, last))| (tp, last.map(|r| r.offset)))
+        .collect())
 }
 
 /// Judge each partition. Never a pass with no partition compared (the evidence rule: an
@@ -165,6 +193,41 @@ pub fn evaluate(
 mod tests {
     use super::*;
     use crate::checks::Status;
+
+    /// Review finding 6: the last data record was looked for in the last 8 offsets only; a
+    /// tail of more transaction markers (aborted transactions) hid it. Over a simulated log
+    /// (tansu 0.6.0 has no EndTxn): data at offsets 0..3, then 40 offsets of markers.
+    #[test]
+    fn the_last_data_record_is_found_behind_many_markers() {
+        let tp: TopicPartition = ("orders".into(), 0);
+        let ends = HashMap::from([(tp.clone(), 43)]);
+        let found = last_data_offsets::<()>(
+            std::slice::from_ref(&tp),
+            &ends,
+            |ranges| {
+                Ok(ranges
+                    .iter()
+                    .map(|(tp, from, to)| {
+                        let records = (0..3)
+                            .filter(|o| o >= from && o < to)
+                            .map(|offset| crate::kafka::Record {
+                                offset,
+                                timestamp: None,
+                                log_append_time: false,
+                                digest: [0; 32],
+                                key: None,
+                                value: None,
+                            })
+                            .collect();
+                        (tp.clone(), records)
+                    })
+                    .collect())
+            },
+            |wanted| Ok(wanted.iter().map(|tp| (tp.clone(), 0)).collect()),
+        )
+        .unwrap();
+        assert_eq!(found[&tp], Some(2));
+    }
 
     fn none() -> selection::Resolved {
         selection::Resolved::default()

@@ -2,7 +2,7 @@
 //! one of their tasks) report the wanted state, read from `GET /connectors/{name}/status`.
 //! One item per connector and one per task; the status body is kept on the connector item.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Item, ItemStatus, Outcome};
 use crate::connect::{Client, ConnectError, ConnectorStatus, WantedState};
@@ -19,11 +19,14 @@ pub fn run(spec: &CheckSpec, runbook: &Runbook) -> Outcome {
     else {
         unreachable!("connector_state::run is called for connector_state checks only")
     };
+    // Every request ends by the check's deadline (its timeout, or the step's when sooner),
+    // not only each by the request timeout: one slow answer per connector adds up.
     let gathered = gather(
         runbook,
         connect,
         selection,
         runbook.defaults.request_timeout,
+        crate::kafka::retry::deadline(),
     );
     match gathered {
         Ok(statuses) => evaluate(&statuses, *state, *all_tasks),
@@ -38,12 +41,16 @@ pub fn gather(
     connect: &str,
     selection: &crate::runbook::ConnectorSelection,
     timeout: Duration,
+    deadline: Option<Instant>,
 ) -> Result<Gathered, ConnectError> {
     let endpoint = runbook
         .connect
         .get(connect)
         .expect("validated: the endpoint exists");
-    let client = Client::new(endpoint, timeout, &runbook.secrets)?;
+    let mut client = Client::new(endpoint, timeout, &runbook.secrets)?;
+    if let Some(deadline) = deadline {
+        client = client.until(deadline);
+    }
     let names = client.select(selection)?;
     // An endpoint that cannot be reached (or refuses the credentials) is not asked again for
     // every connector: each would cost a request timeout.

@@ -16,7 +16,7 @@
 //! reported as approximate, never passed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -373,6 +373,9 @@ pub fn run(
     allow_empty: bool,
     timeout: Duration,
 ) -> Result<Outcome, KafkaError> {
+    // The reading is bounded from the start of the check (its deadline, set by
+    // `checks::evaluate`), not from the start of the read.
+    let until = crate::kafka::retry::deadline().unwrap_or_else(|| Instant::now() + timeout);
     let CheckSpec::RecordCounts {
         topics,
         max_extra_ratio,
@@ -514,8 +517,8 @@ pub fn run(
         let source_ranges = ranges(&source_logs, &|tp| read_topics.contains(&tp.0));
         let target_ranges = ranges(&target_logs, &|tp| target_read.contains(&tp.0));
         let (source_counts, target_counts) = clusters.both(
-            |c| c.count_by_reading(&source_ranges, timeout),
-            |c| c.count_by_reading(&target_ranges, timeout),
+            |c| c.count_by_reading(&source_ranges, until),
+            |c| c.count_by_reading(&target_ranges, until),
         );
         for (logs, counts) in [
             (&mut source_logs, source_counts?),

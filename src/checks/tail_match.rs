@@ -117,9 +117,10 @@ pub fn evaluate(
                 compared: 0,
                 duplicates: 0,
             } => {
-                let mut item = item.values(0, 0).reason(format!(
-                    "no data records in the last {records} offsets on either side: not compared"
-                ));
+                let mut item = item.values(0, 0).reason(
+                    "no data records on either side (down to the log start): not compared"
+                        .to_string(),
+                );
                 item.status = ItemStatus::Info;
                 items.push(item);
             }
@@ -175,20 +176,18 @@ pub fn run(
     let pairs = selection::Pairs::new(runbook, topics, &source_topics, &target_topics);
     let (source_partitions, target_partitions) =
         (pairs.source_partitions(), pairs.target_partitions());
-    // The target may hold duplicates: read twice as far back there.
+    // The last N data records, read back past transaction markers (a tail of markers is
+    // not "nothing to compare"). The target may hold duplicates: twice as many there.
     let (source, target) = clusters.both(
-        |c| c.read_tails(&source_partitions, n),
-        |c| c.read_tails(&target_partitions, 2 * n),
+        |c| c.last_n_data_records(&source_partitions, n),
+        |c| c.last_n_data_records(&target_partitions, 2 * n),
     );
     let (mut source, mut target) = (source?, target?);
     let tails: Vec<PartitionTails> = pairs
         .pairs
         .into_iter()
         .map(|(s, t)| {
-            let (_, mut source_records) = source.remove(&s).unwrap_or_default();
-            // Keep exactly the last N data records (markers can make the range hold fewer).
-            let keep = source_records.len().saturating_sub(n as usize);
-            source_records.drain(..keep);
+            let (_, source_records) = source.remove(&s).unwrap_or_default();
             PartitionTails {
                 target_topic: runbook.mirror.target_topic(&s.0),
                 source_topic: s.0,
@@ -224,6 +223,54 @@ mod tests {
             .enumerate()
             .map(|(i, c)| r(base + i as i64, c))
             .collect()
+    }
+
+    /// A simulated log: data records at `data` offsets (the rest transaction markers),
+    /// from `start` to `end`; the last `n` data records found, and the ranges read.
+    fn last_n(data: &[i64], start: i64, end: i64, n: i64) -> (Vec<i64>, Vec<(i64, i64)>) {
+        let tp: crate::kafka::TopicPartition = ("orders".into(), 0);
+        let ends = std::collections::HashMap::from([(tp.clone(), end)]);
+        let mut reads = Vec::new();
+        let found = crate::kafka::queries::last_n_data_records::<()>(
+            std::slice::from_ref(&tp),
+            &ends,
+            n,
+            |ranges| {
+                Ok(ranges
+                    .iter()
+                    .map(|(tp, from, to)| {
+                        reads.push((*from, *to));
+                        let records = data
+                            .iter()
+                            .filter(|o| **o >= (*from).max(start) && **o < *to)
+                            .map(|o| r(*o, &o.to_string()))
+                            .collect();
+                        (tp.clone(), records)
+                    })
+                    .collect())
+            },
+            |wanted| Ok(wanted.iter().map(|tp| (tp.clone(), start)).collect()),
+        )
+        .unwrap();
+        let offsets = found[&tp].1.iter().map(|r| r.offset).collect();
+        (offsets, reads)
+    }
+
+    /// Review finding 6: a tail of transaction markers (aborted transactions) held no data
+    /// record in the last N offsets, and the partition became "not compared" (info). The
+    /// read widens past the markers until N data records or the log start (tansu 0.6.0
+    /// writes no markers: a simulated log).
+    #[test]
+    fn a_tail_of_markers_is_read_past_until_n_data_records() {
+        // Data at 0..=4, then 40 offsets of markers: the last 3 data records are 2, 3, 4.
+        let (found, reads) = last_n(&[0, 1, 2, 3, 4], 0, 45, 3);
+        assert_eq!(found, [2, 3, 4]);
+        assert_eq!(reads, [(42, 45), (36, 42), (24, 36), (0, 24)]);
+        // Markers between data records: keep the newest N, oldest first.
+        assert_eq!(last_n(&[10, 20, 29], 0, 30, 2).0, [20, 29]);
+        // Fewer data records than N down to the log start: all of them.
+        assert_eq!(last_n(&[7], 5, 20, 4).0, [7]);
+        assert_eq!(last_n(&[], 0, 0, 4), (vec![], vec![]));
     }
 
     #[test]

@@ -144,7 +144,7 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
                 continue;
             }
             let text = {
-                let scope = crate::plan::describe::cluster_scope(&check.spec).unwrap_or("local");
+                let scope = crate::plan::describe::scope_label(&check.spec);
                 let mut text = format!(
                     "{} {step} {phase} {} ({scope}): {}\n",
                     render::status_word(outcome.status),

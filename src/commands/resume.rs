@@ -27,6 +27,13 @@ pub struct Args {
     /// With --yes, a resumed rollback may go back past the point of no return
     #[arg(long)]
     past_point_of_no_return: bool,
+    /// A rollback only: go on without this cluster (source or target), e.g. when it went
+    /// down since the rollback started (needs --reason; journaled)
+    #[arg(long, value_name = "CLUSTER", value_parser = ["source", "target"], requires = "reason")]
+    without: Vec<String>,
+    /// Why the rollback goes on without the cluster (journaled, shown in reports)
+    #[arg(long, value_name = "TEXT", requires = "without")]
+    reason: Option<String>,
     #[command(flatten)]
     answering: AnsweringArgs,
     #[command(flatten)]
@@ -35,6 +42,12 @@ pub struct Args {
 
 pub fn exec(args: Args) -> Result<Exit> {
     let answering = args.answering.answering();
+    let reason = args.reason.unwrap_or_default();
+    let without = args
+        .without
+        .into_iter()
+        .map(|c| (c, reason.clone()))
+        .collect();
     let found = runs::locate_for_resume(args.state.state_dir.as_deref(), args.run_id.as_deref())?;
     let id = found.state.run_id.clone();
     let found = runs::enter_working_dir(found, &id)?;
@@ -46,6 +59,7 @@ pub fn exec(args: Args) -> Result<Exit> {
             mark_done: args.mark_done,
             rerun: args.rerun,
             past_point_of_no_return: args.past_point_of_no_return,
+            without,
         },
         &answering,
     )
@@ -58,6 +72,8 @@ pub struct Options<'a> {
     pub mark_done: Vec<String>,
     pub rerun: Vec<String>,
     pub past_point_of_no_return: bool,
+    /// A rollback's `--without CLUSTER --reason TEXT` (journaled on the resume).
+    pub without: std::collections::BTreeMap<String, String>,
 }
 
 pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Result<Exit> {
@@ -69,6 +85,7 @@ pub fn run(state_dir: &Path, options: Options<'_>, answering: &Answering) -> Res
             mark_done: options.mark_done,
             rerun: options.rerun,
             past_point_of_no_return: options.past_point_of_no_return,
+            without: options.without,
         },
         answering,
     )

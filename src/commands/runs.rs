@@ -8,6 +8,7 @@ use super::args::StateArgs;
 use crate::error::{Error, Result};
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, Found, RunDirError, RunState};
+use crate::journal::RunKind;
 
 /// What a command given no run id means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,10 +31,11 @@ fn not_found_hint(flag: Option<&Path>) -> String {
     } else {
         "the runs in that state directory".to_string()
     };
-    format!(
-        "  ({whence}; --state-dir DIR looks in another) list them: {} runs",
-        rundir::program()
-    )
+    let runs = match flag {
+        Some(dir) => rundir::hint("runs", dir),
+        None => format!("{} runs", rundir::program()),
+    };
+    format!("  ({whence}; --state-dir DIR looks in another) list them: {runs}")
 }
 
 fn fail(e: RunDirError, flag: Option<&Path>) -> Error {
@@ -97,13 +99,44 @@ pub fn locate(flag: Option<&Path>, id: Option<&str>, default: Default) -> Result
 pub fn locate_for_resume(flag: Option<&Path>, id: Option<&str>) -> Result<Found> {
     let found = locate(flag, id, Default::NewestUnfinished)?;
     if let Some(abandoned) = &found.state.abandoned {
+        let state = &found.state;
+        let runbook = rundir::shell_word(&state.runbook.display().to_string());
+        // The way on is the same kind of run: a rollback of the same forward run (with
+        // --again when one of them finished), a rehearsal, or a forward run.
+        let way_on = match (state.kind, &state.rollback_of) {
+            (RunKind::Rollback, Some(forward)) => {
+                let finished = crate::session::rollbacks_of(&found.state_dir, forward)
+                    .iter()
+                    .any(|r| r.finished && r.abandoned.is_none());
+                let again = match (state.dry_run, finished) {
+                    (true, _) => " --dry-run",
+                    (false, true) => " --again",
+                    (false, false) => "",
+                };
+                format!(
+                    "A new rollback of run {forward} starts with: {}",
+                    rundir::hint(&format!("rollback {forward}{again}"), &found.state_dir)
+                )
+            }
+            (RunKind::Rehearsal, _) => format!(
+                "A new rehearsal starts with: {}",
+                rundir::run_hint(
+                    &format!("run {runbook} --dry-run"),
+                    &state.runbook,
+                    &found.state_dir
+                )
+            ),
+            _ => format!(
+                "A new run starts with: {}",
+                rundir::run_hint(&format!("run {runbook}"), &state.runbook, &found.state_dir)
+            ),
+        };
         return Err(Error::new(
             Exit::ResumeRefused,
             format!(
-                "run {} was abandoned ({abandoned}): it is not resumed. A new run starts with: {} run {}",
-                found.state.run_id,
-                rundir::program(),
-                rundir::shell_word(&found.state.runbook.display().to_string())
+                "{} {} was abandoned ({abandoned}): it is not resumed. {way_on}",
+                state.kind_word(),
+                state.run_id,
             ),
         ));
     }

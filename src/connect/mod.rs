@@ -185,7 +185,7 @@ impl Client {
                 return Err(ConnectError::Unreachable {
                     endpoint: self.name.clone(),
                     url: self.shown_url(),
-                    message: format!("{request} not sent: the step's deadline has passed"),
+                    message: format!("{request} not sent: the deadline has passed"),
                 });
             }
             req = req.timeout(left.min(self.timeout));

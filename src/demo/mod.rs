@@ -86,12 +86,13 @@ fn demo(options: &Options) -> anyhow::Result<Result<Exit>> {
     };
     let forward = rundir::newest(&state_dir)?;
     let mut reports = vec![report(&state_dir, &forward.run_id, dir)?];
+    let mut exit = exit;
     if options.rollback && exit == Exit::Done {
         eprintln!(
             "\nNow the rollback of run {}, newest step first.\n",
             forward.run_id
         );
-        let exit = session::rollback::start(
+        let rolled_back = session::rollback::start(
             &state_dir,
             session::rollback::Options {
                 run_id: Some(&forward.run_id),
@@ -102,15 +103,18 @@ fn demo(options: &Options) -> anyhow::Result<Result<Exit>> {
             },
             &answering,
         );
-        let exit = match exit {
+        let rolled_back = match rolled_back {
             Ok(exit) => exit,
             Err(error) => return Ok(Err(error)),
         };
         let rollback = rundir::newest(&state_dir)?;
         reports.push(report(&state_dir, &rollback.run_id, dir)?);
-        if exit != Exit::Done {
-            return Ok(Ok(exit));
+        // Unattended, the demo's steps without undo_verifies are done but not confirmed
+        // (exit 7): the rollback finished, its reports are shown.
+        if !matches!(rolled_back, Exit::Done | Exit::Unconfirmed) {
+            return Ok(Ok(rolled_back));
         }
+        exit = rolled_back;
     }
     eprintln!();
     for path in &reports {

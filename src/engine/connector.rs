@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::action::ActionOutcome;
-use super::prompter::{Answer, Prompt};
+use super::prompter::Answer;
 use super::{interrupt, Executor, Mode, Stop, Unit};
 use crate::connect::model::Verdict;
 use crate::connect::{Client, ConnectError, ConnectorStatus, WantedState};
@@ -486,10 +486,10 @@ impl Executor<'_> {
                 id = step.id
             )));
         }
-        let answer = self.ask(&Prompt::InDoubt {
-            step: step.id.clone(),
-            what: format!("{what}; read back: the connectors do NOT report the wanted state"),
-        })?;
+        let answer = self.ask_in_doubt(
+            &step.id,
+            &format!("{what}; read back: the connectors do NOT report the wanted state"),
+        )?;
         Ok(Some((
             answer,
             "decided by a person; the read-back did not show the wanted state".into(),

@@ -157,25 +157,48 @@ pub struct Executor<'a> {
 pub struct Tally {
     pub done: usize,
     pub skipped: Vec<(String, String)>,
+    /// Unchecked rollback steps done unattended (`--yes`): nobody confirmed them.
+    pub unconfirmed: Vec<String>,
 }
 
 impl Tally {
     /// The line a run that reached its end closes with.
     pub fn finished(&self) -> String {
-        if self.skipped.is_empty() {
+        if self.skipped.is_empty() && self.unconfirmed.is_empty() {
             return format!("finished: every step is done ({} done).", self.done);
         }
-        let reasons: Vec<String> = self
-            .skipped
-            .iter()
-            .map(|(step, reason)| format!("{step}: {reason}"))
-            .collect();
-        format!(
-            "finished: {} done, {} skipped ({})",
-            self.done,
-            self.skipped.len(),
-            reasons.join("; ")
-        )
+        let mut text = format!("finished: {} done", self.done);
+        if !self.skipped.is_empty() {
+            let reasons: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(step, reason)| format!("{step}: {reason}"))
+                .collect();
+            text.push_str(&format!(
+                ", {} skipped ({})",
+                self.skipped.len(),
+                reasons.join("; ")
+            ));
+        }
+        if !self.unconfirmed.is_empty() {
+            text.push_str(&format!(
+                ", {} not confirmed ({}: no undo_verifies and no person, --yes; check by hand that their undo worked)",
+                self.unconfirmed.len(),
+                self.unconfirmed.join(", ")
+            ));
+        }
+        text
+    }
+
+    /// Exit 0 only when every step was done and every check passed (or a person confirmed).
+    pub fn exit(&self) -> Exit {
+        if !self.skipped.is_empty() {
+            Exit::FinishedWithSkips
+        } else if !self.unconfirmed.is_empty() {
+            Exit::Unconfirmed
+        } else {
+            Exit::Done
+        }
     }
 }
 
@@ -223,13 +246,7 @@ impl Executor<'_> {
                     self.run_id,
                     self.tally.finished()
                 ));
-                // Exit 0 only when every step was done and every check passed.
-                let exit = if self.tally.skipped.is_empty() {
-                    Exit::Done
-                } else {
-                    Exit::FinishedWithSkips
-                };
-                (exit, Some(Event::RunFinished))
+                (self.tally.exit(), Some(Event::RunFinished))
             }
             Err(Stop::Aborted { reason, exit }) => {
                 self.say(&format!("\n{noun} {} aborted: {reason}", self.run_id));
@@ -290,6 +307,9 @@ impl Executor<'_> {
             let from = match resumed.and_then(|r| r.step(&unit.step.id)) {
                 Some(StepStatus::Done) => {
                     self.tally.done += 1;
+                    if resumed.is_some_and(|r| unconfirmed_before(r, &unit.step.id)) {
+                        self.tally.unconfirmed.push(unit.step.id.clone());
+                    }
                     continue;
                 }
                 Some(StepStatus::Skipped(reason)) => {
@@ -363,7 +383,9 @@ impl Executor<'_> {
                 ));
             }
         }
-        if unit.unchecked {
+        if unit.unchecked && self.settings.yes {
+            text.push_str("  unchecked: no undo_verifies, and no person to confirm it (--yes): it is done but not confirmed\n");
+        } else if unit.unchecked {
             text.push_str("  unchecked: no undo_verifies, confirm by hand\n");
         }
         if let Some(warning) = &unit.warning {
@@ -393,7 +415,13 @@ impl Executor<'_> {
             if !self.checks(unit, "requires", unit.requires)? {
                 return Ok(()); // skipped
             }
-            if !unit.nothing_to_undo {
+            // Unattended, nobody reverses an unchecked manual step by hand: it is not
+            // claimed done by anyone (see `unattended_unchecked` below). Crossing the point
+            // of no return is still asked (it needs --past-point-of-no-return).
+            let unattended_manual = self.unattended_unchecked(unit)
+                && unit.action.is_none()
+                && !unit.point_of_no_return;
+            if !unit.nothing_to_undo && !unattended_manual {
                 let prompt = self.go_ahead(unit);
                 if self.confirm(prompt)? == Confirmed::Skipped {
                     return Ok(());
@@ -447,7 +475,23 @@ impl Executor<'_> {
         if !self.checks(unit, unit.verifies_phase, &unit.verifies)? {
             return Ok(());
         }
-        if unit.unchecked && !self.settings.dry_run {
+        let unconfirmed = self.unattended_unchecked(unit);
+        if unconfirmed {
+            let what = if unit.action.is_none() {
+                "it has no undo (a person reverses it by hand)"
+            } else {
+                "its undo ran"
+            };
+            self.say(&format!(
+                "Step `{}`: done, not confirmed: {what}, but it has no undo_verifies{} and no person confirmed it (--yes). Check by hand that it is undone.",
+                step.id,
+                if step.undo_verifies.len() == unit.verifies.len() {
+                    ""
+                } else {
+                    " left (--without)"
+                }
+            ));
+        } else if unit.unchecked && !self.settings.dry_run {
             let prompt = Prompt::Confirm {
                 step: step.id.clone(),
                 text: if step.undo_verifies.len() == unit.verifies.len() {
@@ -478,10 +522,22 @@ impl Executor<'_> {
         self.journal.record(Event::StepDone {
             step: step.id.clone(),
             unchecked: unit.unchecked,
+            unconfirmed,
         })?;
         self.tally.done += 1;
-        self.say(&format!("Step {} done.", step.id));
+        if unconfirmed {
+            self.tally.unconfirmed.push(step.id.clone());
+            self.say(&format!("Step {} done, not confirmed.", step.id));
+        } else {
+            self.say(&format!("Step {} done.", step.id));
+        }
         Ok(())
+    }
+
+    /// An unchecked rollback step with no person to confirm it (`--yes`): its undo runs,
+    /// and it is journaled as done but not confirmed, never as confirmed by hand.
+    fn unattended_unchecked(&self, unit: &Unit<'_>) -> bool {
+        unit.unchecked && self.settings.yes && !self.settings.dry_run
     }
 
     fn go_ahead(&self, unit: &Unit<'_>) -> Prompt {
@@ -847,10 +903,23 @@ impl Executor<'_> {
 
     /// An action or a wait failed: retry, skip with a reason, or abort.
     fn decide(&mut self, step: &Step, what: &str, check_error: bool) -> Result<Decision, Stop> {
-        let answer = self.ask(&Prompt::Failure {
+        let prompt = Prompt::Failure {
             step: step.id.clone(),
             what: what.to_string(),
-        })?;
+        };
+        let answer = self.ask(&prompt)?;
+        if answer == Answer::TimedOut {
+            // Nobody chose retry, skip or abort: a timeout, not a decision.
+            self.prompt_timed_out(&prompt)?;
+            return Err(Stop::Aborted {
+                reason: format!("{what}; no answer before --prompt-timeout"),
+                exit: if check_error {
+                    Exit::CheckError
+                } else {
+                    Exit::Failed
+                },
+            });
+        }
         let reason = match &answer {
             Answer::Skip(reason) => Some(reason.clone()),
             _ => None,
@@ -907,10 +976,17 @@ impl Executor<'_> {
                     "step `{id}`: {what}; then resume again"
                 )));
             }
-            let answer = self.ask(&Prompt::Orphan {
+            let prompt = Prompt::Orphan {
                 step: id.clone(),
                 what: what.clone(),
-            })?;
+            };
+            let answer = self.ask(&prompt)?;
+            if answer == Answer::TimedOut {
+                self.prompt_timed_out(&prompt)?;
+                return Err(Stop::NeedsDecision(format!(
+                    "step `{id}`: no answer before --prompt-timeout; nothing was decided: {what}"
+                )));
+            }
             self.journal.record(Event::Decision {
                 step: id.clone(),
                 choice: answer.word(),
@@ -984,10 +1060,7 @@ impl Executor<'_> {
                     "step `{id}`: {what}, and {verdict}; decide with --mark-done {id} or --rerun {id}"
                 )));
             }
-            let answer = self.ask(&Prompt::InDoubt {
-                step: id.clone(),
-                what: format!("{what}; {verdict}"),
-            })?;
+            let answer = self.ask_in_doubt(id, &format!("{what}; {verdict}"))?;
             (answer, format!("decided by a person; {verdict}"))
         } else {
             let verified = self.verify_once(unit)?;
@@ -1015,10 +1088,7 @@ impl Executor<'_> {
                 } else {
                     format!("its {phase} do NOT pass now")
                 };
-                let answer = self.ask(&Prompt::InDoubt {
-                    step: id.clone(),
-                    what: format!("{what}; {verdict}"),
-                })?;
+                let answer = self.ask_in_doubt(id, &format!("{what}; {verdict}"))?;
                 (answer, format!("decided by a person; {verdict}"))
             }
         };
@@ -1037,6 +1107,34 @@ impl Executor<'_> {
                 exit: Exit::Failed,
             }),
         }
+    }
+
+    /// The in-doubt question. No answer before `--prompt-timeout` decides nothing: it is
+    /// journaled as a timeout (never as a decision), the action stays in doubt and the run
+    /// stops for a person (exit 10).
+    fn ask_in_doubt(&mut self, id: &str, what: &str) -> Result<Answer, Stop> {
+        let prompt = Prompt::InDoubt {
+            step: id.to_string(),
+            what: what.to_string(),
+        };
+        let answer = self.ask(&prompt)?;
+        if answer == Answer::TimedOut {
+            self.prompt_timed_out(&prompt)?;
+            return Err(Stop::NeedsDecision(format!(
+                "step `{id}`: no answer before --prompt-timeout; nothing was decided and the action stays in doubt"
+            )));
+        }
+        Ok(answer)
+    }
+
+    /// Journal that a prompt had no answer before `--prompt-timeout` (nobody decided).
+    fn prompt_timed_out(&mut self, prompt: &Prompt) -> Result<(), Stop> {
+        let secrets = &self.runbook.secrets;
+        self.journal.record(Event::PromptTimedOut {
+            step: prompt.step().to_string(),
+            prompt: secrets.redact(prompt.text()),
+        })?;
+        Ok(())
     }
 
     /// One round of the unit's verifies, journaled as evidence; true when all pass (there
@@ -1075,6 +1173,13 @@ impl Executor<'_> {
         }
         Ok(all)
     }
+}
+
+/// Whether the journal being resumed holds `step` as done but not confirmed.
+fn unconfirmed_before(state: &RunState, step: &str) -> bool {
+    state.entries.iter().any(
+        |e| matches!(&e.event, Event::StepDone { step: s, unconfirmed: true, .. } if s == step),
+    )
 }
 
 enum Decision {
@@ -1226,9 +1331,41 @@ mod tests {
             }
         }
 
+        /// The rollback of `done`, answered like `executor` does.
+        fn rollback_executor(&self, answers: Option<&str>, done: &[&str]) -> Executor<'_> {
+            let mut executor = self.executor(answers, Script::new(&[]));
+            let done: Vec<String> = done.iter().map(|s| s.to_string()).collect();
+            executor.units = unit::rollback(&self.runbook, &done);
+            executor.mode = Mode::Rollback;
+            executor
+        }
+
         /// A journal that stopped with the action of `step` in doubt.
         fn crashed_in(&self, step: &str) -> RunState {
             let mut executor = self.executor(None, Script::new(&[]));
+            let id = step.to_string();
+            Self::started(&mut executor, &id);
+            executor
+                .journal
+                .record(Event::StepStarted {
+                    step: id.clone(),
+                    tier: "t".into(),
+                })
+                .unwrap();
+            executor
+                .journal
+                .record(Event::ActionIntent {
+                    step: id,
+                    command: "x".into(),
+                    attempt: 1,
+                    log: "x.log".into(),
+                })
+                .unwrap();
+            rundir::load(self.dir.path(), "r1").unwrap()
+        }
+
+        /// The journal's first event, for a run of `step`.
+        fn started(executor: &mut Executor<'_>, step: &str) {
             let id = step.to_string();
             executor
                 .journal
@@ -1252,23 +1389,6 @@ mod tests {
                     version: "0".into(),
                 })
                 .unwrap();
-            executor
-                .journal
-                .record(Event::StepStarted {
-                    step: id.clone(),
-                    tier: "t".into(),
-                })
-                .unwrap();
-            executor
-                .journal
-                .record(Event::ActionIntent {
-                    step: id,
-                    command: "x".into(),
-                    attempt: 1,
-                    log: "x.log".into(),
-                })
-                .unwrap();
-            rundir::load(self.dir.path(), "r1").unwrap()
         }
 
         fn events(&self) -> Vec<Event> {
@@ -1301,7 +1421,8 @@ mod tests {
         assert_eq!(s.check_statuses(), ["fail", "fail", "fail", "pass"]);
         assert!(s.events().contains(&Event::StepDone {
             step: "s".into(),
-            unchecked: false
+            unchecked: false,
+            unconfirmed: false
         }));
     }
 
@@ -1424,5 +1545,124 @@ mod tests {
         let state = s.crashed_in("s");
         let mut executor = s.executor(None, Script::new(&[("check-a", Plan::Never)]));
         assert_eq!(executor.execute(Some(&state)), Exit::NeedsDecision);
+    }
+
+    /// Review finding: `rollback --yes` answered the "confirm by hand" prompt of a step
+    /// without undo_verifies itself and journaled it as confirmed, exit 0. Unattended, the
+    /// undo still runs, but nobody confirmed it: no confirmation is journaled, and the run
+    /// does not end with exit 0.
+    #[test]
+    fn yes_runs_an_unchecked_undo_but_never_claims_it_confirmed() {
+        let s = setup("      - id: s\n        run: 'true'\n        undo: 'true'\n");
+        let mut executor = s.rollback_executor(None, &["s"]);
+        Setup::started(&mut executor, "s");
+        let exit = executor.execute(None);
+        assert_ne!(exit, Exit::Done, "nobody confirmed the unchecked step");
+        let events = s.events();
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::ActionResult { exit: Some(0), .. })),
+            "the undo ran: {events:?}"
+        );
+        assert!(
+            !events.iter().any(
+                |e| matches!(e, Event::Confirmation { prompt, .. } if prompt.contains("by hand"))
+            ),
+            "no confirmation by hand was journaled: {events:?}"
+        );
+        assert_eq!(exit, Exit::Unconfirmed);
+        assert!(events.contains(&Event::StepDone {
+            step: "s".into(),
+            unchecked: true,
+            unconfirmed: true
+        }));
+        assert!(
+            executor
+                .tally
+                .finished()
+                .contains("1 not confirmed (s: no undo_verifies and no person"),
+            "{}",
+            executor.tally.finished()
+        );
+        // A resume of that run still ends unconfirmed: exit 0 is never earned by resuming.
+        let state = rundir::load(s.dir.path(), "r1").unwrap();
+        let mut executor = s.rollback_executor(None, &["s"]);
+        assert_eq!(executor.execute(Some(&state)), Exit::Unconfirmed);
+    }
+
+    /// A terminal where nobody answers: every prompt ends at --prompt-timeout.
+    struct Silent;
+
+    impl Prompter for Silent {
+        fn ask(&mut self, _: &Prompt) -> Result<Answer, prompter::NeedsDecision> {
+            Ok(Answer::TimedOut)
+        }
+
+        fn name(&self) -> &'static str {
+            "terminal"
+        }
+    }
+
+    /// Review finding 5: a --prompt-timeout at the in-doubt question was journaled as a
+    /// decision "decided by a person". Nobody decided: it is journaled as a timeout, and the
+    /// action stays in doubt.
+    #[test]
+    fn a_prompt_timeout_at_an_in_doubt_action_decides_nothing() {
+        let s = setup("      - id: s\n        run: touch ran\n        undo: 'true'\n");
+        let state = s.crashed_in("s");
+        let mut executor = s.executor(Some(""), Script::new(&[]));
+        executor.prompter = Box::new(Silent);
+        assert_ne!(executor.execute(Some(&state)), Exit::Done);
+        let events = s.events();
+        assert!(
+            !events.iter().any(|e| matches!(e, Event::Decision { .. })),
+            "no decision: {events:?}"
+        );
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::PromptTimedOut { step, .. } if step == "s")),
+            "{events:?}"
+        );
+        let after = rundir::load(s.dir.path(), "r1").unwrap();
+        assert_eq!(after.step("s"), Some(&StepStatus::InDoubt { attempt: 1 }));
+    }
+
+    /// Skipping the manual step's question under --yes never skips the point of no return:
+    /// going back past it unattended still needs --past-point-of-no-return.
+    #[test]
+    fn yes_still_stops_at_a_manual_point_of_no_return_without_its_flag() {
+        let s = setup(
+            "      - id: s\n        instructions: change the DNS\n        point_of_no_return: true\n",
+        );
+        let mut executor = s.rollback_executor(None, &["s"]);
+        assert_eq!(executor.execute(None), Exit::NeedsDecision);
+        assert!(!s
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::StepDone { .. })));
+    }
+
+    /// Unattended, nobody reverses a manual step without undo_verifies: its "reverse it by
+    /// hand. Done?" is not answered by --yes either.
+    #[test]
+    fn yes_never_claims_a_manual_unchecked_undo_done_by_hand() {
+        let s = setup("      - id: s\n        instructions: change the DNS\n");
+        let mut executor = s.rollback_executor(None, &["s"]);
+        assert_eq!(executor.execute(None), Exit::Unconfirmed);
+        assert!(!s
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::Confirmation { .. })));
+    }
+
+    /// With a person (an answers file), the same step is confirmed by hand and the run is done.
+    #[test]
+    fn a_person_confirms_an_unchecked_undo_by_hand() {
+        let s = setup("      - id: s\n        run: 'true'\n        undo: 'true'\n");
+        let mut executor = s.rollback_executor(Some("yes\nyes\n"), &["s"]);
+        assert_eq!(executor.execute(None), Exit::Done);
+        assert!(s.events().iter().any(|e| matches!(e, Event::Confirmation { prompt, answer, .. } if prompt.contains("confirm by hand") && answer == "yes")));
     }
 }

@@ -27,7 +27,7 @@ fn progress_line(
     elapsed: Duration,
 ) -> String {
     let word = crate::checks::render::status_word(outcome.status);
-    let scope = crate::plan::describe::cluster_scope(&check.spec).unwrap_or("local");
+    let scope = crate::plan::describe::scope_label(&check.spec);
     let mut line = format!(
         "{word} {} ({scope}): {}",
         check.spec.kind(),

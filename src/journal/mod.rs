@@ -78,6 +78,10 @@ pub enum Event {
         /// accepted with `--accept-changes`, and noted ones (titles, the name).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         changes: Vec<String>,
+        /// A rollback resumed with `--without CLUSTER --reason TEXT`: clusters left out from
+        /// here on, with the operator's reasons (added to those of its start).
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        without: std::collections::BTreeMap<String, String>,
         /// The version of cutover that resumed (an unknown event after it names it).
         #[serde(default, skip_serializing_if = "String::is_empty")]
         version: String,
@@ -158,11 +162,21 @@ pub enum Event {
         reason: Option<String>,
         by: String,
     },
+    /// No answer before `--prompt-timeout`: nothing was decided (never a decision; an
+    /// in-doubt action stays in doubt).
+    PromptTimedOut {
+        step: String,
+        prompt: String,
+    },
     StepDone {
         step: String,
         /// A rollback step without undo_verifies, confirmed by hand only.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         unchecked: bool,
+        /// An unchecked step done unattended (`--yes`): its undo ran, but no check and no
+        /// person confirmed that it worked.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unconfirmed: bool,
     },
     StepSkipped {
         step: String,

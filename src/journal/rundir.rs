@@ -195,10 +195,28 @@ impl RunState {
                 1 => Some(format!("1 {what}")),
                 n => Some(format!("{n} {what}s")),
             };
-            let parts: Vec<String> = [count(skipped, "skipped step"), count(errors, "check error")]
-                .into_iter()
-                .flatten()
-                .collect();
+            // Rollback steps done unattended without undo_verifies: nobody confirmed them.
+            let unconfirmed = self
+                .entries
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        &e.event,
+                        Event::StepDone {
+                            unconfirmed: true,
+                            ..
+                        }
+                    )
+                })
+                .count();
+            let parts: Vec<String> = [
+                count(skipped, "skipped step"),
+                count(unconfirmed, "unconfirmed step"),
+                count(errors, "check error"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             if parts.is_empty() {
                 "finished".to_string()
             } else {
@@ -403,9 +421,10 @@ pub fn load(state_dir: &Path, run_id: &str) -> Result<RunState, RunDirError> {
             Event::Abandoned { reason, user, host } => {
                 state.abandoned = Some(format!("{reason} (by {user}@{host} at {})", entry.time))
             }
-            Event::Resumed { .. } => {
+            Event::Resumed { without, .. } => {
                 state.aborted = None;
                 state.interrupted = false;
+                state.without.extend(without.clone());
             }
             _ => {}
         }
@@ -658,6 +677,22 @@ pub fn state_dir_hint(state_dir: &Path) -> String {
 /// hint is built here.
 pub fn hint(args: &str, state_dir: &Path) -> String {
     format!("{} {args}{}", program(), state_dir_hint(state_dir))
+}
+
+/// A `run` hint that works when copied: the runbook `args` name (absolute) and ` --state-dir
+/// DIR` when `state_dir` is not where `run` of that runbook would put its run without it.
+pub fn run_hint(args: &str, runbook: &Path, state_dir: &Path) -> String {
+    let default = state_dir_for(explicit_state_dir(None).as_deref(), runbook);
+    let canonical = |dir: &Path| dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let flag = if canonical(&default) == canonical(state_dir) {
+        String::new()
+    } else {
+        format!(
+            " --state-dir {}",
+            shell_word(&canonical(state_dir).display().to_string())
+        )
+    };
+    format!("{} {args}{flag}", program())
 }
 
 /// The file in a run directory naming the working directory its actions run in.

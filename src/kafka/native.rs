@@ -190,9 +190,19 @@ fn collect_windowed(
         issue(issued)?;
         issued += 1;
     }
+    // The progress deadline moves with each answer, but never past the check's deadline.
+    let check = super::retry::deadline();
     let mut deadline = Instant::now() + margin;
     while received < count {
-        let left = deadline.saturating_duration_since(Instant::now());
+        let (give_up, by_check) = super::retry::give_up_at(deadline, check);
+        let left = give_up.saturating_duration_since(Instant::now());
+        if left.is_zero() && by_check {
+            return Err(NativeError(format!(
+                "{what}: not every answer before the check's timeout ({} of {count} answered, {} in flight)",
+                received,
+                issued - received
+            ), None));
+        }
         if left.is_zero() {
             return Err(NativeError(
                 format!(

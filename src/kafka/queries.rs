@@ -290,6 +290,23 @@ impl Connection {
         )
     }
 
+    /// The last `n` data records of each partition, read back past transaction markers
+    /// ([`last_n_data_records`]), with its end offset.
+    pub fn last_n_data_records(
+        &self,
+        partitions: &[TopicPartition],
+        n: i64,
+    ) -> Result<HashMap<TopicPartition, (i64, Vec<Record>)>, KafkaError> {
+        let ends = self.end_offsets(partitions)?;
+        last_n_data_records(
+            partitions,
+            &ends,
+            n,
+            |ranges| self.read_ranges(ranges),
+            |wanted| self.start_offsets(wanted),
+        )
+    }
+
     /// [`Connection::last_data_records`] across polls: a partition whose end offset has not
     /// moved since `cache` saw it keeps its cached last record (records are only appended at
     /// the end; retention moves the start, and compaction keeps the last record), so a later
@@ -429,15 +446,16 @@ impl Connection {
 
     /// The data records in `[start, end)` of each partition, counted by reading them (the
     /// consumer never sees transaction markers, so this is what a mirror can have copied).
-    /// The whole read is bounded by `limit`; a read that has not finished by then is an error.
+    /// The whole read ends by `until` (the check's deadline); a read that has not finished
+    /// by then is an error.
     pub fn count_by_reading(
         &self,
         ranges: &[(TopicPartition, i64, i64)],
-        limit: Duration,
+        until: Instant,
     ) -> Result<HashMap<TopicPartition, u64>, KafkaError> {
         let mut out: HashMap<TopicPartition, u64> =
             ranges.iter().map(|(tp, _, _)| (tp.clone(), 0)).collect();
-        self.scan_ranges(ranges, Some(limit), |key, _| {
+        self.scan_ranges(ranges, Some(until), |key, _| {
             *out.entry(key).or_default() += 1;
         })?;
         Ok(out)
@@ -445,14 +463,18 @@ impl Connection {
 
     /// Read `[start, end)` of each partition with one consumer assigned to all of them,
     /// handing each record to `visit`. A read that makes no progress within the request
-    /// timeout, or (with `limit`) has not finished within `limit`, is an error.
+    /// timeout, or has not finished by the check's deadline (`retry::deadline`, and `until`
+    /// when given), is an error: a slow but steady read does not outlive the check.
     fn scan_ranges(
         &self,
         ranges: &[(TopicPartition, i64, i64)],
-        limit: Option<Duration>,
+        until: Option<Instant>,
         mut visit: impl FnMut(TopicPartition, &rdkafka::message::BorrowedMessage<'_>),
     ) -> Result<(), KafkaError> {
-        let started = Instant::now();
+        let check = match (until, retry::deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let mut pending: HashMap<TopicPartition, i64> = HashMap::new();
         let mut assignment = TopicPartitionList::new();
         for ((topic, partition), start, end) in ranges {
@@ -491,18 +513,19 @@ impl Connection {
         // The deadline moves with progress: a slow but advancing read is not a failure.
         let mut deadline = Instant::now() + self.timeout;
         while !pending.is_empty() {
-            if let Some(limit) = limit.filter(|limit| started.elapsed() >= *limit) {
+            let (give_up, by_check) = retry::give_up_at(deadline, check);
+            let left = give_up.saturating_duration_since(Instant::now());
+            if left.is_zero() && by_check {
                 let ((topic, partition), end) = pending.iter().next().expect("pending");
                 return Err(self.error(
                     "read records",
                     format!(
-                        "{topic}[{partition}] not read up to offset {end} within the limit of {} ({} partitions unfinished)",
-                        secs(limit),
-                        pending.len()
+                        "{topic}[{partition}] not read up to offset {end} within the check's timeout ({} of {} partitions unfinished)",
+                        pending.len(),
+                        ranges.len()
                     ),
                 ));
             }
-            let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 let ((topic, partition), end) = pending.iter().next().expect("pending");
                 return Err(self.error(
@@ -662,6 +685,71 @@ pub fn last_data_records<E>(
         next.retain(|(tp, from)| known.get(tp).is_some_and(|start| from > start));
         pending = next;
         depth = depth.saturating_mul(2);
+    }
+    Ok(out)
+}
+
+/// The last `n` data records of each partition (fewer when the log holds fewer), oldest
+/// first, with its end offset: the last `n` offsets, then, while transaction markers leave
+/// fewer than `n` data records, further back in doubling steps down to the log start (as
+/// [`last_data_records`] does for one). Over any reader (unit-tested over a simulated log).
+pub fn last_n_data_records<E>(
+    partitions: &[TopicPartition],
+    ends: &HashMap<TopicPartition, i64>,
+    n: i64,
+    mut read: impl FnMut(
+        &[(TopicPartition, i64, i64)],
+    ) -> Result<HashMap<TopicPartition, Vec<Record>>, E>,
+    mut start_offsets: impl FnMut(&[TopicPartition]) -> Result<HashMap<TopicPartition, i64>, E>,
+) -> Result<HashMap<TopicPartition, (i64, Vec<Record>)>, E> {
+    let n = n.max(1);
+    let mut out: HashMap<TopicPartition, (i64, Vec<Record>)> = HashMap::new();
+    // Each pending partition with the offset its next (older) range ends at.
+    let mut pending: Vec<(TopicPartition, i64)> = Vec::new();
+    for tp in partitions {
+        out.insert(tp.clone(), (ends[tp], Vec::new()));
+        if ends[tp] > 0 {
+            pending.push((tp.clone(), ends[tp]));
+        }
+    }
+    let mut starts: Option<HashMap<TopicPartition, i64>> = None;
+    let mut depth = n;
+    while !pending.is_empty() {
+        let ranges: Vec<(TopicPartition, i64, i64)> = pending
+            .iter()
+            .map(|(tp, upper)| {
+                let floor = starts.as_ref().map_or(0, |s| s[tp]);
+                (tp.clone(), (upper - depth).max(floor).max(0), *upper)
+            })
+            .collect();
+        let mut records = read(&ranges)?;
+        let mut next = Vec::new();
+        for (tp, from, _) in ranges {
+            let mut older = records.remove(&tp).unwrap_or_default();
+            let have = &mut out.get_mut(&tp).expect("every partition").1;
+            older.append(have);
+            *have = older;
+            if (have.len() as i64) < n && from > 0 {
+                next.push((tp, from));
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        // Markers left fewer than n data records: find where each log starts, then read
+        // further back.
+        if starts.is_none() {
+            let wanted: Vec<TopicPartition> = next.iter().map(|(tp, _)| tp.clone()).collect();
+            starts = Some(start_offsets(&wanted)?);
+        }
+        let known = starts.as_ref().expect("start offsets");
+        next.retain(|(tp, from)| known.get(tp).is_some_and(|start| from > start));
+        pending = next;
+        depth = depth.saturating_mul(2);
+    }
+    for (_, records) in out.values_mut() {
+        let extra = records.len().saturating_sub(n as usize);
+        records.drain(..extra);
     }
     Ok(out)
 }

@@ -35,6 +35,17 @@ pub fn within<T>(deadline: Option<Instant>, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// When a read that must keep making progress gives up. `progress` is the request timeout
+/// after the last answer (it moves with each one: a slow but steady read is not a failure),
+/// but nothing outlives the check: never past `check`, the thread's check deadline
+/// ([`deadline`]). Returns the instant and whether it is the check's deadline.
+pub fn give_up_at(progress: Instant, check: Option<Instant>) -> (Instant, bool) {
+    match check {
+        Some(check) if check <= progress => (check, true),
+        _ => (progress, false),
+    }
+}
+
 /// Whether an error message says a request timed out on a cluster that was reachable.
 pub fn timed_out(message: &str) -> bool {
     let lower = message.to_lowercase();
@@ -89,6 +100,25 @@ mod tests {
         assert!(!timed_out(
             "topic orders[0]: Broker: Unknown topic or partition"
         ));
+    }
+
+    /// Review finding 4: a read answering every second moved its progress deadline on
+    /// forever, past the check's timeout.
+    #[test]
+    fn a_slow_but_steady_read_gives_up_at_the_check_deadline() {
+        let now = Instant::now();
+        let second = Duration::from_secs(1);
+        let check = now + 5 * second;
+        let mut progress = now + 2 * second;
+        for answered in 1..10 {
+            // An answer every second: the progress deadline moves on each time.
+            progress = now + answered * second + 2 * second;
+            let (at, by_check) = give_up_at(progress, Some(check));
+            assert!(at <= check, "answer {answered}: past the check's deadline");
+            assert_eq!(by_check, progress >= check);
+        }
+        assert_eq!(give_up_at(now + second, Some(check)), (now + second, false));
+        assert_eq!(give_up_at(progress, None), (progress, false));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 // The shared presentation helpers live in `present`; re-exported because plan/, engine/poll.rs,
 // session.rs and commands/check.rs still name them here.
-pub use crate::present::{cluster_scope, duration, ratio};
+pub use crate::present::{cluster_scope, duration, ratio, scope_label};
 use crate::runbook::defaults::{DEFAULT_EXCLUDE_GROUPS, DEFAULT_EXCLUDE_TOPICS};
 use crate::runbook::{Check, CheckSpec, Runbook, Selection, TranslationMethod};
 

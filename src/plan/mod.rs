@@ -51,6 +51,9 @@ pub struct PlanStep {
     pub tier: String,
     pub instructions: Option<String>,
     pub run: Option<String>,
+    /// A `connector:` action (then `run` describes it): the state it wants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connector: Option<&'static str>,
     pub run_timeout: Option<String>,
     pub undo: Option<String>,
     pub requires: Vec<PlanCheck>,
@@ -93,6 +96,7 @@ impl PlanStep {
             tier: step.tier.clone(),
             instructions: step.instructions.clone(),
             run: step.run.clone(),
+            connector: step.connector.as_ref().map(|c| c.state.name()),
             run_timeout: step
                 .run
                 .as_ref()

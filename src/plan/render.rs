@@ -38,10 +38,28 @@ fn header(plan: &Plan) -> Vec<String> {
     lines
 }
 
+/// How an action is labelled: a shell command runs; a connector action names the state it
+/// wants.
+fn action_label(step: &PlanStep) -> String {
+    match step.connector {
+        Some(state) => format!("connector (wanted state: {state})"),
+        None => "run".to_string(),
+    }
+}
+
+fn undo_label(step: &RollbackStep) -> &'static str {
+    if step.connector {
+        "connector (wanted state: as before the step)"
+    } else {
+        "run"
+    }
+}
+
 fn action(step: &PlanStep) -> String {
+    let label = action_label(step);
     let mut text = match (&step.run, &step.run_timeout) {
-        (Some(run), Some(timeout)) => format!("run: {run}\n(timeout {timeout})"),
-        (Some(run), None) => format!("run: {run}"),
+        (Some(run), Some(timeout)) => format!("{label}: {run}\n(timeout {timeout})"),
+        (Some(run), None) => format!("{label}: {run}"),
         (None, _) => "manual".to_string(),
     };
     if let Some(instructions) = &step.instructions {
@@ -82,7 +100,7 @@ fn undo_text(step: &RollbackStep) -> String {
         return "nothing to undo (the step only checked)".into();
     }
     match &step.undo {
-        Some(undo) => format!("run: {undo}"),
+        Some(undo) => format!("{}: {undo}", undo_label(step)),
         None => {
             let mut text = "manual: no undo defined".to_string();
             if let Some(instructions) = &step.instructions {
@@ -197,7 +215,10 @@ pub fn markdown(plan: &Plan) -> String {
             }
             match (&step.run, &step.run_timeout) {
                 (Some(run), Some(timeout)) => {
-                    out.push_str(&md_command(&format!("run (timeout {timeout})"), run));
+                    out.push_str(&md_command(
+                        &format!("{} (timeout {timeout})", action_label(step)),
+                        run,
+                    ));
                 }
                 _ => out.push_str("   - manual step\n"),
             }
@@ -235,7 +256,7 @@ pub fn markdown(plan: &Plan) -> String {
             _ if step.nothing_to_undo => {
                 out.push_str("   - nothing to undo (the step only checked)\n")
             }
-            Some(undo) => out.push_str(&md_command("run", undo)),
+            Some(undo) => out.push_str(&md_command(undo_label(step), undo)),
             None => {
                 out.push_str("   - manual: no undo defined\n");
                 if let Some(instructions) = &step.instructions {

@@ -26,6 +26,9 @@ pub struct RollbackStep {
     pub title: String,
     /// The undo command; None means a manual step.
     pub undo: Option<String>,
+    /// The undo is a `connector:` action (then `undo` describes it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub connector: bool,
     /// Shown for manual steps: the forward instructions say what to reverse.
     pub instructions: Option<String>,
     /// Empty means unchecked: the operator confirms by hand.
@@ -62,6 +65,7 @@ pub fn plan<'a>(runbook: &Runbook, done: impl IntoIterator<Item = &'a Step>) -> 
             tier: step.tier.clone(),
             title: step.title.clone(),
             undo: step.undo.clone(),
+            connector: step.connector.is_some(),
             instructions: step.instructions.clone(),
             undo_verifies: checks(&step.undo_verifies, runbook),
             point_of_no_return: step.point_of_no_return,

@@ -118,6 +118,9 @@ pub fn render(r: &Report) -> String {
     for without in &r.without {
         meta("Without", esc(without));
     }
+    for note in &r.notes {
+        meta("Note", esc(note));
+    }
     for unknown in &r.unknown_events {
         meta("Not understood", esc(unknown));
     }

@@ -45,6 +45,9 @@ pub fn render(r: &Report) -> String {
     for without in &r.without {
         let _ = writeln!(out, "| **⚠ without** | {} |", cell(without));
     }
+    for note in &r.notes {
+        let _ = writeln!(out, "| **⚠ note** | {} |", cell(note));
+    }
     for unknown in &r.unknown_events {
         let _ = writeln!(out, "| **⚠ not understood** | {} |", cell(unknown));
     }

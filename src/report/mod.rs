@@ -30,6 +30,10 @@ pub struct Report {
     pub confirmations: Vec<Confirmation>,
     pub decisions: Vec<Decision>,
     pub resumes: Vec<String>,
+    /// What the journal notes besides steps: a lost transcript (stdout closed), a prompt
+    /// that had no answer before `--prompt-timeout` (nothing was decided).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Rollbacks of this run, by run id, with their outcome.
     pub rollbacks: Vec<RollbackSummary>,
     /// The rehearsal the step timings are compared with, if any.
@@ -244,9 +248,10 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
         .unwrap_or_default();
 
     let mut steps: Vec<StepReport> = Vec::new();
-    let mut confirmations = Vec::new();
+    let mut confirmations: Vec<Confirmation> = Vec::new();
     let mut decisions = Vec::new();
     let mut resumes = Vec::new();
+    let mut notes = Vec::new();
     let mut check_index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let mut poll_times: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
     let step_slot = |steps: &mut Vec<StepReport>, id: &str, tier: &str| -> usize {
@@ -347,9 +352,22 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                     check.lag.push((*elapsed_ms as f64 / 1000.0, *lag));
                 }
             }
-            Event::StepDone { step, unchecked } => {
+            Event::StepDone {
+                step,
+                unchecked,
+                unconfirmed,
+            } => {
                 let i = step_slot(&mut steps, step, "");
-                steps[i].status = if *unchecked {
+                // Journals of older versions answered the "confirm by hand" prompt with
+                // --yes: that is no person's confirmation either.
+                let by_yes = confirmations
+                    .iter()
+                    .rev()
+                    .find(|c| &c.step == step)
+                    .is_some_and(|c| c.by == "--yes");
+                steps[i].status = if *unconfirmed || (*unchecked && by_yes) {
+                    "done, not confirmed (no undo_verifies and no person)"
+                } else if *unchecked {
                     "done (unchecked: confirmed by hand)"
                 } else {
                     "done"
@@ -402,6 +420,14 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                     ""
                 }
             )),
+            Event::TranscriptLost => notes.push(format!(
+                "{}: stdout was closed: the transcript after this was not shown (the journal and the action logs keep everything)",
+                e.time
+            )),
+            Event::PromptTimedOut { step, prompt } => notes.push(format!(
+                "{}: step `{step}`: no answer before --prompt-timeout, nothing was decided ({prompt})",
+                e.time
+            )),
             Event::Poll {
                 step,
                 phase,
@@ -445,6 +471,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
         confirmations,
         decisions,
         resumes,
+        notes,
         rollbacks,
         baseline: baseline.map(|b| b.run_id),
         unknown_events: state.unknown_events.iter().map(|u| u.to_string()).collect(),

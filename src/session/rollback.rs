@@ -68,6 +68,7 @@ pub fn start(state_dir: &Path, options: Options<'_>, answering: &Answering) -> R
                     mark_done: Vec::new(),
                     rerun: Vec::new(),
                     past_point_of_no_return: options.past_point_of_no_return,
+                    without: options.without,
                 },
                 answering,
             );

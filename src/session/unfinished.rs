@@ -97,7 +97,6 @@ pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<()> {
     if unfinished.is_empty() {
         return Ok(());
     }
-    let program = rundir::program();
     // One `error:` line for the first unfinished run; any other one follows it.
     let mut runs = Vec::new();
     for f in &unfinished {
@@ -140,9 +139,17 @@ pub fn refuse(state_dir: &Path, path: &Path, runbook: &Runbook) -> Result<()> {
             rundir::hint(&format!("abandon {id} --reason TEXT"), &f.state_dir)
         ));
     }
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     text.push_str(&format!(
-        "  or start over knowingly (abandons it, journaled): {program} run --new {}",
-        rundir::shell_word(&path.display().to_string())
+        "  or start over knowingly (abandons it, journaled): {}",
+        rundir::run_hint(
+            &format!(
+                "run --new {}",
+                rundir::shell_word(&absolute.display().to_string())
+            ),
+            &absolute,
+            state_dir
+        )
     ));
     let redact = |text: &str| runbook.secrets.redact(text);
     Err(Error::new(Exit::ResumeRefused, redact(&runs[0])).hint(redact(&text)))

@@ -399,6 +399,16 @@ fn a_missing_connector_and_an_unreachable_endpoint_never_pass() {
         .run();
     assert_ne!(out.code, 0, "{}", out.stdout);
     assert!(out.stdout.contains("cannot reach it"), "{}", out.stdout);
+    // Review finding 6: the check's line names the Connect endpoint it asks, not "(local)".
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["check", rb.to_str().unwrap()])
+        .run();
+    assert!(
+        out.stdout.contains("connector_state (connect mm2)") && !out.stdout.contains("(local)"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -415,6 +425,28 @@ fn plan_and_rollback_plan_show_both_directions() {
         out.stdout.contains("state each had before the step"),
         "{}",
         out.stdout
+    );
+    // Review finding 6: a connector action is labelled as one, with the state it wants,
+    // never as a shell `run:`.
+    assert!(!out.stdout.contains("run: connector"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("connector (wanted state: paused)")
+            && out
+                .stdout
+                .contains("connector (wanted state: as before the step)"),
+        "{}",
+        out.stdout
+    );
+    let markdown = Test::new()
+        .current_dir(dir.path())
+        .args(["plan", rb.to_str().unwrap(), "--format", "markdown"])
+        .run()
+        .expect_code(0);
+    assert!(
+        markdown.stdout.contains("connector (wanted state: paused)")
+            && !markdown.stdout.contains("- run"),
+        "{}",
+        markdown.stdout
     );
 }
 
@@ -728,5 +760,59 @@ fn a_connector_without_tasks_by_configuration_is_paused_by_its_own_state() {
     assert_eq!(
         server.puts(),
         vec![format!("PUT /connectors/{CHECKPOINT}/pause")]
+    );
+}
+
+/// Review finding 4: Connect requests are bounded by the check's timeout, not only each by
+/// `request_timeout`. A worker that answers every request after 1.5 s (within the 5 s request
+/// timeout) must not hold a 2 s `connector_state` check for a list and three statuses (6 s),
+/// nor a 1 s `connector_offsets` check for its 3 s offsets answer.
+#[test]
+fn slow_connect_answers_end_at_the_check_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = connectors(false);
+    config["answer_delay_ms"] = 1500.into();
+    let server = Server::start(dir.path(), config, false);
+    let step = "      - id: check-only\n        verifies:\n          - kind: connector_state\n            connect: mm2\n            pattern: '.*'\n            state: running\n            timeout: 2s\n";
+    let rb = runbook(dir.path(), &plain(&server), step);
+    let text = std::fs::read_to_string(&rb)
+        .unwrap()
+        .replace("timeout: 10s", "timeout: 10s\n  request_timeout: 5s");
+    std::fs::write(&rb, text).unwrap();
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["check", rb.to_str().unwrap(), "--json"])
+        .run();
+    let took = started.elapsed();
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        took < Duration::from_millis(3500),
+        "the 2s check took {took:?}: {}",
+        out.stdout
+    );
+
+    let mut config = connectors(false);
+    config["answer_delay_ms"] = 3000.into();
+    let server = Server::start(dir.path(), config, false);
+    let step = format!(
+        "      - id: check-only\n        verifies:\n          - kind: mirror_caught_up\n            via: connector_offsets\n            connect: mm2\n            names: [\"{MM2}\"]\n            topics: [orders]\n            timeout: 1s\n"
+    );
+    let rb = runbook(dir.path(), &plain(&server), &step);
+    let text = std::fs::read_to_string(&rb)
+        .unwrap()
+        .replace("timeout: 10s", "timeout: 10s\n  request_timeout: 5s");
+    std::fs::write(&rb, text).unwrap();
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["check", rb.to_str().unwrap(), "--json"])
+        .run();
+    let took = started.elapsed();
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        took < Duration::from_millis(2500),
+        "the 1s check took {took:?}: {}",
+        out.stdout
     );
 }

@@ -160,8 +160,19 @@ fn offsets_for_times_first_records_and_counts_by_reading() {
     let counts = c
         .count_by_reading(
             &[(p0.clone(), 3, 10), (p1.clone(), 0, 0)],
-            Duration::from_secs(10),
+            std::time::Instant::now() + Duration::from_secs(10),
         )
         .unwrap();
     assert_eq!((counts[&p0], counts[&p1]), (7, 0));
+    // Review finding 4: a read ends by the check's deadline (`retry::deadline`), however
+    // steadily records come: its progress deadline alone moved on with each record.
+    let cut = cutover::kafka::retry::within(Some(std::time::Instant::now()), || {
+        c.read_ranges(&[(p0.clone(), 0, 10)])
+    })
+    .unwrap_err();
+    assert!(
+        cut.message.contains("within the check's timeout"),
+        "{}",
+        cut.message
+    );
 }

@@ -341,11 +341,12 @@ fn a_second_rollback_of_the_same_run_is_refused_unless_again() {
         .args(["run", runbook.to_str().unwrap(), "--yes"])
         .run()
         .expect_code(0);
+    // No undo_verifies and no person (--yes): the undos ran, nobody confirmed them (exit 7).
     Test::new()
         .current_dir(dir.path())
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     let undone = dir.path().join("undone.txt");
     assert_eq!(lines(&undone).len(), 3);
     let first_rollback = journals(dir.path())[1][0]["run_id"]
@@ -381,7 +382,7 @@ fn a_second_rollback_of_the_same_run_is_refused_unless_again() {
         )
         .output()
         .unwrap();
-    assert_eq!(again.status.code(), Some(0), "{hint}: {again:?}");
+    assert_eq!(again.status.code(), Some(7), "{hint}: {again:?}");
     assert_eq!(lines(&undone).len(), 6);
     let runs = journals(dir.path());
     assert_eq!(runs[2][0]["again"], true);
@@ -403,11 +404,11 @@ fn an_interrupted_rollback_is_resumed_not_restarted() {
         .run()
         .expect_code(0);
     // run_started, then per undo step: step_started, confirmation, action_intent,
-    // action_started, action_result, confirmation (unchecked), step_done: event 8 is the
-    // first step_done.
+    // action_started, action_result, step_done (unchecked, not confirmed: --yes is no
+    // person): event 7 is the first step_done.
     let crashed = Test::new()
         .current_dir(dir.path())
-        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "8")
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
         .args(["rollback", "--yes"])
         .run();
     assert_eq!(crashed.code, -1, "{}", crashed.stderr);
@@ -417,9 +418,16 @@ fn an_interrupted_rollback_is_resumed_not_restarted() {
         .current_dir(dir.path())
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     assert!(out.stderr.contains("resuming it"), "{}", out.stderr);
     assert_eq!(lines(&undone), ["undo-three", "undo-two", "undo-one"]);
+    // The step done before the crash is still named as not confirmed after the resume.
+    assert!(
+        out.stdout
+            .contains("3 not confirmed (three, two, one: no undo_verifies and no person"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(
         journals(dir.path()).len(),
         2,
@@ -448,7 +456,7 @@ fn a_rolled_back_run_is_not_resumed() {
         .current_dir(dir.path())
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     let out = Test::new()
         .current_dir(dir.path())
         .args(["resume", "--yes"])
@@ -503,7 +511,7 @@ fn a_rollback_goes_on_without_an_unreachable_cluster_only_when_told_why() {
         stopped.stderr
     );
     assert!(
-        stopped.stderr.contains("--without CLUSTER --reason TEXT"),
+        stopped.stderr.contains("--without target --reason TEXT"),
         "{}",
         stopped.stderr
     );
@@ -527,7 +535,7 @@ fn a_rollback_goes_on_without_an_unreachable_cluster_only_when_told_why() {
             "target cluster down since 02:10",
         ])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     let shown = format!("{}{}", out.stdout, out.stderr);
     assert!(
         shown.contains(
@@ -567,6 +575,15 @@ fn a_rollback_goes_on_without_an_unreachable_cluster_only_when_told_why() {
         "{}",
         report.stdout
     );
+    // Nobody confirmed the steps --yes went through: the report never says "by hand".
+    assert!(
+        report
+            .stdout
+            .contains("done, not confirmed (no undo_verifies and no person)")
+            && !report.stdout.contains("confirmed by hand"),
+        "{}",
+        report.stdout
+    );
 }
 
 /// An abandoned rollback is given up: `rollback` neither resumes it nor refuses because of
@@ -587,7 +604,7 @@ fn an_abandoned_rollback_is_not_resumed() {
         .expect_code(0);
     let crashed = Test::new()
         .current_dir(dir.path())
-        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "8")
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
         .args(["rollback", "--yes"])
         .run();
     assert_eq!(crashed.code, -1, "{}", crashed.stderr);
@@ -604,7 +621,7 @@ fn an_abandoned_rollback_is_not_resumed() {
         .current_dir(dir.path())
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     assert!(!out.stderr.contains("resuming it"), "{}", out.stderr);
     assert_eq!(journals(dir.path()).len(), 3, "a new rollback run started");
     let undone = lines(&dir.path().join("undone.txt"));
@@ -612,5 +629,139 @@ fn an_abandoned_rollback_is_not_resumed() {
         undone,
         ["undo-three", "undo-three", "undo-two", "undo-one"],
         "the new rollback undid every step"
+    );
+}
+
+/// Review finding 2: a rollback that stopped half-way, after which a cluster went down, goes
+/// on without it. The preflight's hint (exit 3) names a command that works as printed (only
+/// the reason is the operator's): `rollback RUN --without target --reason TEXT` resumes the
+/// unfinished rollback with the cluster left out, journaled on the resume; the cluster id
+/// recorded at its start is not asked of the cluster left out. `resume --without` does the
+/// same; on a forward run it is refused (usage, exit 2).
+#[test]
+fn a_rollback_stopped_half_way_goes_on_without_a_cluster_that_went_down() {
+    let target = Broker::start("tgt");
+    fixture::create_topic(&target.bootstrap, "orders", 1, &[]);
+    fixture::produce(&target.bootstrap, "orders", 0, &numbered(0..5));
+    fixture::commit(&target.bootstrap, "billing", &[("orders", 0, 5)]);
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    // Step one (undone last) is checked on the target; its rollback starts while the
+    // target answers.
+    let text = std::fs::read_to_string(&runbook)
+        .unwrap()
+        .replace(
+            "undo: 'true'",
+            "undo: echo undo-$CUTOVER_STEP_ID >> undone.txt",
+        )
+        .replacen(
+            "run: grep -qx one out.txt\n",
+            "run: grep -qx one out.txt\n        undo_verifies:\n          - kind: lag_zero\n            cluster: target\n            groups: [billing]\n",
+            1,
+        )
+        .replace("127.0.0.1:2", &target.bootstrap)
+        .replace("timeout: 3s", "timeout: 3s\n  request_timeout: 1s");
+    std::fs::write(&runbook, text).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    let forward = journals(dir.path())[0][0]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The first step_done of the rollback (see an_interrupted_rollback_is_resumed_not_restarted).
+    let crashed = Test::new()
+        .current_dir(dir.path())
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
+        .args(["rollback", "--yes"])
+        .run();
+    assert_eq!(crashed.code, -1, "{}", crashed.stderr);
+    let undone = dir.path().join("undone.txt");
+    assert_eq!(lines(&undone), ["undo-three"]);
+    target.kill();
+
+    // Refused on a forward run: --without is a rollback's.
+    let forward_resume = Test::new()
+        .current_dir(dir.path())
+        .args([
+            "resume",
+            &forward,
+            "--yes",
+            "--without",
+            "target",
+            "--reason",
+            "down",
+        ])
+        .run()
+        .expect_code(2);
+    assert!(
+        forward_resume
+            .stderr
+            .contains("--without applies to a rollback only"),
+        "{}",
+        forward_resume.stderr
+    );
+
+    let stopped = Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(3);
+    let hint = stopped
+        .stderr
+        .split_once("go on without it with: ")
+        .map(|(_, h)| h.lines().next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no hint: {}", stopped.stderr));
+    assert!(
+        hint.ends_with(&format!(
+            "rollback {forward} --without target --reason TEXT"
+        )),
+        "{hint}"
+    );
+    assert_eq!(lines(&undone), ["undo-three"], "nothing ran");
+    let command = format!(
+        "{} --yes",
+        hint.replace("--reason TEXT", "--reason 'target down since 02:10'")
+    );
+    let out = Command::new("sh")
+        .args(["-c", &command])
+        .current_dir("/")
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            crate::support::user_state_dir(dir.path()),
+        )
+        .output()
+        .unwrap();
+    // Steps two and three have no undo_verifies and --yes is no person: exit 7.
+    assert_eq!(out.status.code(), Some(7), "{command}: {out:?}");
+    assert_eq!(lines(&undone), ["undo-three", "undo-two", "undo-one"]);
+    let runs = journals(dir.path());
+    assert_eq!(runs.len(), 2, "the same rollback went on");
+    let resumed = runs[1]
+        .iter()
+        .find(|e| e["event"] == "resumed")
+        .expect("a resumed event");
+    assert_eq!(
+        resumed["without"]["target"], "target down since 02:10",
+        "{resumed}"
+    );
+    assert!(
+        !runs[1]
+            .iter()
+            .any(|e| e["event"] == "check" && e["step"] == "one"),
+        "the target's undo_verifies were not evaluated"
+    );
+    let rollback_id = runs[1][0]["run_id"].as_str().unwrap();
+    let report = Test::new()
+        .current_dir(dir.path())
+        .args(["report", rollback_id])
+        .run()
+        .expect_code(0);
+    assert!(
+        report.stdout.contains("target: target down since 02:10"),
+        "{}",
+        report.stdout
     );
 }

@@ -559,7 +559,7 @@ fn report_and_status_without_a_run_id_show_the_forward_run_after_its_rollback() 
         .at(&place.elsewhere)
         .args(["rollback", "--yes"])
         .run()
-        .expect_code(0);
+        .expect_code(7);
     let rollback = only_run_id(&place.book.join(".cutover"));
     assert_ne!(forward, rollback);
 
@@ -732,4 +732,95 @@ fn an_unfinished_run_on_the_same_cluster_pair_refuses_another_runbook() {
         .args(["run", other.to_str().unwrap(), "--yes"])
         .run()
         .expect_code(0);
+}
+
+/// Review finding 3: hints run as printed. After an abandoned rollback, `resume` hints a new
+/// rollback of the forward run (not `run RUNBOOK`, the forward cutover); `run --new` beside an
+/// unfinished run in a non-default state directory keeps `--state-dir` and an absolute runbook.
+#[test]
+fn hints_after_an_abandoned_rollback_and_beside_another_state_dir_run_as_printed() {
+    let place = Place::new();
+    appending_runbook(&place.book);
+    place
+        .at(&place.book)
+        .args(["run", "append.yaml", "--yes"])
+        .run()
+        .expect_code(0);
+    let forward = only_run_id(&place.book.join(".cutover"));
+    // run_started, step_started, confirmation, action_intent, action_started,
+    // action_result, step_done: the rollback stops after its first step.
+    let crashed = place
+        .at(&place.book)
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "7")
+        .args(["rollback", "--yes"])
+        .run();
+    assert_eq!(crashed.code, -1, "{}", crashed.stderr);
+    let rollback = only_run_id(&place.book.join(".cutover"));
+    place
+        .at(&place.elsewhere)
+        .args(["abandon", &rollback, "--reason", "undone by hand"])
+        .run()
+        .expect_code(0);
+    let refused = place
+        .at(&place.elsewhere)
+        .args(["resume", &rollback, "--yes"])
+        .run()
+        .expect_code(5);
+    let again = hint(&refused.stderr, "rollback");
+    assert_eq!(
+        again,
+        format!("{} rollback {forward}", bin()),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !refused.stderr.contains(&format!("{} run ", bin())),
+        "not the forward cutover: {}",
+        refused.stderr
+    );
+    // A new rollback of the forward run (its steps have no undo_verifies: exit 7, --yes).
+    run_hint(&place, &place.elsewhere, &again, "--yes").expect_code(7);
+
+    // A run in another state directory, crashed; `run --new` keeps that directory.
+    let place = Place::new();
+    appending_runbook(&place.book);
+    let state = place.elsewhere.join("state");
+    let out = place
+        .at(&place.book)
+        .env("CUTOVER_TEST_CRASH_AFTER_EVENT", "6")
+        .args([
+            "run",
+            "append.yaml",
+            "--yes",
+            "--state-dir",
+            state.to_str().unwrap(),
+        ])
+        .run();
+    assert_eq!(out.code, -1, "{}", out.stderr);
+    let first = only_run_id(&state);
+    let refused = place
+        .at(&place.book)
+        .args([
+            "run",
+            "append.yaml",
+            "--yes",
+            "--state-dir",
+            state.to_str().unwrap(),
+        ])
+        .run()
+        .expect_code(5);
+    let new = hint(&refused.stderr, "run --new");
+    assert!(new.contains("--state-dir"), "{new}");
+    let out = run_hint(&place, &place.elsewhere, &new, "--yes").expect_code(0);
+    assert!(
+        out.stderr
+            .contains(&format!("Abandoned unfinished run {first} (journaled)")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(journal_of(&state, &only_run_id(&state))[0]["kind"], "run");
+    assert!(
+        !place.book.join(".cutover").exists(),
+        "no run beside the runbook"
+    );
 }

@@ -307,3 +307,36 @@ fn later_polls_reread_the_partitions_whose_end_moved_and_judge_them_anew() {
         "{items:?}"
     );
 }
+
+/// Review finding 4: the progress deadline moves with each answer, but never past the check's
+/// timeout. The same steady 200 answers (400 ms each, 32 at a time: several seconds) under a
+/// 3 s check timeout (and request timeout) end at that timeout as an error, not a pass later.
+#[test]
+fn a_check_whose_reads_keep_progressing_still_ends_at_its_timeout() {
+    let cluster = drained_cluster(200);
+    cluster
+        .broker_round_trip_time(1, Duration::from_millis(400))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = runbook(dir.path(), &cluster.bootstrap_servers(), "3s", 200);
+    let text = std::fs::read_to_string(&runbook)
+        .unwrap()
+        .replace("timeout: 40s", "timeout: 3s");
+    std::fs::write(&runbook, text).unwrap();
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["check", runbook.to_str().unwrap(), "--json"])
+        .run();
+    let took = started.elapsed();
+    let check = check_line(&out);
+    assert_eq!(check["status"], "error", "{check}\n{}", out.stderr);
+    assert!(
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .contains("before the check's timeout"),
+        "{check}"
+    );
+    assert!(took < Duration::from_millis(4500), "took {took:?}: {check}");
+}

@@ -393,6 +393,21 @@ fn a_closed_stdout_keeps_the_runs_outcome_and_exit_code() {
         "{events:?}"
     );
     assert_eq!(events.last().unwrap()["event"], "run_finished");
+    // The report says so (review finding 6): the transcript is not the whole record.
+    let report = Test::new()
+        .current_dir(dir.path())
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            user_state_dir(dir.path()).to_str().unwrap(),
+        )
+        .args(["report", "--format", "markdown"])
+        .run()
+        .expect_code(0);
+    assert!(
+        report.stdout.contains("stdout was closed"),
+        "{}",
+        report.stdout
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let book = runbook(
