@@ -23,7 +23,7 @@ use crate::checks::{render, Clusters, Outcome, Status};
 use crate::exit_code::Exit;
 use crate::journal::rundir::{self, RunState, StepStatus};
 use crate::journal::{Event, Journal, JournalError};
-use crate::runbook::{Check, Runbook, Step};
+use crate::runbook::{Check, Phase, Runbook, Step};
 use poll::{CheckRounds, Poller, Waited};
 use prompter::{Answer, Prompt, Prompter};
 pub use unit::{Mode, Unit};
@@ -373,7 +373,7 @@ impl Executor<'_> {
             None => text.push_str("\nAction: manual (follow the instructions)\n"),
         }
         for (label, checks) in [
-            ("requires", unit.requires),
+            (Phase::Requires, unit.requires),
             (unit.verifies_phase, &*unit.verifies),
         ] {
             for check in checks {
@@ -412,7 +412,7 @@ impl Executor<'_> {
                 tier: step.tier.clone(),
             })?;
             self.show(unit, number, total);
-            if !self.checks(unit, "requires", unit.requires)? {
+            if !self.checks(unit, Phase::Requires, unit.requires)? {
                 return Ok(()); // skipped
             }
             // Unattended, nobody reverses an unchecked manual step by hand: it is not
@@ -669,7 +669,7 @@ impl Executor<'_> {
 
     /// A unit's checks of one phase: polled until they pass (a rehearsal evaluates them once
     /// and goes on). Ok(true): passed; Ok(false): the operator skipped the step.
-    fn checks(&mut self, unit: &Unit<'_>, phase: &str, checks: &[Check]) -> Result<bool, Stop> {
+    fn checks(&mut self, unit: &Unit<'_>, phase: Phase, checks: &[Check]) -> Result<bool, Stop> {
         if checks.is_empty() {
             return Ok(true);
         }
@@ -721,7 +721,7 @@ impl Executor<'_> {
     fn evidence(
         &self,
         step: &str,
-        phase: &str,
+        phase: Phase,
         checks: &[Check],
         outcomes: &[Outcome],
         failing_only: bool,
@@ -735,7 +735,7 @@ impl Executor<'_> {
             let kind = check.spec.kind().name();
             let beside = self
                 .baseline
-                .beside(step, phase, kind)
+                .beside(step, phase.name(), kind)
                 .map(|b| format!(" ({b})"))
                 .unwrap_or_default();
             self.say(&format!(

@@ -10,7 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::interrupt;
 use crate::checks::{self, CheckState, Clusters, Outcome, Status};
 use crate::journal::{Event, Journal, JournalError};
-use crate::runbook::{Check, CheckSpec, Runbook};
+use crate::runbook::{Check, CheckSpec, Phase, Runbook};
 
 pub enum Waited {
     Passed(Vec<Outcome>),
@@ -177,7 +177,7 @@ impl Poller<'_> {
     pub fn wait(
         &mut self,
         step: &str,
-        phase: &str,
+        phase: Phase,
         checks: &[Check],
         journal: &mut Journal,
     ) -> Result<Waited, JournalError> {

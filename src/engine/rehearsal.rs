@@ -14,7 +14,7 @@ use super::{Executor, Stop, Unit};
 use crate::checks::{self, render, CheckState, Status};
 use crate::exit_code::Exit;
 use crate::journal::Event;
-use crate::runbook::{Check, CheckSpec};
+use crate::runbook::{Check, CheckSpec, Phase};
 
 #[derive(Debug, Clone)]
 pub struct Observed {
@@ -61,10 +61,10 @@ impl Observed {
 /// The step whose action should make a check of `unit` in `phase` pass: the unit's own
 /// action for its verifies, else the nearest earlier unit that acts (an action or manual
 /// instructions).
-fn expected_until(units: &[Unit<'_>], position: usize, phase: &str) -> Option<String> {
+fn expected_until(units: &[Unit<'_>], position: usize, phase: Phase) -> Option<String> {
     let acts = |u: &Unit<'_>| u.action.is_some() || u.instructions.is_some();
     let unit = units.get(position)?;
-    if phase != "requires" && acts(unit) {
+    if phase != Phase::Requires && acts(unit) {
         return Some(unit.step.id.clone());
     }
     units[..position]
@@ -77,7 +77,7 @@ fn expected_until(units: &[Unit<'_>], position: usize, phase: &str) -> Option<St
 pub fn evaluate_once(
     executor: &mut Executor<'_>,
     unit: &Unit<'_>,
-    phase: &str,
+    phase: Phase,
     list: &[Check],
 ) -> Result<Vec<Observed>, Stop> {
     let position = executor

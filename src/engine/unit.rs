@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::plan::rollback;
-use crate::runbook::{Check, Runbook, Step};
+use crate::runbook::{Check, Phase, Runbook, Step};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -23,7 +23,7 @@ pub struct Unit<'r> {
     /// Owned only when `rollback --without` left some out.
     pub verifies: Cow<'r, [Check]>,
     /// The journal's phase name for `verifies`: verifies, or undo_verifies in a rollback.
-    pub verifies_phase: &'static str,
+    pub verifies_phase: Phase,
     pub confirm: Option<&'r str>,
     /// The operator types the step id before going on.
     pub point_of_no_return: bool,
@@ -43,7 +43,7 @@ pub fn forward(runbook: &Runbook) -> Vec<Unit<'_>> {
             instructions: step.instructions.clone(),
             requires: &step.requires,
             verifies: Cow::Borrowed(&step.verifies),
-            verifies_phase: "verifies",
+            verifies_phase: Phase::Verifies,
             confirm: step.confirm.as_deref(),
             point_of_no_return: step.point_of_no_return,
             unchecked: false,
@@ -78,7 +78,7 @@ pub fn rollback<'r>(runbook: &'r Runbook, done: &[String]) -> Vec<Unit<'r>> {
                 instructions,
                 requires: &[],
                 verifies: Cow::Borrowed(&step.undo_verifies),
-                verifies_phase: "undo_verifies",
+                verifies_phase: Phase::UndoVerifies,
                 confirm: None,
                 point_of_no_return: crossing,
                 unchecked: r.is_unchecked() && !r.nothing_to_undo,

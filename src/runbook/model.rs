@@ -91,6 +91,12 @@ impl Phase {
     }
 }
 
+impl From<Phase> for String {
+    fn from(phase: Phase) -> String {
+        phase.name().to_string()
+    }
+}
+
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
