@@ -42,3 +42,28 @@ pub struct StateArgs {
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 }
+
+/// `--without CLUSTER --reason TEXT`: a rollback (started or resumed) goes on without a
+/// cluster, e.g. one that is down.
+#[derive(Debug, clap::Args)]
+pub struct WithoutArgs {
+    /// A rollback only: go on without this cluster (source or target), e.g. when it is down:
+    /// its undo_verifies are not evaluated and those steps need a person to confirm them
+    /// (under --yes: done, not confirmed, exit 7); needs --reason; journaled
+    #[arg(long, value_name = "CLUSTER", value_parser = ["source", "target"], requires = "reason")]
+    pub without: Vec<String>,
+    /// Why the rollback goes on without the cluster (journaled, shown in reports)
+    #[arg(long, value_name = "TEXT", requires = "without")]
+    pub reason: Option<String>,
+}
+
+impl WithoutArgs {
+    /// Each cluster left out, with the reason given.
+    pub fn clusters(self) -> std::collections::BTreeMap<String, String> {
+        let reason = self.reason.unwrap_or_default();
+        self.without
+            .into_iter()
+            .map(|c| (c, reason.clone()))
+            .collect()
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::args::{AnsweringArgs, StateArgs};
+use super::args::{AnsweringArgs, StateArgs, WithoutArgs};
 use super::runs;
 use crate::error::Result;
 use crate::exit_code::Exit;
@@ -27,13 +27,8 @@ pub struct Args {
     /// With --yes, a resumed rollback may go back past the point of no return
     #[arg(long)]
     past_point_of_no_return: bool,
-    /// A rollback only: go on without this cluster (source or target), e.g. when it went
-    /// down since the rollback started (needs --reason; journaled)
-    #[arg(long, value_name = "CLUSTER", value_parser = ["source", "target"], requires = "reason")]
-    without: Vec<String>,
-    /// Why the rollback goes on without the cluster (journaled, shown in reports)
-    #[arg(long, value_name = "TEXT", requires = "without")]
-    reason: Option<String>,
+    #[command(flatten)]
+    without: WithoutArgs,
     #[command(flatten)]
     answering: AnsweringArgs,
     #[command(flatten)]
@@ -42,12 +37,7 @@ pub struct Args {
 
 pub fn exec(args: Args) -> Result<Exit> {
     let answering = args.answering.answering();
-    let reason = args.reason.unwrap_or_default();
-    let without = args
-        .without
-        .into_iter()
-        .map(|c| (c, reason.clone()))
-        .collect();
+    let without = args.without.clusters();
     let found = runs::locate_for_resume(args.state.state_dir.as_deref(), args.run_id.as_deref())?;
     let id = found.state.run_id.clone();
     let found = runs::enter_working_dir(found, &id)?;

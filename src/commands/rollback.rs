@@ -3,7 +3,7 @@
 //! A run is rolled back once: a second rollback is refused (exit 5) unless `--again`, and an
 //! interrupted rollback is resumed, not restarted. The session is `crate::session::rollback`.
 
-use super::args::{AnsweringArgs, StateArgs};
+use super::args::{AnsweringArgs, StateArgs, WithoutArgs};
 use super::runs;
 use crate::error::Result;
 use crate::exit_code::Exit;
@@ -22,13 +22,8 @@ pub struct Args {
     /// Roll back although a rollback of this run already finished (journaled)
     #[arg(long)]
     again: bool,
-    /// Go on without this cluster (source or target), e.g. when it is down: its undo_verifies
-    /// are not evaluated and those steps are confirmed by hand (needs --reason; journaled)
-    #[arg(long, value_name = "CLUSTER", value_parser = ["source", "target"], requires = "reason")]
-    without: Vec<String>,
-    /// Why the rollback goes on without the cluster (journaled, shown in reports)
-    #[arg(long, value_name = "TEXT", requires = "without")]
-    reason: Option<String>,
+    #[command(flatten)]
+    without: WithoutArgs,
     #[command(flatten)]
     answering: AnsweringArgs,
     #[command(flatten)]
@@ -37,12 +32,7 @@ pub struct Args {
 
 pub fn exec(args: Args) -> Result<Exit> {
     let answering = args.answering.answering();
-    let reason = args.reason.unwrap_or_default();
-    let without = args
-        .without
-        .into_iter()
-        .map(|c| (c, reason.clone()))
-        .collect();
+    let without = args.without.clusters();
     let found = runs::locate(
         args.state.state_dir.as_deref(),
         args.run_id.as_deref(),

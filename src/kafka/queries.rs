@@ -639,16 +639,50 @@ pub fn last_data_records<E>(
     partitions: &[TopicPartition],
     ends: &HashMap<TopicPartition, i64>,
     depth: i64,
+    read: impl FnMut(&[(TopicPartition, i64, i64)]) -> Result<HashMap<TopicPartition, Vec<Record>>, E>,
+    start_offsets: impl FnMut(&[TopicPartition]) -> Result<HashMap<TopicPartition, i64>, E>,
+) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, E> {
+    Ok(
+        widening_tail(partitions, ends, 1, depth, read, start_offsets)?
+            .into_iter()
+            .map(|(tp, (end, mut records))| (tp, (end, records.pop())))
+            .collect(),
+    )
+}
+
+/// The last `n` data records of each partition (fewer when the log holds fewer), oldest
+/// first, with its end offset: the last `n` offsets, then, while transaction markers leave
+/// fewer than `n` data records, further back in doubling steps down to the log start (as
+/// [`last_data_records`] does for one). Over any reader (unit-tested over a simulated log).
+pub fn last_n_data_records<E>(
+    partitions: &[TopicPartition],
+    ends: &HashMap<TopicPartition, i64>,
+    n: i64,
+    read: impl FnMut(&[(TopicPartition, i64, i64)]) -> Result<HashMap<TopicPartition, Vec<Record>>, E>,
+    start_offsets: impl FnMut(&[TopicPartition]) -> Result<HashMap<TopicPartition, i64>, E>,
+) -> Result<HashMap<TopicPartition, (i64, Vec<Record>)>, E> {
+    widening_tail(partitions, ends, n, n, read, start_offsets)
+}
+
+/// The search both share: read the last `depth` offsets of each partition, then, while
+/// transaction markers leave fewer than `n` data records, further back in doubling steps
+/// down to the log start. Keeps at most the last `n` records of each partition, oldest first.
+fn widening_tail<E>(
+    partitions: &[TopicPartition],
+    ends: &HashMap<TopicPartition, i64>,
+    n: i64,
+    depth: i64,
     mut read: impl FnMut(
         &[(TopicPartition, i64, i64)],
     ) -> Result<HashMap<TopicPartition, Vec<Record>>, E>,
     mut start_offsets: impl FnMut(&[TopicPartition]) -> Result<HashMap<TopicPartition, i64>, E>,
-) -> Result<HashMap<TopicPartition, (i64, Option<Record>)>, E> {
-    let mut out: HashMap<TopicPartition, (i64, Option<Record>)> = HashMap::new();
+) -> Result<HashMap<TopicPartition, (i64, Vec<Record>)>, E> {
+    let n = n.max(1);
+    let mut out: HashMap<TopicPartition, (i64, Vec<Record>)> = HashMap::new();
     // Each pending partition with the offset its next (older) range ends at.
     let mut pending: Vec<(TopicPartition, i64)> = Vec::new();
     for tp in partitions {
-        out.insert(tp.clone(), (ends[tp], None));
+        out.insert(tp.clone(), (ends[tp], Vec::new()));
         if ends[tp] > 0 {
             pending.push((tp.clone(), ends[tp]));
         }
@@ -666,68 +700,11 @@ pub fn last_data_records<E>(
         let mut records = read(&ranges)?;
         let mut next = Vec::new();
         for (tp, from, _) in ranges {
-            let found = records.remove(&tp).unwrap_or_default();
-            if let Some(last) = found.into_iter().last() {
-                out.get_mut(&tp).expect("every partition").1 = Some(last);
-            } else if from > 0 {
-                next.push((tp, from));
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        // Markers only so far: find where each log starts, then read further back.
-        if starts.is_none() {
-            let wanted: Vec<TopicPartition> = next.iter().map(|(tp, _)| tp.clone()).collect();
-            starts = Some(start_offsets(&wanted)?);
-        }
-        let known = starts.as_ref().expect("start offsets");
-        next.retain(|(tp, from)| known.get(tp).is_some_and(|start| from > start));
-        pending = next;
-        depth = depth.saturating_mul(2);
-    }
-    Ok(out)
-}
-
-/// The last `n` data records of each partition (fewer when the log holds fewer), oldest
-/// first, with its end offset: the last `n` offsets, then, while transaction markers leave
-/// fewer than `n` data records, further back in doubling steps down to the log start (as
-/// [`last_data_records`] does for one). Over any reader (unit-tested over a simulated log).
-pub fn last_n_data_records<E>(
-    partitions: &[TopicPartition],
-    ends: &HashMap<TopicPartition, i64>,
-    n: i64,
-    mut read: impl FnMut(
-        &[(TopicPartition, i64, i64)],
-    ) -> Result<HashMap<TopicPartition, Vec<Record>>, E>,
-    mut start_offsets: impl FnMut(&[TopicPartition]) -> Result<HashMap<TopicPartition, i64>, E>,
-) -> Result<HashMap<TopicPartition, (i64, Vec<Record>)>, E> {
-    let n = n.max(1);
-    let mut out: HashMap<TopicPartition, (i64, Vec<Record>)> = HashMap::new();
-    // Each pending partition with the offset its next (older) range ends at.
-    let mut pending: Vec<(TopicPartition, i64)> = Vec::new();
-    for tp in partitions {
-        out.insert(tp.clone(), (ends[tp], Vec::new()));
-        if ends[tp] > 0 {
-            pending.push((tp.clone(), ends[tp]));
-        }
-    }
-    let mut starts: Option<HashMap<TopicPartition, i64>> = None;
-    let mut depth = n;
-    while !pending.is_empty() {
-        let ranges: Vec<(TopicPartition, i64, i64)> = pending
-            .iter()
-            .map(|(tp, upper)| {
-                let floor = starts.as_ref().map_or(0, |s| s[tp]);
-                (tp.clone(), (upper - depth).max(floor).max(0), *upper)
-            })
-            .collect();
-        let mut records = read(&ranges)?;
-        let mut next = Vec::new();
-        for (tp, from, _) in ranges {
             let mut older = records.remove(&tp).unwrap_or_default();
             let have = &mut out.get_mut(&tp).expect("every partition").1;
             older.append(have);
+            let extra = older.len().saturating_sub(n as usize);
+            older.drain(..extra);
             *have = older;
             if (have.len() as i64) < n && from > 0 {
                 next.push((tp, from));
@@ -746,10 +723,6 @@ pub fn last_n_data_records<E>(
         next.retain(|(tp, from)| known.get(tp).is_some_and(|start| from > start));
         pending = next;
         depth = depth.saturating_mul(2);
-    }
-    for (_, records) in out.values_mut() {
-        let extra = records.len().saturating_sub(n as usize);
-        records.drain(..extra);
     }
     Ok(out)
 }
