@@ -13,9 +13,10 @@ use crate::checks::Clusters;
 use crate::engine::lock::{self, Holder, LockError};
 use crate::engine::poll::Live;
 use crate::engine::prompter::{NonInteractive, Prompter, Scripted, Terminal};
-use crate::engine::{self, interrupt, unit, Executor, Identity, Mode, Settings, Tally};
+use crate::engine::{self, unit, Executor, Identity, Mode, Settings, Tally};
 use crate::error::{Error, Result};
 use crate::exit_code::Exit;
+use crate::interrupt;
 use crate::journal::rundir::{self, RunState};
 use crate::journal::{self, Event, Journal, RunKind};
 use crate::runbook::{Role, Runbook, Secrets};
@@ -88,7 +89,7 @@ pub fn used_clusters(runbook: &Runbook, mode: Mode) -> (bool, bool) {
             Mode::Rollback => step.undo_verifies.iter().collect(),
         };
         for check in checks {
-            match crate::plan::describe::cluster_scope(&check.spec) {
+            match crate::present::cluster_scope(&check.spec) {
                 Some("source") => used.0 = true,
                 Some("target") => used.1 = true,
                 Some(_) => used = (true, true),
@@ -769,7 +770,7 @@ fn resume_inner(
         if let Some(process) = state
             .processes
             .get(id)
-            .filter(|p| crate::engine::action::still_running(p))
+            .filter(|p| crate::process::still_running(p))
         {
             return Err(Error::new(
                 Exit::ResumeRefused,

@@ -96,7 +96,7 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
     let stdout = std::io::stdout();
     // Buffered: a JSON line is written item by item; flushed after each check.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let width = (!std::io::stdout().is_terminal()).then_some(crate::plan::render::DEFAULT_WIDTH);
+    let width = (!std::io::stdout().is_terminal()).then_some(crate::present::DEFAULT_WIDTH);
     let (mut pass, mut fail, mut error) = (0, 0, 0);
     // Kafka checks are read-only: evaluate them all at once (they share one snapshot of each
     // cluster), and print in runbook order as results arrive. `command` checks may have side
@@ -144,7 +144,7 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
                 continue;
             }
             let text = {
-                let scope = crate::plan::describe::scope_label(&check.spec);
+                let scope = crate::present::scope_label(&check.spec);
                 let mut text = format!(
                     "{} {step} {phase} {} ({scope}): {}\n",
                     render::status_word(outcome.status),

@@ -34,7 +34,7 @@ pub fn run(path: &Path, format: PlanFormat) -> Result<Exit> {
     let plan = Plan::new(&loaded.runbook);
     let text = match format {
         PlanFormat::Table => {
-            let width = (!std::io::stdout().is_terminal()).then_some(render::DEFAULT_WIDTH);
+            let width = (!std::io::stdout().is_terminal()).then_some(crate::present::DEFAULT_WIDTH);
             render::text(&plan, width)
         }
         PlanFormat::Markdown => render::markdown(&plan),

@@ -69,7 +69,7 @@ fn show(state: &RunState) {
                 let running = match state
                     .processes
                     .get(id)
-                    .filter(|p| crate::engine::action::still_running(p))
+                    .filter(|p| crate::process::still_running(p))
                 {
                     Some(p) => format!(
                         "; still running as process group {} (stop it with: {})",

@@ -143,8 +143,8 @@ fn demo(options: &Options) -> anyhow::Result<Result<Exit>> {
             rundir::program(),
             rundir::shell_word(&absolute.join("demo.yaml").display().to_string())
         );
-        crate::engine::interrupt::install();
-        while !crate::engine::interrupt::requested() {
+        crate::interrupt::install();
+        while !crate::interrupt::requested() {
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
     }

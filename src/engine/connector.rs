@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::action::ActionOutcome;
 use super::prompter::Answer;
 use super::{interrupt, Executor, Mode, Stop, Unit};
 use crate::connect::model::Verdict;
 use crate::connect::{Client, ConnectError, ConnectorStatus, WantedState};
 use crate::journal::{self, Event, JournalError};
+use crate::process::ActionOutcome;
 use crate::runbook::{ConnectorAction, Step};
 
 /// Between two reads of a status.

@@ -9,10 +9,9 @@ pub mod rehearsal;
 pub mod unit;
 
 // The process runner and the Ctrl-C handler sit below engine and checks (a `command` check
-// runs through the same runner); re-exported under their old names for the callers that
-// still use them.
-pub use crate::interrupt;
-pub use crate::process as action;
+// runs through the same runner).
+use crate::interrupt;
+use crate::process as action;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -727,7 +726,7 @@ impl Executor<'_> {
         failing_only: bool,
     ) {
         let width = (!std::io::IsTerminal::is_terminal(&std::io::stdout()))
-            .then_some(crate::plan::render::DEFAULT_WIDTH);
+            .then_some(crate::present::DEFAULT_WIDTH);
         for (check, outcome) in checks.iter().zip(outcomes) {
             if failing_only && outcome.status == Status::Pass {
                 continue;

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::interrupt;
 use crate::checks::{self, CheckState, Clusters, Outcome, Status};
+use crate::interrupt;
 use crate::journal::{Event, Journal, JournalError};
 use crate::runbook::{Check, CheckSpec, Phase, Runbook};
 
@@ -27,7 +27,7 @@ fn progress_line(
     elapsed: Duration,
 ) -> String {
     let word = crate::checks::render::status_word(outcome.status);
-    let scope = crate::plan::describe::scope_label(&check.spec);
+    let scope = crate::present::scope_label(&check.spec);
     let mut line = format!(
         "{word} {} ({scope}): {}",
         check.spec.kind(),

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::interrupt;
+use crate::interrupt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {

@@ -1,8 +1,6 @@
 //! Checks in plain words: "lag of groups billing, shipping on source is 0 (timeout 30m)".
 
-// The shared presentation helpers live in `present`; re-exported because plan/, engine/poll.rs,
-// session.rs and commands/check.rs still name them here.
-pub use crate::present::{cluster_scope, duration, ratio, scope_label};
+use crate::present::{duration, ratio};
 use crate::runbook::defaults::{DEFAULT_EXCLUDE_GROUPS, DEFAULT_EXCLUDE_TOPICS};
 use crate::runbook::{Check, CheckSpec, Runbook, Selection, TranslationMethod};
 

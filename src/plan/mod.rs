@@ -76,10 +76,10 @@ impl PlanCheck {
     pub fn new(check: &Check, runbook: &Runbook) -> PlanCheck {
         PlanCheck {
             kind: check.spec.kind().name(),
-            cluster: describe::cluster_scope(&check.spec),
+            cluster: crate::present::cluster_scope(&check.spec),
             description: describe::check(check, runbook),
-            timeout: describe::duration(check.timeout),
-            poll_interval: describe::duration(check.poll_interval),
+            timeout: crate::present::duration(check.timeout),
+            poll_interval: crate::present::duration(check.poll_interval),
         }
     }
 }
@@ -100,7 +100,7 @@ impl PlanStep {
             run_timeout: step
                 .run
                 .as_ref()
-                .map(|_| describe::duration(step.run_timeout)),
+                .map(|_| crate::present::duration(step.run_timeout)),
             undo: step.undo.clone(),
             requires: checks(&step.requires, runbook),
             verifies: checks(&step.verifies, runbook),

@@ -6,8 +6,6 @@ use super::rollback::{RollbackPlan, RollbackStep};
 use super::{Plan, PlanCheck, PlanStep};
 use crate::present::table;
 
-pub use crate::present::DEFAULT_WIDTH;
-
 fn header(plan: &Plan) -> Vec<String> {
     let mut lines = vec![format!(
         "Runbook: {} ({}, sha256 {})",

@@ -90,8 +90,8 @@ pub fn start(state_dir: &Path, options: Options<'_>, answering: &Answering) -> R
         forward.run_id,
         plan.steps.len()
     );
-    let width =
-        (!std::io::IsTerminal::is_terminal(&std::io::stdout())).then_some(render::DEFAULT_WIDTH);
+    let width = (!std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .then_some(crate::present::DEFAULT_WIDTH);
     crate::outln!(
         "{}",
         runbook
