@@ -111,6 +111,16 @@ pub struct Connection {
 const OWNED_PROPERTIES: [&str; 3] = ["bootstrap.servers", "enable.auto.commit", "group.id"];
 
 impl Connection {
+    /// How long the next request may wait: `request_timeout`, but never past the deadline
+    /// of the check this thread evaluates (`retry::deadline`).
+    pub fn request_timeout(&self) -> Duration {
+        super::retry::bounded(
+            self.timeout,
+            super::retry::deadline(),
+            std::time::Instant::now(),
+        )
+    }
+
     pub fn new(
         cluster: &Cluster,
         timeout: Duration,

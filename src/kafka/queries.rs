@@ -33,19 +33,14 @@ impl Connection {
         self.consumer()
             .client()
             .fetch_cluster_id(timeout)
-            .ok_or_else(|| {
-                self.error(
-                    "cluster id",
-                    format!("no answer within {}", secs(self.timeout)),
-                )
-            })
+            .ok_or_else(|| self.error("cluster id", format!("no answer within {}", secs(timeout))))
     }
 
     /// Every topic and its partition count, asked of the cluster now (no snapshot).
     pub fn fetch_topics(&self) -> Result<Topics, KafkaError> {
         let metadata = self.retrying(|| {
             self.consumer()
-                .fetch_metadata(None, self.timeout)
+                .fetch_metadata(None, self.request_timeout())
                 .map_err(|e| self.error_with("metadata", e.to_string(), e.rdkafka_error_code()))
         })?;
         if metadata.brokers().is_empty() {
@@ -72,7 +67,7 @@ impl Connection {
     pub fn replication_factors(&self) -> Result<BTreeMap<String, usize>, KafkaError> {
         let metadata = self
             .consumer()
-            .fetch_metadata(None, self.timeout)
+            .fetch_metadata(None, self.request_timeout())
             .map_err(|e| self.error_with("metadata", e.to_string(), e.rdkafka_error_code()))?;
         Ok(metadata
             .topics()
@@ -94,7 +89,7 @@ impl Connection {
             OffsetSpec::Latest => "end offsets",
         };
         let answers = self.retrying(|| {
-            native::list_offsets(self.handle(), partitions, spec, self.timeout)
+            native::list_offsets(self.handle(), partitions, spec, self.request_timeout())
                 .map_err(|e| self.error(what, e.0))
         })?;
         let mut out = HashMap::with_capacity(answers.len());
@@ -131,7 +126,7 @@ impl Connection {
 
     pub fn fetch_groups(&self) -> Result<Vec<GroupListing>, KafkaError> {
         self.retrying(|| {
-            native::list_consumer_groups(self.handle(), self.timeout)
+            native::list_consumer_groups(self.handle(), self.request_timeout())
                 .map_err(|e| self.error_with("list groups", e.0, e.1))
         })
     }
@@ -139,7 +134,7 @@ impl Connection {
     /// Every ACL binding of the cluster. A cluster without an authorizer is an error: there
     /// is nothing to compare, and a pass would say access was checked.
     pub fn acls(&self) -> Result<Vec<native::AclBinding>, KafkaError> {
-        native::describe_acls(self.handle(), self.timeout).map_err(|e| match e {
+        native::describe_acls(self.handle(), self.request_timeout()).map_err(|e| match e {
             native::AclsError::SecurityDisabled(message) => self.error(
                 "describe ACLs",
                 format!("{message}: no authorizer is configured on this cluster, so it has no ACLs to compare"),
@@ -158,7 +153,7 @@ impl Connection {
         &self,
         groups: &[String],
     ) -> Result<native::Answers<String, GroupDescription>, KafkaError> {
-        native::describe_consumer_groups(self.handle(), groups, self.timeout)
+        native::describe_consumer_groups(self.handle(), groups, self.request_timeout())
             .map_err(|e| self.error_with("describe groups", e.0, e.1))
     }
 
@@ -216,13 +211,14 @@ impl Connection {
         }
         let specifiers: Vec<ResourceSpecifier> =
             topics.iter().map(|t| ResourceSpecifier::Topic(t)).collect();
-        let options = AdminOptions::new().request_timeout(Some(self.timeout));
+        let timeout = self.request_timeout();
+        let options = AdminOptions::new().request_timeout(Some(timeout));
         let future = self.admin().describe_configs(&specifiers, &options);
-        let answers = with_deadline(future, self.timeout)
+        let answers = with_deadline(future, timeout)
             .ok_or_else(|| {
                 self.error(
                     "describe configs",
-                    format!("no answer within {}", secs(self.timeout)),
+                    format!("no answer within {}", secs(timeout)),
                 )
             })?
             .map_err(|e| {
@@ -377,8 +373,9 @@ impl Connection {
         partitions: &[(TopicPartition, i64)],
     ) -> Result<HashMap<TopicPartition, Option<native::OffsetAndTime>>, KafkaError> {
         let what = "offsets for times";
-        let answers = native::list_offsets_for_times(self.handle(), partitions, self.timeout)
-            .map_err(|e| self.error(what, e.0))?;
+        let answers =
+            native::list_offsets_for_times(self.handle(), partitions, self.request_timeout())
+                .map_err(|e| self.error(what, e.0))?;
         let mut out = HashMap::with_capacity(answers.len());
         for (key, answer) in answers {
             match answer {

@@ -12,7 +12,7 @@
 //! hold the run for the same answer (a dead cluster must cost one request timeout).
 
 use std::cell::Cell;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 thread_local! {
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
@@ -43,6 +43,17 @@ pub fn give_up_at(progress: Instant, check: Option<Instant>) -> (Instant, bool) 
     match check {
         Some(check) if check <= progress => (check, true),
         _ => (progress, false),
+    }
+}
+
+/// How long one request may wait: the request timeout, but never past the check's deadline
+/// (at least a few milliseconds, so a request past the deadline still ends as a timeout).
+pub fn bounded(request_timeout: Duration, check: Option<Instant>, now: Instant) -> Duration {
+    match check {
+        Some(check) => request_timeout
+            .min(check.saturating_duration_since(now))
+            .max(Duration::from_millis(10)),
+        None => request_timeout,
     }
 }
 
@@ -79,7 +90,22 @@ pub fn timed_out(message: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+
+    #[test]
+    fn a_request_waits_no_longer_than_the_check_has_left() {
+        let now = Instant::now();
+        let ten = Duration::from_secs(10);
+        assert_eq!(bounded(ten, None, now), ten);
+        assert_eq!(bounded(ten, Some(now + Duration::from_secs(60)), now), ten);
+        assert_eq!(
+            bounded(ten, Some(now + Duration::from_secs(2)), now),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            bounded(ten, Some(now - Duration::from_secs(1)), now),
+            Duration::from_millis(10)
+        );
+    }
 
     #[test]
     fn a_slow_answer_is_retryable_and_a_dead_cluster_is_not() {

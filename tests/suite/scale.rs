@@ -340,3 +340,30 @@ fn a_check_whose_reads_keep_progressing_still_ends_at_its_timeout() {
     );
     assert!(took < Duration::from_millis(4500), "took {took:?}: {check}");
 }
+
+/// One request may not outlive its check either: with a 10 s `request_timeout` and a broker
+/// that answers every request after 3 s, a check whose own timeout is 1 s gives an error at
+/// about its timeout, not after the first slow answer (each request is bounded by what is
+/// left of the check).
+#[test]
+fn a_single_slow_request_ends_at_the_checks_timeout() {
+    let cluster = drained_cluster(1);
+    cluster
+        .broker_round_trip_time(1, Duration::from_millis(3000))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = runbook(dir.path(), &cluster.bootstrap_servers(), "10s", 1);
+    let text = std::fs::read_to_string(&runbook)
+        .unwrap()
+        .replace("timeout: 40s", "timeout: 1s");
+    std::fs::write(&runbook, text).unwrap();
+    let started = Instant::now();
+    let out = Test::new()
+        .current_dir(dir.path())
+        .args(["check", runbook.to_str().unwrap(), "--json"])
+        .run();
+    let took = started.elapsed();
+    let check = check_line(&out);
+    assert_eq!(check["status"], "error", "{check}\n{}", out.stderr);
+    assert!(took < Duration::from_millis(2800), "took {took:?}: {check}");
+}
