@@ -112,7 +112,7 @@ pub fn without(units: &mut [Unit<'_>], without: &BTreeMap<String, String>) {
             .collect::<Vec<_>>()
             .join("; ");
         let note = format!(
-            "{} undo_verifies not evaluated ({why}): confirm this step by hand",
+            "{} undo_verifies not evaluated ({why}): a person confirms this step (under --yes it is done, not confirmed)",
             left_out.len()
         );
         unit.verifies = Cow::Owned(

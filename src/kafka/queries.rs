@@ -246,26 +246,6 @@ impl Connection {
         Ok(out)
     }
 
-    /// The last `depth` offsets of each partition (fewer when the log is shorter), with the
-    /// partition's end offset. Below the log start the reader starts at the log start, so no
-    /// start offsets are needed.
-    pub fn read_tails(
-        &self,
-        partitions: &[TopicPartition],
-        depth: i64,
-    ) -> Result<HashMap<TopicPartition, (i64, Vec<Record>)>, KafkaError> {
-        let ends = self.end_offsets(partitions)?;
-        let ranges: Vec<(TopicPartition, i64, i64)> = partitions
-            .iter()
-            .map(|tp| (tp.clone(), (ends[tp] - depth).max(0), ends[tp]))
-            .collect();
-        let mut read = self.read_ranges(&ranges)?;
-        Ok(partitions
-            .iter()
-            .map(|tp| (tp.clone(), (ends[tp], read.remove(tp).unwrap_or_default())))
-            .collect())
-    }
-
     /// The last data record of each partition (None: the log holds no data record, only
     /// transaction markers, or nothing), with its end offset. Reads the last `depth` offsets,
     /// then, for partitions whose tail held only markers, further back in doubling steps
