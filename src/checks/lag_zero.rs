@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::selection::{self, Origin, Resolved};
 use super::Clusters;
-use super::{Item, ItemStatus, Outcome, Progress};
+use super::{Item, ItemStatus, Items, Outcome, Progress};
 use crate::kafka::{Committed, KafkaError, TopicPartition};
 use crate::runbook::{CheckSpec, Role, Selection};
 
@@ -129,8 +129,21 @@ pub fn gather(
 
 /// The verdict: lag of every (group, partition) at most `max_lag`.
 pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -> Outcome {
+    evaluate_into(facts, max_lag, cluster, allow_empty, Items::all(), None)
+}
+
+/// As `evaluate`, each item going to `items` as it is judged (written or kept there), and
+/// with `history` each group partition's item marked STOP before it goes (`annotate`).
+pub fn evaluate_into(
+    facts: &Facts,
+    max_lag: u64,
+    cluster: Role,
+    allow_empty: bool,
+    mut items: Items,
+    mut history: Option<&mut History>,
+) -> Outcome {
     let on = cluster.name();
-    let mut items = facts.topics.items("topic", on);
+    items.extend(facts.topics.items("topic", on));
     items.extend(facts.groups.excluded_items("group"));
     let mut total: i64 = 0;
     let mut compared = 0usize;
@@ -236,18 +249,26 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -
                 } else if lag as u64 > max_lag {
                     item = item.reason(format!("lag {lag} > {max_lag}"));
                 }
+                if let Some(history) = history.as_deref_mut() {
+                    annotate_item(&mut item, history);
+                }
                 items.push(item);
             }
         }
     }
     let note = selection::group_notes(idle_groups, &facts.groups, &facts.topics);
+    if let Some(history) = history {
+        history.polls.push((Instant::now(), total));
+    }
     if compared == 0 {
-        let literal = items.iter().any(|i| i.status == ItemStatus::Fail);
+        let literal = items.counts().fail > 0;
         let described = format!(
             "groups {} with commits on topics {} on {on}",
             facts.groups_described, facts.topics_described
         );
-        return selection::empty(&described, literal, items, allow_empty)
+        let (kept, elsewhere) = items.into_parts();
+        return selection::empty(&described, literal, kept, allow_empty)
+            .with_elsewhere(elsewhere)
             .note(&note)
             .with_progress(Progress {
                 remaining: Some(0),
@@ -258,7 +279,7 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -
         "compared {compared} partition(s) of {} topic(s) for {compared_groups} group(s) on {on}: lag at most {max_lag} on each",
         compared_topics.len()
     );
-    let mut outcome = Outcome::from_items(items, pass, "group partitions");
+    let mut outcome = items.judge(pass, "group partitions");
     if outcome.status == super::Status::Fail {
         outcome.summary = format!("{}; total lag {total}", outcome.summary);
     }
@@ -275,27 +296,31 @@ pub fn annotate(outcome: &mut Outcome, history: &mut History) {
         .polls
         .push((Instant::now(), outcome.progress.remaining.unwrap_or(0)));
     for item in &mut outcome.items {
-        let (Some(group), Some(topic), Some(partition)) =
-            (&item.group, &item.topic, item.partition)
-        else {
-            continue;
-        };
-        let committed = item.extra.get("committed").and_then(|v| v.as_i64());
-        let lag = item.extra.get("lag").and_then(|v| v.as_i64()).unwrap_or(0);
-        let Some(committed) = committed else { continue };
-        let key = (group.clone(), topic.clone(), partition);
-        let unchanged = match history.last_commits.get(&key) {
-            Some((previous, polls)) if *previous == committed => polls + 1,
-            _ => 0,
-        };
-        history.last_commits.insert(key, (committed, unchanged));
-        if lag > 0 && unchanged >= 3 {
-            item.extra.insert("state", "STOP".into());
-            let reason = item.reason.clone().unwrap_or_default();
-            item.reason = Some(format!(
-                "{reason}; STOP: committed offset unchanged for {unchanged} polls while lag remains (consumer stopped?)"
-            ));
-        }
+        annotate_item(item, history);
+    }
+}
+
+/// `annotate` for one group partition's item (done as it is judged when items are not kept).
+fn annotate_item(item: &mut Item, history: &mut History) {
+    let (Some(group), Some(topic), Some(partition)) = (&item.group, &item.topic, item.partition)
+    else {
+        return;
+    };
+    let committed = item.extra.get("committed").and_then(|v| v.as_i64());
+    let lag = item.extra.get("lag").and_then(|v| v.as_i64()).unwrap_or(0);
+    let Some(committed) = committed else { return };
+    let key = (group.clone(), topic.clone(), partition);
+    let unchanged = match history.last_commits.get(&key) {
+        Some((previous, polls)) if *previous == committed => polls + 1,
+        _ => 0,
+    };
+    history.last_commits.insert(key, (committed, unchanged));
+    if lag > 0 && unchanged >= 3 {
+        item.extra.insert("state", "STOP".into());
+        let reason = item.reason.clone().unwrap_or_default();
+        item.reason = Some(format!(
+            "{reason}; STOP: committed offset unchanged for {unchanged} polls while lag remains (consumer stopped?)"
+        ));
     }
 }
 
@@ -304,6 +329,7 @@ pub fn run(
     clusters: &Clusters,
     history: &mut History,
     allow_empty: bool,
+    items: Items,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::LagZero {
         cluster,
@@ -315,9 +341,14 @@ pub fn run(
         unreachable!("lag_zero::run takes a lag_zero spec")
     };
     let facts = gather(*cluster, groups, topics, clusters)?;
-    let mut outcome = evaluate(&facts, *max_lag, *cluster, allow_empty);
-    annotate(&mut outcome, history);
-    Ok(outcome)
+    Ok(evaluate_into(
+        &facts,
+        *max_lag,
+        *cluster,
+        allow_empty,
+        items,
+        Some(history),
+    ))
 }
 
 #[cfg(test)]
@@ -493,5 +524,42 @@ mod tests {
             annotate(&mut last, &mut history);
         }
         assert_eq!(last.items[0].extra["state"], "STOP");
+    }
+
+    /// Items written as judged are marked STOP before they go (they cannot be annotated
+    /// afterwards), the same as kept ones.
+    #[test]
+    fn stop_is_flagged_on_items_as_they_are_judged() {
+        use crate::checks::{ItemSink, Output};
+        use std::sync::{Arc, Mutex};
+        #[derive(Default)]
+        struct Last(Mutex<Option<Item>>);
+        impl ItemSink for Last {
+            fn item(&self, item: &Item) {
+                *self.0.lock().unwrap() = Some(item.clone());
+            }
+        }
+        let f = facts(&[("billing", "orders", 0, 10)], &[("orders", 0, 30)]);
+        let mut history = History::default();
+        let sink = Arc::new(Last::default());
+        let output = Output {
+            sink: Some(sink.clone()),
+            keep: Default::default(),
+        };
+        for _ in 0..4 {
+            let outcome = evaluate_into(
+                &f,
+                0,
+                Role::Source,
+                false,
+                Items::new(&output),
+                Some(&mut history),
+            );
+            assert_eq!(outcome.status, Status::Fail);
+            assert!(outcome.items.is_empty());
+        }
+        let last = sink.0.lock().unwrap().clone().unwrap();
+        assert_eq!(last.extra["state"], "STOP");
+        assert_eq!(history.polls.len(), 4);
     }
 }

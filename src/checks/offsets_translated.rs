@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::selection::{self, Origin, Resolved};
-use super::{Clusters, Item, ItemStatus, Outcome};
+use super::{Clusters, Item, ItemStatus, Items, Outcome};
 use crate::kafka::{Connection, KafkaError, Record, TopicPartition};
 use crate::mm2::decode_checkpoint;
 use crate::runbook::{CheckSpec, Runbook, TranslationMethod};
@@ -128,7 +128,18 @@ pub fn evaluate(
     exact: bool,
     allow_empty: bool,
 ) -> Outcome {
-    let mut items = facts.topics.items("topic", "source");
+    evaluate_into(facts, method, exact, allow_empty, Items::all())
+}
+
+/// As `evaluate`, each item going to `items` as it is judged (written or kept there).
+pub fn evaluate_into(
+    facts: &Facts,
+    method: TranslationMethod,
+    exact: bool,
+    allow_empty: bool,
+    mut items: Items,
+) -> Outcome {
+    items.extend(facts.topics.items("topic", "source"));
     items.extend(facts.groups.excluded_items("group"));
     if let Some((topic, false)) = &facts.checkpoints_topic {
         return Outcome::fail(
@@ -194,18 +205,21 @@ pub fn evaluate(
     let positions = facts.positions.len();
     let note = selection::group_notes(idle_groups, &facts.groups, &facts.topics);
     if positions == 0 && facts.vanished.is_empty() && facts.missing_target_topics.is_empty() {
-        let literal = items.iter().any(|i| i.status == ItemStatus::Fail);
+        let literal = items.counts().fail > 0;
         let described = if facts.described.is_empty() {
             "no selected group has commits on the selected topics".to_string()
         } else {
             facts.described.clone()
         };
-        return selection::empty(&described, literal, items, allow_empty).note(&note);
+        let (kept, elsewhere) = items.into_parts();
+        return selection::empty(&described, literal, kept, allow_empty)
+            .with_elsewhere(elsewhere)
+            .note(&note);
     }
     let groups: std::collections::BTreeSet<&str> =
         facts.positions.iter().map(|p| p.group.as_str()).collect();
-    Outcome::from_items(
-        items,
+    items
+        .judge(
         format!(
             "compared {positions} committed position(s) of {} group(s) ({}): each resumes on target where it stopped on source",
             groups.len(),
@@ -343,6 +357,7 @@ pub fn run(
     clusters: &Clusters,
     cache: &mut CheckpointCache,
     allow_empty: bool,
+    items: Items,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::OffsetsTranslated {
         groups,
@@ -490,7 +505,7 @@ pub fn run(
         read_neighbours(&mut facts.positions, clusters)?;
     }
     facts.groups = resolved_groups;
-    Ok(evaluate(&facts, *method, *exact, allow_empty))
+    Ok(evaluate_into(&facts, *method, *exact, allow_empty, items))
 }
 
 /// Whether a target topic is the mirror of a selected source topic.
