@@ -36,7 +36,10 @@ pub struct Facts {
 #[derive(Debug, Default)]
 pub struct History {
     polls: Vec<(Instant, i64)>,
-    last_commits: HashMap<(String, String, i32), (i64, u32)>,
+    /// (group, topic, partition) -> (committed offset, polls unchanged); names interned, so an
+    /// entry is 28 bytes, not two strings (one per group partition).
+    last_commits: HashMap<(u32, u32, i32), (i64, u32)>,
+    names: super::names::Names,
 }
 
 impl History {
@@ -70,19 +73,19 @@ pub fn gather(
         commits.retain(|c| topics.matches(&c.topic));
         let mut gone: Vec<String> = commits
             .iter()
-            .filter(|c| !metadata.contains_key(&c.topic))
-            .map(|c| c.topic.clone())
+            .filter(|c| !metadata.contains_key(&*c.topic))
+            .map(|c| c.topic.to_string())
             .collect();
         gone.sort();
         gone.dedup();
         vanished.extend(gone.into_iter().map(|t| (group.clone(), t)));
-        commits.retain(|c| metadata.contains_key(&c.topic));
+        commits.retain(|c| metadata.contains_key(&*c.topic));
     }
     let read: Vec<String> = {
         let mut read: Vec<String> = committed
             .values()
             .flatten()
-            .map(|c| c.topic.clone())
+            .map(|c| c.topic.to_string())
             .collect();
         read.sort();
         read.dedup();
@@ -93,12 +96,9 @@ pub fn gather(
     // Start offsets matter only where some group has no commit.
     let mut uncommitted: std::collections::BTreeSet<TopicPartition> = Default::default();
     for commits in committed.values() {
-        let have: std::collections::HashSet<(&str, i32)> = commits
-            .iter()
-            .map(|c| (c.topic.as_str(), c.partition))
-            .collect();
-        let topics: std::collections::BTreeSet<&str> =
-            commits.iter().map(|c| c.topic.as_str()).collect();
+        let have: std::collections::HashSet<(&str, i32)> =
+            commits.iter().map(|c| (&*c.topic, c.partition)).collect();
+        let topics: std::collections::BTreeSet<&str> = commits.iter().map(|c| &*c.topic).collect();
         for topic in topics {
             for p in 0..metadata.get(topic).copied().unwrap_or(0) {
                 if !have.contains(&(topic, p)) {
@@ -214,9 +214,9 @@ pub fn evaluate_into(
         }
         let by_partition: HashMap<(&str, i32), i64> = commits
             .iter()
-            .map(|c| ((c.topic.as_str(), c.partition), c.offset))
+            .map(|c| ((&*c.topic, c.partition), c.offset))
             .collect();
-        let mut topics: Vec<&str> = commits.iter().map(|c| c.topic.as_str()).collect();
+        let mut topics: Vec<&str> = commits.iter().map(|c| &*c.topic).collect();
         topics.sort();
         topics.dedup();
         for topic in topics {
@@ -309,7 +309,7 @@ fn annotate_item(item: &mut Item, history: &mut History) {
     let committed = item.extra.get("committed").and_then(|v| v.as_i64());
     let lag = item.extra.get("lag").and_then(|v| v.as_i64()).unwrap_or(0);
     let Some(committed) = committed else { return };
-    let key = (group.clone(), topic.clone(), partition);
+    let key = (history.names.id(group), history.names.id(topic), partition);
     let unchanged = match history.last_commits.get(&key) {
         Some((previous, polls)) if *previous == committed => polls + 1,
         _ => 0,
@@ -364,7 +364,7 @@ mod tests {
                 .entry(group.to_string())
                 .or_default()
                 .push(Committed {
-                    topic: topic.to_string(),
+                    topic: (*topic).into(),
                     partition: *partition,
                     offset: *offset,
                 });

@@ -11,6 +11,7 @@ pub mod connector_state;
 pub mod group_inactive;
 pub mod lag_zero;
 pub mod mirror_caught_up;
+pub mod names;
 pub mod offsets_translated;
 pub mod producers_quiet;
 pub mod record_counts;

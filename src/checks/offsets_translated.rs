@@ -10,12 +10,14 @@ use crate::mm2::decode_checkpoint;
 use crate::runbook::{CheckSpec, Runbook, TranslationMethod};
 
 /// Checkpoints decoded so far, newest per (group, target topic, partition). Kept between
-/// polls so a long drain reads only the records added since the last poll.
+/// polls so a long drain reads only the records added since the last poll. Names are
+/// interned: an entry is 28 bytes, not two strings (1.6 M checkpoints at 8,000 partitions).
 #[derive(Debug, Default)]
 pub struct CheckpointCache {
     topic: String,
     next: HashMap<i32, i64>,
-    pub latest: HashMap<(String, String, i32), Translation>,
+    names: super::names::Names,
+    latest: HashMap<(u32, u32, i32), Translation>,
     /// Records that do not decode, by offset: reported, never fatal.
     pub corrupt: Vec<(i32, i64, String)>,
     pub records_read: u64,
@@ -44,32 +46,50 @@ impl CheckpointCache {
                 (tp.clone(), from, ends[tp])
             })
             .collect();
-        let read = connection.read_ranges(&ranges)?;
-        for (tp, records) in read {
-            for record in records {
-                self.records_read += 1;
-                let key = record.key.as_deref().unwrap_or_default();
-                let value = record.value.as_deref().unwrap_or_default();
-                if record.value.is_none() {
-                    continue; // a tombstone from compaction tooling: nothing to decode
+        // Decoded as read, never all held at once. A window read again after a timed-out
+        // request is seen again from its start: inserting the newest is idempotent, and an
+        // undecodable record is listed once.
+        connection.visit_ranges(&ranges, |tp, record| {
+            self.records_read += 1;
+            let key = record.key.as_deref().unwrap_or_default();
+            let value = record.value.as_deref().unwrap_or_default();
+            if record.value.is_none() {
+                return; // a tombstone from compaction tooling: nothing to decode
+            }
+            match decode_checkpoint(key, value) {
+                Ok(cp) => {
+                    let translation = Translation {
+                        upstream_offset: cp.upstream_offset,
+                        downstream_offset: cp.downstream_offset,
+                    };
+                    let key = (
+                        self.names.id(&cp.group),
+                        self.names.id(&cp.topic),
+                        cp.partition,
+                    );
+                    self.latest.insert(key, translation);
                 }
-                match decode_checkpoint(key, value) {
-                    Ok(cp) => {
-                        let translation = Translation {
-                            upstream_offset: cp.upstream_offset,
-                            downstream_offset: cp.downstream_offset,
-                        };
-                        self.latest
-                            .insert((cp.group, cp.topic, cp.partition), translation);
+                Err(e) => {
+                    let seen = self
+                        .corrupt
+                        .iter()
+                        .any(|(p, o, _)| *p == tp.1 && *o == record.offset);
+                    if !seen {
+                        self.corrupt.push((tp.1, record.offset, e.0));
                     }
-                    Err(e) => self.corrupt.push((tp.1, record.offset, e.0)),
                 }
             }
-        }
+        })?;
         for tp in partitions {
             self.next.insert(tp.1, ends[&tp]);
         }
         Ok(true)
+    }
+
+    /// The newest checkpoint of (group, target topic, partition), if one was read.
+    pub fn latest(&self, group: &str, topic: &str, partition: i32) -> Option<Translation> {
+        let key = (self.names.find(group)?, self.names.find(topic)?, partition);
+        self.latest.get(&key).copied()
     }
 }
 
@@ -91,9 +111,10 @@ pub struct Neighbours {
 /// One (group, source partition) with a committed source offset, and everything about it.
 #[derive(Debug, Clone, Default)]
 pub struct Position {
-    pub group: String,
-    pub source_topic: String,
-    pub target_topic: String,
+    /// Interned: 100,000 positions name 200 groups and 40 topics.
+    pub group: std::sync::Arc<str>,
+    pub source_topic: std::sync::Arc<str>,
+    pub target_topic: std::sync::Arc<str>,
     pub partition: i32,
     pub source_committed: i64,
     pub source_end: i64,
@@ -217,7 +238,7 @@ pub fn evaluate_into(
             .note(&note);
     }
     let groups: std::collections::BTreeSet<&str> =
-        facts.positions.iter().map(|p| p.group.as_str()).collect();
+        facts.positions.iter().map(|p| &*p.group).collect();
     items
         .judge(
         format!(
@@ -237,7 +258,7 @@ fn judge(p: &Position, method: TranslationMethod, exact: bool) -> Item {
         .topic(&p.target_topic)
         .partition(p.partition)
         .values(u, p.target_committed)
-        .field("source_topic", p.source_topic.as_str())
+        .field("source_topic", &*p.source_topic)
         .field("source_end", p.source_end)
         .field("target_end", p.target_end);
     let fail = |item: Item, reason: String| {
@@ -421,21 +442,21 @@ pub fn run(
         commits.retain(|c| topics.matches(&c.topic));
         let mut gone: Vec<String> = commits
             .iter()
-            .filter(|c| !source_topics.contains_key(&c.topic))
-            .map(|c| c.topic.clone())
+            .filter(|c| !source_topics.contains_key(&*c.topic))
+            .map(|c| c.topic.to_string())
             .collect();
         gone.sort();
         gone.dedup();
         facts
             .vanished
             .extend(gone.into_iter().map(|t| (group.clone(), t)));
-        commits.retain(|c| source_topics.contains_key(&c.topic));
+        commits.retain(|c| source_topics.contains_key(&*c.topic));
     }
     let target_offset: HashMap<(&str, &str, i32), i64> = target_committed
         .iter()
         .flat_map(|(g, cs)| {
             cs.iter()
-                .map(move |c| ((g.as_str(), c.topic.as_str(), c.partition), c.offset))
+                .map(move |c| ((g.as_str(), &*c.topic, c.partition), c.offset))
         })
         .collect();
 
@@ -450,7 +471,7 @@ pub fn run(
         }
         for c in commits {
             let target_topic = runbook.mirror.target_topic(&c.topic);
-            source_partitions.push((c.topic.clone(), c.partition));
+            source_partitions.push((c.topic.to_string(), c.partition));
             match target_topics.get(&target_topic) {
                 Some(count) if c.partition < *count => {
                     target_partitions.push((target_topic.clone(), c.partition));
@@ -473,6 +494,15 @@ pub fn run(
     );
     let (source_end, target_end) = (source_end?, target_end?);
 
+    let mut names: std::collections::HashSet<std::sync::Arc<str>> = Default::default();
+    let mut intern = |name: &str| -> std::sync::Arc<str> {
+        if let Some(shared) = names.get(name) {
+            return shared.clone();
+        }
+        let shared: std::sync::Arc<str> = name.into();
+        names.insert(shared.clone());
+        shared
+    };
     for (group, commits) in &committed {
         for c in commits {
             let target_topic = runbook.mirror.target_topic(&c.topic);
@@ -480,22 +510,19 @@ pub fn run(
                 continue;
             }
             facts.positions.push(Position {
-                group: group.clone(),
-                source_topic: c.topic.clone(),
-                target_topic: target_topic.clone(),
+                group: intern(group),
+                source_topic: intern(&c.topic),
+                target_topic: intern(&target_topic),
                 partition: c.partition,
                 source_committed: c.offset,
-                source_end: source_end[&(c.topic.clone(), c.partition)],
+                source_end: source_end[&(c.topic.to_string(), c.partition)],
                 target_committed: target_offset
                     .get(&(group.as_str(), target_topic.as_str(), c.partition))
                     .copied(),
                 target_end: target_end
                     .get(&(target_topic.clone(), c.partition))
                     .copied(),
-                checkpoint: cache
-                    .latest
-                    .get(&(group.clone(), target_topic.clone(), c.partition))
-                    .copied(),
+                checkpoint: cache.latest(group, &target_topic, c.partition),
                 ..Position::default()
             });
         }
@@ -546,14 +573,14 @@ fn read_neighbours(positions: &mut [Position], clusters: &Clusters) -> Result<()
     for p in positions.iter() {
         widen(
             &mut source_ranges,
-            (p.source_topic.clone(), p.partition),
+            (p.source_topic.to_string(), p.partition),
             p.source_committed,
             p.source_end,
         );
         if let (Some(t), Some(end)) = (p.target_committed, p.target_end) {
             widen(
                 &mut target_ranges,
-                (p.target_topic.clone(), p.partition),
+                (p.target_topic.to_string(), p.partition),
                 t,
                 end,
             );
@@ -575,13 +602,13 @@ fn read_neighbours(positions: &mut [Position], clusters: &Clusters) -> Result<()
             .map(|r| r.digest)
     };
     for p in positions.iter_mut() {
-        let s = source.get(&(p.source_topic.clone(), p.partition));
+        let s = source.get(&(p.source_topic.to_string(), p.partition));
         let mut n = Neighbours {
             source: (at(s, p.source_committed - 1), at(s, p.source_committed)),
             ..Neighbours::default()
         };
         if let Some(t) = p.target_committed {
-            let r = target.get(&(p.target_topic.clone(), p.partition));
+            let r = target.get(&(p.target_topic.to_string(), p.partition));
             n.target = (at(r, t - 1), at(r, t));
         }
         p.neighbours = Some(Box::new(n));
