@@ -452,16 +452,9 @@ pub fn run(
             .extend(gone.into_iter().map(|t| (group.clone(), t)));
         commits.retain(|c| source_topics.contains_key(&*c.topic));
     }
-    let target_offset: HashMap<(&str, &str, i32), i64> = target_committed
-        .iter()
-        .flat_map(|(g, cs)| {
-            cs.iter()
-                .map(move |c| ((g.as_str(), &*c.topic, c.partition), c.offset))
-        })
-        .collect();
-
-    let mut source_partitions = Vec::new();
-    let mut target_partitions = Vec::new();
+    // Each partition once (as it is met): 100,000 commits name 2,000 partitions.
+    let mut source_partitions = std::collections::BTreeSet::new();
+    let mut target_partitions = std::collections::BTreeSet::new();
     for (group, commits) in &committed {
         let vanished = facts.vanished.iter().any(|(g, _)| g == group);
         if commits.is_empty() && !vanished {
@@ -471,10 +464,10 @@ pub fn run(
         }
         for c in commits {
             let target_topic = runbook.mirror.target_topic(&c.topic);
-            source_partitions.push((c.topic.to_string(), c.partition));
+            source_partitions.insert((c.topic.clone(), c.partition));
             match target_topics.get(&target_topic) {
                 Some(count) if c.partition < *count => {
-                    target_partitions.push((target_topic.clone(), c.partition));
+                    target_partitions.insert((target_topic.clone(), c.partition));
                 }
                 _ => {
                     if !facts.missing_target_topics.contains(&target_topic) {
@@ -484,10 +477,11 @@ pub fn run(
             }
         }
     }
-    source_partitions.sort();
-    source_partitions.dedup();
-    target_partitions.sort();
-    target_partitions.dedup();
+    let source_partitions: Vec<TopicPartition> = source_partitions
+        .into_iter()
+        .map(|(t, p)| (t.to_string(), p))
+        .collect();
+    let target_partitions: Vec<TopicPartition> = target_partitions.into_iter().collect();
     let (source_end, target_end) = clusters.both(
         |c| c.end_offsets(&source_partitions),
         |c| c.end_offsets(&target_partitions),
@@ -504,6 +498,15 @@ pub fn run(
         shared
     };
     for (group, commits) in &committed {
+        // The group's commits on the target by partition, one group at a time.
+        let target_offset: HashMap<(&str, i32), i64> = target_committed
+            .get(group)
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| ((&*c.topic, c.partition), c.offset))
+                    .collect()
+            })
+            .unwrap_or_default();
         for c in commits {
             let target_topic = runbook.mirror.target_topic(&c.topic);
             if facts.missing_target_topics.contains(&target_topic) {
@@ -517,7 +520,7 @@ pub fn run(
                 source_committed: c.offset,
                 source_end: source_end[&(c.topic.to_string(), c.partition)],
                 target_committed: target_offset
-                    .get(&(group.as_str(), target_topic.as_str(), c.partition))
+                    .get(&(target_topic.as_str(), c.partition))
                     .copied(),
                 target_end: target_end
                     .get(&(target_topic.clone(), c.partition))
