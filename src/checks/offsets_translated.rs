@@ -158,7 +158,25 @@ pub fn evaluate_into(
     method: TranslationMethod,
     exact: bool,
     allow_empty: bool,
+    items: Items,
+) -> Outcome {
+    evaluate_with(facts, method, exact, allow_empty, items, |judge| {
+        for p in &facts.positions {
+            judge(p);
+        }
+    })
+}
+
+/// As `evaluate_into`, with the positions handed one at a time by `positions` (instead of
+/// `facts.positions`): each is judged as it comes and none is kept (1.6 M positions of 136
+/// bytes at 8,000 partitions).
+pub fn evaluate_with(
+    facts: &Facts,
+    method: TranslationMethod,
+    exact: bool,
+    allow_empty: bool,
     mut items: Items,
+    positions: impl FnOnce(&mut dyn FnMut(&Position)),
 ) -> Outcome {
     items.extend(facts.topics.items("topic", "source"));
     items.extend(facts.groups.excluded_items("group"));
@@ -220,10 +238,16 @@ pub fn evaluate_into(
                 .reason(format!("undecodable checkpoint record skipped: {error}")),
         );
     }
-    for p in &facts.positions {
+    let mut judged = 0usize;
+    let mut groups: std::collections::BTreeSet<std::sync::Arc<str>> = Default::default();
+    positions(&mut |p: &Position| {
+        judged += 1;
+        if !groups.contains(&*p.group) {
+            groups.insert(p.group.clone());
+        }
         items.push(judge(p, method, exact));
-    }
-    let positions = facts.positions.len();
+    });
+    let positions = judged;
     let note = selection::group_notes(idle_groups, &facts.groups, &facts.topics);
     if positions == 0 && facts.vanished.is_empty() && facts.missing_target_topics.is_empty() {
         let literal = items.counts().fail > 0;
@@ -237,8 +261,6 @@ pub fn evaluate_into(
             .with_elsewhere(elsewhere)
             .note(&note);
     }
-    let groups: std::collections::BTreeSet<&str> =
-        facts.positions.iter().map(|p| &*p.group).collect();
     items
         .judge(
         format!(
@@ -488,54 +510,69 @@ pub fn run(
     );
     let (source_end, target_end) = (source_end?, target_end?);
 
-    let mut names: std::collections::HashSet<std::sync::Arc<str>> = Default::default();
-    let mut intern = |name: &str| -> std::sync::Arc<str> {
-        if let Some(shared) = names.get(name) {
-            return shared.clone();
-        }
-        let shared: std::sync::Arc<str> = name.into();
-        names.insert(shared.clone());
-        shared
-    };
-    for (group, commits) in &committed {
-        // The group's commits on the target by partition, one group at a time.
-        let target_offset: HashMap<(&str, i32), i64> = target_committed
-            .get(group)
-            .map(|cs| {
-                cs.iter()
-                    .map(|c| ((&*c.topic, c.partition), c.offset))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for c in commits {
-            let target_topic = runbook.mirror.target_topic(&c.topic);
-            if facts.missing_target_topics.contains(&target_topic) {
-                continue;
-            }
-            facts.positions.push(Position {
-                group: intern(group),
-                source_topic: intern(&c.topic),
-                target_topic: intern(&target_topic),
-                partition: c.partition,
-                source_committed: c.offset,
-                source_end: source_end[&(c.topic.to_string(), c.partition)],
-                target_committed: target_offset
-                    .get(&(target_topic.as_str(), c.partition))
-                    .copied(),
-                target_end: target_end
-                    .get(&(target_topic.clone(), c.partition))
-                    .copied(),
-                checkpoint: cache.latest(group, &target_topic, c.partition),
-                ..Position::default()
-            });
-        }
-    }
-
-    if *method == TranslationMethod::Content {
-        read_neighbours(&mut facts.positions, clusters)?;
-    }
     facts.groups = resolved_groups;
-    Ok(evaluate_into(&facts, *method, *exact, allow_empty, items))
+    // Each (group, source partition) with a commit, one at a time, names shared.
+    let produce = |facts: &Facts, each: &mut dyn FnMut(Position)| {
+        let mut names: std::collections::HashSet<std::sync::Arc<str>> = Default::default();
+        let mut intern = |name: &str| -> std::sync::Arc<str> {
+            if let Some(shared) = names.get(name) {
+                return shared.clone();
+            }
+            let shared: std::sync::Arc<str> = name.into();
+            names.insert(shared.clone());
+            shared
+        };
+        for (group, commits) in &committed {
+            // The group's commits on the target by partition, one group at a time.
+            let target_offset: HashMap<(&str, i32), i64> = target_committed
+                .get(group)
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| ((&*c.topic, c.partition), c.offset))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for c in commits {
+                let target_topic = runbook.mirror.target_topic(&c.topic);
+                if facts.missing_target_topics.contains(&target_topic) {
+                    continue;
+                }
+                each(Position {
+                    group: intern(group),
+                    source_topic: intern(&c.topic),
+                    target_topic: intern(&target_topic),
+                    partition: c.partition,
+                    source_committed: c.offset,
+                    source_end: source_end[&(c.topic.to_string(), c.partition)],
+                    target_committed: target_offset
+                        .get(&(target_topic.as_str(), c.partition))
+                        .copied(),
+                    target_end: target_end
+                        .get(&(target_topic.clone(), c.partition))
+                        .copied(),
+                    checkpoint: cache.latest(group, &target_topic, c.partition),
+                    ..Position::default()
+                });
+            }
+        }
+    };
+    if *method == TranslationMethod::Content {
+        // Content reads the records around every position in one batch: kept until then.
+        let mut positions = Vec::new();
+        produce(&facts, &mut |p| positions.push(p));
+        facts.positions = positions;
+        read_neighbours(&mut facts.positions, clusters)?;
+        return Ok(evaluate_into(&facts, *method, *exact, allow_empty, items));
+    }
+    // The other methods judge each position as it is made: none is kept.
+    Ok(evaluate_with(
+        &facts,
+        *method,
+        *exact,
+        allow_empty,
+        items,
+        |judge| produce(&facts, &mut |p| judge(&p)),
+    ))
 }
 
 /// Whether a target topic is the mirror of a selected source topic.
