@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::selection::{self, Origin, Resolved};
 use super::Clusters;
 use super::{Item, ItemStatus, Items, Outcome, Progress};
-use crate::kafka::{Committed, KafkaError, TopicPartition};
+use crate::kafka::{retain_commits, Commits, KafkaError, TopicPartition};
 use crate::runbook::{CheckSpec, Role, Selection};
 
 /// What lag_zero needs from one cluster.
@@ -14,7 +14,7 @@ use crate::runbook::{CheckSpec, Role, Selection};
 pub struct Facts {
     /// Every selected group, with its commits on selected topics the cluster has (empty: no
     /// such group, never committed, or commits on other topics only).
-    pub committed: BTreeMap<String, Vec<Committed>>,
+    pub committed: BTreeMap<String, Commits>,
     pub partition_counts: BTreeMap<String, i32>,
     pub start: HashMap<TopicPartition, i64>,
     pub end: HashMap<TopicPartition, i64>,
@@ -36,8 +36,8 @@ pub struct Facts {
 #[derive(Debug, Default)]
 pub struct History {
     polls: Vec<(Instant, i64)>,
-    /// (group, topic, partition) -> (committed offset, polls unchanged); names interned, so an
-    /// entry is 28 bytes, not two strings (one per group partition).
+    /// (group, topic, partition) -> (committed offset, polls unchanged while lagging); names
+    /// interned, so an entry is 28 bytes, not two strings; only partitions with lag.
     last_commits: HashMap<(u32, u32, i32), (i64, u32)>,
     names: super::names::Names,
 }
@@ -70,7 +70,7 @@ pub fn gather(
         .collect();
     let mut vanished = Vec::new();
     for (group, commits) in committed.iter_mut() {
-        commits.retain(|c| topics.matches(&c.topic));
+        retain_commits(commits, |c| topics.matches(&c.topic));
         let mut gone: Vec<String> = commits
             .iter()
             .filter(|c| !metadata.contains_key(&*c.topic))
@@ -79,12 +79,12 @@ pub fn gather(
         gone.sort();
         gone.dedup();
         vanished.extend(gone.into_iter().map(|t| (group.clone(), t)));
-        commits.retain(|c| metadata.contains_key(&*c.topic));
+        retain_commits(commits, |c| metadata.contains_key(&*c.topic));
     }
     let read: Vec<String> = {
         let mut read: Vec<String> = committed
             .values()
-            .flatten()
+            .flat_map(|commits| commits.iter())
             .map(|c| c.topic.to_string())
             .collect();
         read.sort();
@@ -153,7 +153,7 @@ pub fn evaluate_into(
     let mut groups: Vec<&String> = facts.committed.keys().chain(facts.origins.keys()).collect();
     groups.sort();
     groups.dedup();
-    let no_commits: Vec<Committed> = Vec::new();
+    let no_commits = Commits::default();
     for group in groups {
         let commits = facts.committed.get(group).unwrap_or(&no_commits);
         let literal =
@@ -309,6 +309,14 @@ fn annotate_item(item: &mut Item, history: &mut History) {
     let committed = item.extra.get("committed").and_then(|v| v.as_i64());
     let lag = item.extra.get("lag").and_then(|v| v.as_i64()).unwrap_or(0);
     let Some(committed) = committed else { return };
+    // Only partitions with lag are followed (STOP is "unchanged while lag remains"): a
+    // drained estate's million group partitions keep no history.
+    if lag <= 0 {
+        if let (Some(g), Some(t)) = (history.names.find(group), history.names.find(topic)) {
+            history.last_commits.remove(&(g, t, partition));
+        }
+        return;
+    }
     let key = (history.names.id(group), history.names.id(topic), partition);
     let unchanged = match history.last_commits.get(&key) {
         Some((previous, polls)) if *previous == committed => polls + 1,
@@ -359,15 +367,13 @@ mod tests {
     fn facts(commits: &[(&str, &str, i32, i64)], ends: &[(&str, i32, i64)]) -> Facts {
         let mut facts = Facts::default();
         for (group, topic, partition, offset) in commits {
-            facts
-                .committed
-                .entry(group.to_string())
-                .or_default()
-                .push(Committed {
+            std::sync::Arc::make_mut(facts.committed.entry(group.to_string()).or_default()).push(
+                crate::kafka::Committed {
                     topic: (*topic).into(),
                     partition: *partition,
                     offset: *offset,
-                });
+                },
+            );
         }
         for (topic, partition, end) in ends {
             let count = facts.partition_counts.entry(topic.to_string()).or_insert(0);
@@ -421,7 +427,7 @@ mod tests {
     #[test]
     fn a_group_without_commits_is_likely_a_typo() {
         let mut f = facts(&[("billing", "orders", 0, 30)], &[("orders", 0, 30)]);
-        f.committed.insert("biling".into(), Vec::new());
+        f.committed.insert("biling".into(), Default::default());
         let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Fail);
         assert!(outcome.items[0]
@@ -441,9 +447,9 @@ mod tests {
             ("shipping".to_string(), Origin::Pattern),
             ("shipping-eu".to_string(), Origin::Pattern),
         ]);
-        f.committed.insert("shipping".into(), Vec::new());
+        f.committed.insert("shipping".into(), Default::default());
         f.all_commits.insert("shipping".into(), 4);
-        f.committed.insert("shipping-eu".into(), Vec::new());
+        f.committed.insert("shipping-eu".into(), Default::default());
         f.all_commits.insert("shipping-eu".into(), 0);
         let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
@@ -465,7 +471,7 @@ mod tests {
             .summary
             .contains("2 group(s) matched with nothing to compare"));
         // The literal billing with commits on other topics only: a failure naming it.
-        f.committed.insert("billing".into(), Vec::new());
+        f.committed.insert("billing".into(), Default::default());
         f.all_commits.insert("billing".into(), 2);
         let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
@@ -481,7 +487,7 @@ mod tests {
     fn only_pattern_groups_without_relevant_commits_pass_only_with_allow_empty() {
         let mut f = Facts::default();
         f.origins.insert("shipping".into(), Origin::Pattern);
-        f.committed.insert("shipping".into(), Vec::new());
+        f.committed.insert("shipping".into(), Default::default());
         f.all_commits.insert("shipping".into(), 3);
         assert_eq!(evaluate(&f, 0, Role::Source, false).status, Status::Fail);
         let allowed = evaluate(&f, 0, Role::Source, true);
@@ -502,7 +508,7 @@ mod tests {
     fn commits_on_a_topic_the_cluster_no_longer_has_fail() {
         // Before: such commits yielded no item, and the check passed with nothing compared.
         let mut f = Facts::default();
-        f.committed.insert("billing".into(), Vec::new());
+        f.committed.insert("billing".into(), Default::default());
         f.all_commits.insert("billing".into(), 1);
         f.vanished.push(("billing".into(), "orders".into()));
         let outcome = evaluate(&f, 0, Role::Source, true);
@@ -561,5 +567,27 @@ mod tests {
         let last = sink.0.lock().unwrap().clone().unwrap();
         assert_eq!(last.extra["state"], "STOP");
         assert_eq!(history.polls.len(), 4);
+    }
+
+    /// Polls without lag do not count towards STOP: a partition drained for several polls
+    /// that then lags at the same committed offset is not flagged at once.
+    #[test]
+    fn stop_counts_only_polls_with_lag() {
+        let drained = facts(&[("billing", "orders", 0, 30)], &[("orders", 0, 30)]);
+        let lagging = facts(&[("billing", "orders", 0, 30)], &[("orders", 0, 40)]);
+        let mut history = History::default();
+        for _ in 0..4 {
+            let mut outcome = evaluate(&drained, 0, Role::Source, false);
+            annotate(&mut outcome, &mut history);
+        }
+        assert!(history.last_commits.is_empty());
+        let mut outcome = evaluate(&lagging, 0, Role::Source, false);
+        annotate(&mut outcome, &mut history);
+        assert!(outcome.items[0].extra.get("state").is_none());
+        for _ in 0..3 {
+            outcome = evaluate(&lagging, 0, Role::Source, false);
+            annotate(&mut outcome, &mut history);
+        }
+        assert_eq!(outcome.items[0].extra["state"], "STOP");
     }
 }

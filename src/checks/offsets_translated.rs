@@ -461,7 +461,7 @@ pub fn run(
     let mut all_commits: BTreeMap<String, usize> = BTreeMap::new();
     for (group, commits) in committed.iter_mut() {
         all_commits.insert(group.clone(), commits.len());
-        commits.retain(|c| topics.matches(&c.topic));
+        crate::kafka::retain_commits(commits, |c| topics.matches(&c.topic));
         let mut gone: Vec<String> = commits
             .iter()
             .filter(|c| !source_topics.contains_key(&*c.topic))
@@ -472,7 +472,7 @@ pub fn run(
         facts
             .vanished
             .extend(gone.into_iter().map(|t| (group.clone(), t)));
-        commits.retain(|c| source_topics.contains_key(&*c.topic));
+        crate::kafka::retain_commits(commits, |c| source_topics.contains_key(&*c.topic));
     }
     // Each partition once (as it is met): 100,000 commits name 2,000 partitions.
     let mut source_partitions = std::collections::BTreeSet::new();
@@ -484,7 +484,7 @@ pub fn run(
             let all = all_commits.get(group).copied().unwrap_or(0);
             facts.without_commits.push((group.clone(), origin, all));
         }
-        for c in commits {
+        for c in commits.iter() {
             let target_topic = runbook.mirror.target_topic(&c.topic);
             source_partitions.insert((c.topic.clone(), c.partition));
             match target_topics.get(&target_topic) {
@@ -532,7 +532,7 @@ pub fn run(
                         .collect()
                 })
                 .unwrap_or_default();
-            for c in commits {
+            for c in commits.iter() {
                 let target_topic = runbook.mirror.target_topic(&c.topic);
                 if facts.missing_target_topics.contains(&target_topic) {
                     continue;
