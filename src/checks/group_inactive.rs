@@ -58,7 +58,7 @@ pub fn judge(listed: &GroupListing, described: &Result<GroupDescription, String>
         .group(group)
         .field("listed_state", listed_state)
         .field(
-            "type",
+            "group_type",
             if type_known {
                 listed.group_type.as_str()
             } else {

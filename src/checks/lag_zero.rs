@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use super::selection::{self, Origin, Resolved};
 use super::Clusters;
-use super::{Item, ItemStatus, Outcome, Progress};
-use crate::kafka::{Committed, KafkaError, TopicPartition};
+use super::{Item, ItemStatus, Items, Outcome, Progress};
+use crate::kafka::{retain_commits, Commits, KafkaError, TopicPartition};
 use crate::runbook::{CheckSpec, Role, Selection};
 
 /// What lag_zero needs from one cluster.
@@ -14,7 +14,7 @@ use crate::runbook::{CheckSpec, Role, Selection};
 pub struct Facts {
     /// Every selected group, with its commits on selected topics the cluster has (empty: no
     /// such group, never committed, or commits on other topics only).
-    pub committed: BTreeMap<String, Vec<Committed>>,
+    pub committed: BTreeMap<String, Commits>,
     pub partition_counts: BTreeMap<String, i32>,
     pub start: HashMap<TopicPartition, i64>,
     pub end: HashMap<TopicPartition, i64>,
@@ -36,7 +36,10 @@ pub struct Facts {
 #[derive(Debug, Default)]
 pub struct History {
     polls: Vec<(Instant, i64)>,
-    last_commits: HashMap<(String, String, i32), (i64, u32)>,
+    /// (group, topic, partition) -> (committed offset, polls unchanged while lagging); names
+    /// interned, so an entry is 28 bytes, not two strings; only partitions with lag.
+    last_commits: HashMap<(u32, u32, i32), (i64, u32)>,
+    names: super::names::Names,
 }
 
 impl History {
@@ -67,22 +70,22 @@ pub fn gather(
         .collect();
     let mut vanished = Vec::new();
     for (group, commits) in committed.iter_mut() {
-        commits.retain(|c| topics.matches(&c.topic));
+        retain_commits(commits, |c| topics.matches(&c.topic));
         let mut gone: Vec<String> = commits
             .iter()
-            .filter(|c| !metadata.contains_key(&c.topic))
-            .map(|c| c.topic.clone())
+            .filter(|c| !metadata.contains_key(&*c.topic))
+            .map(|c| c.topic.to_string())
             .collect();
         gone.sort();
         gone.dedup();
         vanished.extend(gone.into_iter().map(|t| (group.clone(), t)));
-        commits.retain(|c| metadata.contains_key(&c.topic));
+        retain_commits(commits, |c| metadata.contains_key(&*c.topic));
     }
     let read: Vec<String> = {
         let mut read: Vec<String> = committed
             .values()
-            .flatten()
-            .map(|c| c.topic.clone())
+            .flat_map(|commits| commits.iter())
+            .map(|c| c.topic.to_string())
             .collect();
         read.sort();
         read.dedup();
@@ -93,12 +96,9 @@ pub fn gather(
     // Start offsets matter only where some group has no commit.
     let mut uncommitted: std::collections::BTreeSet<TopicPartition> = Default::default();
     for commits in committed.values() {
-        let have: std::collections::HashSet<(&str, i32)> = commits
-            .iter()
-            .map(|c| (c.topic.as_str(), c.partition))
-            .collect();
-        let topics: std::collections::BTreeSet<&str> =
-            commits.iter().map(|c| c.topic.as_str()).collect();
+        let have: std::collections::HashSet<(&str, i32)> =
+            commits.iter().map(|c| (&*c.topic, c.partition)).collect();
+        let topics: std::collections::BTreeSet<&str> = commits.iter().map(|c| &*c.topic).collect();
         for topic in topics {
             for p in 0..metadata.get(topic).copied().unwrap_or(0) {
                 if !have.contains(&(topic, p)) {
@@ -129,8 +129,21 @@ pub fn gather(
 
 /// The verdict: lag of every (group, partition) at most `max_lag`.
 pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -> Outcome {
+    evaluate_into(facts, max_lag, cluster, allow_empty, Items::all(), None)
+}
+
+/// As `evaluate`, each item going to `items` as it is judged (written or kept there), and
+/// with `history` each group partition's item marked STOP before it goes (`annotate`).
+pub fn evaluate_into(
+    facts: &Facts,
+    max_lag: u64,
+    cluster: Role,
+    allow_empty: bool,
+    mut items: Items,
+    mut history: Option<&mut History>,
+) -> Outcome {
     let on = cluster.name();
-    let mut items = facts.topics.items("topic", on);
+    items.extend(facts.topics.items("topic", on));
     items.extend(facts.groups.excluded_items("group"));
     let mut total: i64 = 0;
     let mut compared = 0usize;
@@ -140,7 +153,7 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -
     let mut groups: Vec<&String> = facts.committed.keys().chain(facts.origins.keys()).collect();
     groups.sort();
     groups.dedup();
-    let no_commits: Vec<Committed> = Vec::new();
+    let no_commits = Commits::default();
     for group in groups {
         let commits = facts.committed.get(group).unwrap_or(&no_commits);
         let literal =
@@ -201,9 +214,9 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -
         }
         let by_partition: HashMap<(&str, i32), i64> = commits
             .iter()
-            .map(|c| ((c.topic.as_str(), c.partition), c.offset))
+            .map(|c| ((&*c.topic, c.partition), c.offset))
             .collect();
-        let mut topics: Vec<&str> = commits.iter().map(|c| c.topic.as_str()).collect();
+        let mut topics: Vec<&str> = commits.iter().map(|c| &*c.topic).collect();
         topics.sort();
         topics.dedup();
         for topic in topics {
@@ -236,18 +249,26 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -
                 } else if lag as u64 > max_lag {
                     item = item.reason(format!("lag {lag} > {max_lag}"));
                 }
+                if let Some(history) = history.as_deref_mut() {
+                    annotate_item(&mut item, history);
+                }
                 items.push(item);
             }
         }
     }
     let note = selection::group_notes(idle_groups, &facts.groups, &facts.topics);
+    if let Some(history) = history {
+        history.polls.push((Instant::now(), total));
+    }
     if compared == 0 {
-        let literal = items.iter().any(|i| i.status == ItemStatus::Fail);
+        let literal = items.counts().fail > 0;
         let described = format!(
             "groups {} with commits on topics {} on {on}",
             facts.groups_described, facts.topics_described
         );
-        return selection::empty(&described, literal, items, allow_empty)
+        let (kept, elsewhere) = items.into_parts();
+        return selection::empty(&described, literal, kept, allow_empty)
+            .with_elsewhere(elsewhere)
             .note(&note)
             .with_progress(Progress {
                 remaining: Some(0),
@@ -258,7 +279,7 @@ pub fn evaluate(facts: &Facts, max_lag: u64, cluster: Role, allow_empty: bool) -
         "compared {compared} partition(s) of {} topic(s) for {compared_groups} group(s) on {on}: lag at most {max_lag} on each",
         compared_topics.len()
     );
-    let mut outcome = Outcome::from_items(items, pass, "group partitions");
+    let mut outcome = items.judge(pass, "group partitions");
     if outcome.status == super::Status::Fail {
         outcome.summary = format!("{}; total lag {total}", outcome.summary);
     }
@@ -275,27 +296,39 @@ pub fn annotate(outcome: &mut Outcome, history: &mut History) {
         .polls
         .push((Instant::now(), outcome.progress.remaining.unwrap_or(0)));
     for item in &mut outcome.items {
-        let (Some(group), Some(topic), Some(partition)) =
-            (&item.group, &item.topic, item.partition)
-        else {
-            continue;
-        };
-        let committed = item.extra.get("committed").and_then(|v| v.as_i64());
-        let lag = item.extra.get("lag").and_then(|v| v.as_i64()).unwrap_or(0);
-        let Some(committed) = committed else { continue };
-        let key = (group.clone(), topic.clone(), partition);
-        let unchanged = match history.last_commits.get(&key) {
-            Some((previous, polls)) if *previous == committed => polls + 1,
-            _ => 0,
-        };
-        history.last_commits.insert(key, (committed, unchanged));
-        if lag > 0 && unchanged >= 3 {
-            item.extra.insert("state", "STOP".into());
-            let reason = item.reason.clone().unwrap_or_default();
-            item.reason = Some(format!(
-                "{reason}; STOP: committed offset unchanged for {unchanged} polls while lag remains (consumer stopped?)"
-            ));
+        annotate_item(item, history);
+    }
+}
+
+/// `annotate` for one group partition's item (done as it is judged when items are not kept).
+fn annotate_item(item: &mut Item, history: &mut History) {
+    let (Some(group), Some(topic), Some(partition)) = (&item.group, &item.topic, item.partition)
+    else {
+        return;
+    };
+    let committed = item.extra.get("committed").and_then(|v| v.as_i64());
+    let lag = item.extra.get("lag").and_then(|v| v.as_i64()).unwrap_or(0);
+    let Some(committed) = committed else { return };
+    // Only partitions with lag are followed (STOP is "unchanged while lag remains"): a
+    // drained estate's million group partitions keep no history.
+    if lag <= 0 {
+        if let (Some(g), Some(t)) = (history.names.find(group), history.names.find(topic)) {
+            history.last_commits.remove(&(g, t, partition));
         }
+        return;
+    }
+    let key = (history.names.id(group), history.names.id(topic), partition);
+    let unchanged = match history.last_commits.get(&key) {
+        Some((previous, polls)) if *previous == committed => polls + 1,
+        _ => 0,
+    };
+    history.last_commits.insert(key, (committed, unchanged));
+    if lag > 0 && unchanged >= 3 {
+        item.extra.insert("state", "STOP".into());
+        let reason = item.reason.clone().unwrap_or_default();
+        item.reason = Some(format!(
+            "{reason}; STOP: committed offset unchanged for {unchanged} polls while lag remains (consumer stopped?)"
+        ));
     }
 }
 
@@ -304,6 +337,7 @@ pub fn run(
     clusters: &Clusters,
     history: &mut History,
     allow_empty: bool,
+    items: Items,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::LagZero {
         cluster,
@@ -315,9 +349,14 @@ pub fn run(
         unreachable!("lag_zero::run takes a lag_zero spec")
     };
     let facts = gather(*cluster, groups, topics, clusters)?;
-    let mut outcome = evaluate(&facts, *max_lag, *cluster, allow_empty);
-    annotate(&mut outcome, history);
-    Ok(outcome)
+    Ok(evaluate_into(
+        &facts,
+        *max_lag,
+        *cluster,
+        allow_empty,
+        items,
+        Some(history),
+    ))
 }
 
 #[cfg(test)]
@@ -328,15 +367,13 @@ mod tests {
     fn facts(commits: &[(&str, &str, i32, i64)], ends: &[(&str, i32, i64)]) -> Facts {
         let mut facts = Facts::default();
         for (group, topic, partition, offset) in commits {
-            facts
-                .committed
-                .entry(group.to_string())
-                .or_default()
-                .push(Committed {
-                    topic: topic.to_string(),
+            std::sync::Arc::make_mut(facts.committed.entry(group.to_string()).or_default()).push(
+                crate::kafka::Committed {
+                    topic: (*topic).into(),
                     partition: *partition,
                     offset: *offset,
-                });
+                },
+            );
         }
         for (topic, partition, end) in ends {
             let count = facts.partition_counts.entry(topic.to_string()).or_insert(0);
@@ -390,7 +427,7 @@ mod tests {
     #[test]
     fn a_group_without_commits_is_likely_a_typo() {
         let mut f = facts(&[("billing", "orders", 0, 30)], &[("orders", 0, 30)]);
-        f.committed.insert("biling".into(), Vec::new());
+        f.committed.insert("biling".into(), Default::default());
         let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Fail);
         assert!(outcome.items[0]
@@ -410,9 +447,9 @@ mod tests {
             ("shipping".to_string(), Origin::Pattern),
             ("shipping-eu".to_string(), Origin::Pattern),
         ]);
-        f.committed.insert("shipping".into(), Vec::new());
+        f.committed.insert("shipping".into(), Default::default());
         f.all_commits.insert("shipping".into(), 4);
-        f.committed.insert("shipping-eu".into(), Vec::new());
+        f.committed.insert("shipping-eu".into(), Default::default());
         f.all_commits.insert("shipping-eu".into(), 0);
         let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
@@ -434,7 +471,7 @@ mod tests {
             .summary
             .contains("2 group(s) matched with nothing to compare"));
         // The literal billing with commits on other topics only: a failure naming it.
-        f.committed.insert("billing".into(), Vec::new());
+        f.committed.insert("billing".into(), Default::default());
         f.all_commits.insert("billing".into(), 2);
         let outcome = evaluate(&f, 0, Role::Source, false);
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
@@ -450,7 +487,7 @@ mod tests {
     fn only_pattern_groups_without_relevant_commits_pass_only_with_allow_empty() {
         let mut f = Facts::default();
         f.origins.insert("shipping".into(), Origin::Pattern);
-        f.committed.insert("shipping".into(), Vec::new());
+        f.committed.insert("shipping".into(), Default::default());
         f.all_commits.insert("shipping".into(), 3);
         assert_eq!(evaluate(&f, 0, Role::Source, false).status, Status::Fail);
         let allowed = evaluate(&f, 0, Role::Source, true);
@@ -471,7 +508,7 @@ mod tests {
     fn commits_on_a_topic_the_cluster_no_longer_has_fail() {
         // Before: such commits yielded no item, and the check passed with nothing compared.
         let mut f = Facts::default();
-        f.committed.insert("billing".into(), Vec::new());
+        f.committed.insert("billing".into(), Default::default());
         f.all_commits.insert("billing".into(), 1);
         f.vanished.push(("billing".into(), "orders".into()));
         let outcome = evaluate(&f, 0, Role::Source, true);
@@ -493,5 +530,64 @@ mod tests {
             annotate(&mut last, &mut history);
         }
         assert_eq!(last.items[0].extra["state"], "STOP");
+    }
+
+    /// Items written as judged are marked STOP before they go (they cannot be annotated
+    /// afterwards), the same as kept ones.
+    #[test]
+    fn stop_is_flagged_on_items_as_they_are_judged() {
+        use crate::checks::{ItemSink, Output};
+        use std::sync::{Arc, Mutex};
+        #[derive(Default)]
+        struct Last(Mutex<Option<Item>>);
+        impl ItemSink for Last {
+            fn item(&self, item: &Item) {
+                *self.0.lock().unwrap() = Some(item.clone());
+            }
+        }
+        let f = facts(&[("billing", "orders", 0, 10)], &[("orders", 0, 30)]);
+        let mut history = History::default();
+        let sink = Arc::new(Last::default());
+        let output = Output {
+            sink: Some(sink.clone()),
+            keep: Default::default(),
+        };
+        for _ in 0..4 {
+            let outcome = evaluate_into(
+                &f,
+                0,
+                Role::Source,
+                false,
+                Items::new(&output),
+                Some(&mut history),
+            );
+            assert_eq!(outcome.status, Status::Fail);
+            assert!(outcome.items.is_empty());
+        }
+        let last = sink.0.lock().unwrap().clone().unwrap();
+        assert_eq!(last.extra["state"], "STOP");
+        assert_eq!(history.polls.len(), 4);
+    }
+
+    /// Polls without lag do not count towards STOP: a partition drained for several polls
+    /// that then lags at the same committed offset is not flagged at once.
+    #[test]
+    fn stop_counts_only_polls_with_lag() {
+        let drained = facts(&[("billing", "orders", 0, 30)], &[("orders", 0, 30)]);
+        let lagging = facts(&[("billing", "orders", 0, 30)], &[("orders", 0, 40)]);
+        let mut history = History::default();
+        for _ in 0..4 {
+            let mut outcome = evaluate(&drained, 0, Role::Source, false);
+            annotate(&mut outcome, &mut history);
+        }
+        assert!(history.last_commits.is_empty());
+        let mut outcome = evaluate(&lagging, 0, Role::Source, false);
+        annotate(&mut outcome, &mut history);
+        assert!(outcome.items[0].extra.get("state").is_none());
+        for _ in 0..3 {
+            outcome = evaluate(&lagging, 0, Role::Source, false);
+            annotate(&mut outcome, &mut history);
+        }
+        assert_eq!(outcome.items[0].extra["state"], "STOP");
     }
 }

@@ -2,7 +2,7 @@
 //! partition's last record.
 
 use super::selection::{self, Resolved};
-use super::{Clusters, Item, ItemStatus, Outcome, Progress};
+use super::{Clusters, Item, ItemStatus, Items, Outcome, Progress};
 use crate::kafka::queries::TailCache;
 use crate::kafka::{KafkaError, Record};
 use crate::runbook::{CheckSpec, Engine, Runbook};
@@ -37,10 +37,29 @@ pub fn evaluate(
     selected: &Resolved,
     allow_empty: bool,
 ) -> Outcome {
+    evaluate_into(
+        partitions,
+        missing_topics,
+        offsets_preserved,
+        selected,
+        allow_empty,
+        Items::all(),
+    )
+}
+
+/// As `evaluate`, each item going to `items` as it is judged (written or kept there).
+pub fn evaluate_into(
+    partitions: &[Partition],
+    missing_topics: &[String],
+    offsets_preserved: bool,
+    selected: &Resolved,
+    allow_empty: bool,
+    mut items: Items,
+) -> Outcome {
     if partitions.is_empty() && missing_topics.is_empty() {
         return selection::nothing_on_source(selected, allow_empty);
     }
-    let mut items = selected.items("topic", "source");
+    items.extend(selected.items("topic", "source"));
     items.extend(Item::missing_topics(missing_topics));
     let mut caught_up = 0u64;
     for p in partitions {
@@ -106,8 +125,7 @@ pub fn evaluate(
     let total = partitions.len() as u64;
     let topics: std::collections::BTreeSet<&str> =
         partitions.iter().map(|p| p.source_topic.as_str()).collect();
-    let outcome = Outcome::from_items(
-        items,
+    let outcome = items.judge(
         format!(
             "compared the last record of {total} partition(s) of {} topic(s): the same on both clusters",
             topics.len()
@@ -128,6 +146,7 @@ pub fn run(
     clusters: &Clusters,
     tails: &mut (TailCache, TailCache),
     allow_empty: bool,
+    items: Items,
 ) -> Result<Outcome, KafkaError> {
     let CheckSpec::MirrorCaughtUp { topics, .. } = spec else {
         unreachable!("mirror_caught_up::run takes a mirror_caught_up spec")
@@ -162,12 +181,13 @@ pub fn run(
         })
         .collect();
     let missing = pairs.missing_topics;
-    Ok(evaluate(
+    Ok(evaluate_into(
         &partitions,
         &missing,
         runbook.mirror.engine == Engine::OffsetPreserving,
         &selected,
         allow_empty,
+        items,
     ))
 }
 

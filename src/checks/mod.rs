@@ -11,6 +11,7 @@ pub mod connector_state;
 pub mod group_inactive;
 pub mod lag_zero;
 pub mod mirror_caught_up;
+pub mod names;
 pub mod offsets_translated;
 pub mod producers_quiet;
 pub mod record_counts;
@@ -167,12 +168,187 @@ impl Item {
     }
 }
 
-/// Numbers the executor shows while polling (remaining lag, partitions caught up).
+/// Numbers the executor shows while polling (remaining lag, partitions caught up), and
+/// the items counted but not kept in `Outcome::items` (written as they were judged, or
+/// beyond what the outcome keeps: see `Keep`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Progress {
     pub remaining: Option<i64>,
     pub done: Option<u64>,
     pub total: Option<u64>,
+    /// Items judged but not in `Outcome::items` (zero when the outcome holds them all).
+    pub elsewhere: ItemCounts,
+}
+
+/// How many items of each status a check judged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ItemCounts {
+    pub pass: u64,
+    pub fail: u64,
+    pub error: u64,
+    pub info: u64,
+}
+
+impl ItemCounts {
+    pub fn of(items: &[Item]) -> ItemCounts {
+        let mut counts = ItemCounts::default();
+        for item in items {
+            counts.add(item.status);
+        }
+        counts
+    }
+
+    pub fn add(&mut self, status: ItemStatus) {
+        match status {
+            ItemStatus::Pass => self.pass += 1,
+            ItemStatus::Fail => self.fail += 1,
+            ItemStatus::Error => self.error += 1,
+            ItemStatus::Info => self.info += 1,
+        }
+    }
+
+    pub fn plus(self, other: ItemCounts) -> ItemCounts {
+        ItemCounts {
+            pass: self.pass + other.pass,
+            fail: self.fail + other.fail,
+            error: self.error + other.error,
+            info: self.info + other.info,
+        }
+    }
+
+    /// Items actually compared (not `info`).
+    pub fn compared(&self) -> u64 {
+        self.pass + self.fail + self.error
+    }
+
+    pub fn total(&self) -> u64 {
+        self.compared() + self.info
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+}
+
+/// Where a check's items go as they are judged: `cutover check --json` writes each as its
+/// own line (docs/checks.md), so a check over a million group partitions keeps none.
+pub trait ItemSink: Send + Sync {
+    fn item(&self, item: &Item);
+}
+
+/// Which items an outcome keeps in memory (the rest are only counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Every item (unit tests, small checks, `check --all`).
+    #[default]
+    All,
+    /// The first `failing` fail/error items and the first `passing` pass/info items, in the
+    /// order judged: what a table or the journal shows, bounded whatever the estate's size.
+    Bounded { failing: usize, passing: usize },
+}
+
+impl Keep {
+    /// What `cutover run` journals per check and `cutover check` tables show: failing items
+    /// up to 1,000 and 20 passing ones (the tables show 20 passing rows).
+    pub const SHOWN: Keep = Keep::Bounded {
+        failing: 1000,
+        passing: 20,
+    };
+}
+
+/// Where a check's items go: a sink (each written as judged, none kept), or kept as `keep`
+/// says. The default keeps every item.
+#[derive(Clone, Default)]
+pub struct Output {
+    pub sink: Option<std::sync::Arc<dyn ItemSink>>,
+    pub keep: Keep,
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Output")
+            .field("sink", &self.sink.is_some())
+            .field("keep", &self.keep)
+            .finish()
+    }
+}
+
+/// A check's items as they are judged: each counted, then written to the sink or kept
+/// (within `Keep`). Checks over group partitions push here instead of into a `Vec`, so
+/// their memory does not grow with the items.
+pub struct Items {
+    kept: Vec<Item>,
+    kept_failing: usize,
+    kept_passing: usize,
+    /// Counted, not kept.
+    elsewhere: ItemCounts,
+    output: Output,
+}
+
+impl Items {
+    pub fn new(output: &Output) -> Items {
+        Items {
+            kept: Vec::new(),
+            kept_failing: 0,
+            kept_passing: 0,
+            elsewhere: ItemCounts::default(),
+            output: output.clone(),
+        }
+    }
+
+    /// Keep every item (the pure functions' default, and their unit tests).
+    pub fn all() -> Items {
+        Items::new(&Output::default())
+    }
+
+    pub fn push(&mut self, item: Item) {
+        if let Some(sink) = &self.output.sink {
+            sink.item(&item);
+            self.elsewhere.add(item.status);
+            return;
+        }
+        let keep = match self.output.keep {
+            Keep::All => true,
+            Keep::Bounded { failing, passing } => {
+                if matches!(item.status, ItemStatus::Fail | ItemStatus::Error) {
+                    self.kept_failing += 1;
+                    self.kept_failing <= failing
+                } else {
+                    self.kept_passing += 1;
+                    self.kept_passing <= passing
+                }
+            }
+        };
+        if keep {
+            self.kept.push(item);
+        } else {
+            self.elsewhere.add(item.status);
+        }
+    }
+
+    /// Every item judged so far, kept or not.
+    pub fn counts(&self) -> ItemCounts {
+        self.elsewhere.plus(ItemCounts::of(&self.kept))
+    }
+
+    /// The kept items, and the counts of the others.
+    pub fn into_parts(self) -> (Vec<Item>, ItemCounts) {
+        (self.kept, self.elsewhere)
+    }
+
+    /// The verdict over every item judged (`Outcome::from_items`'s rule).
+    pub fn judge(self, pass: impl Into<String>, noun: &str) -> Outcome {
+        let (kept, elsewhere) = self.into_parts();
+        Outcome::judge(kept, elsewhere, pass, noun)
+    }
+}
+
+impl Extend<Item> for Items {
+    fn extend<I: IntoIterator<Item = Item>>(&mut self, items: I) {
+        for item in items {
+            self.push(item);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -190,7 +366,18 @@ impl Outcome {
     /// compared, so items that are all `info` (or none at all) are a fail, never a pass. A
     /// check whose selection may be empty decides that case itself first, with
     /// `selection::empty`.
-    pub fn from_items(mut items: Vec<Item>, pass: impl Into<String>, noun: &str) -> Outcome {
+    pub fn from_items(items: Vec<Item>, pass: impl Into<String>, noun: &str) -> Outcome {
+        Outcome::judge(items, ItemCounts::default(), pass, noun)
+    }
+
+    /// As `from_items`, over the items kept and the counts of those not kept (written as
+    /// judged, or beyond `Keep`): the verdict counts every item.
+    pub fn judge(
+        mut items: Vec<Item>,
+        elsewhere: ItemCounts,
+        pass: impl Into<String>,
+        noun: &str,
+    ) -> Outcome {
         items.sort_by(|a, b| {
             (a.status, &a.group, &a.topic, a.partition).cmp(&(
                 b.status,
@@ -200,18 +387,8 @@ impl Outcome {
             ))
         });
         items.shrink_to_fit();
-        let errors = items
-            .iter()
-            .filter(|i| i.status == ItemStatus::Error)
-            .count();
-        let failures = items
-            .iter()
-            .filter(|i| i.status == ItemStatus::Fail)
-            .count();
-        let counted = items
-            .iter()
-            .filter(|i| i.status != ItemStatus::Info)
-            .count();
+        let counts = elsewhere.plus(ItemCounts::of(&items));
+        let (errors, failures, counted) = (counts.error, counts.fail, counts.compared());
         let (status, summary) = if errors > 0 {
             (
                 Status::Error,
@@ -223,10 +400,10 @@ impl Outcome {
                 format!("{failures} of {counted} {noun} failed"),
             )
         } else if counted == 0 {
-            let why = if items.is_empty() {
+            let why = if counts.is_empty() {
                 format!("no {noun} to check")
             } else {
-                format!("all {} item(s) are information only", items.len())
+                format!("all {} item(s) are information only", counts.total())
             };
             (
                 Status::Fail,
@@ -239,7 +416,10 @@ impl Outcome {
             status,
             summary,
             items,
-            progress: Progress::default(),
+            progress: Progress {
+                elsewhere,
+                ..Progress::default()
+            },
         }
     }
 
@@ -253,10 +433,18 @@ impl Outcome {
 
     /// Items that were actually compared (not `info`).
     pub fn compared(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|i| i.status != ItemStatus::Info)
-            .count()
+        self.item_counts().compared() as usize
+    }
+
+    /// Every item judged, kept in `items` or not.
+    pub fn item_counts(&self) -> ItemCounts {
+        self.progress.elsewhere.plus(ItemCounts::of(&self.items))
+    }
+
+    /// Count `elsewhere` as judged but not kept (an outcome built from kept items only).
+    pub fn with_elsewhere(mut self, elsewhere: ItemCounts) -> Outcome {
+        self.progress.elsewhere = elsewhere;
+        self
     }
 
     pub fn error(summary: impl Into<String>) -> Outcome {
@@ -277,8 +465,12 @@ impl Outcome {
         }
     }
 
+    /// Set the polling numbers (the counts of items not kept stay).
     pub fn with_progress(mut self, progress: Progress) -> Outcome {
-        self.progress = progress;
+        self.progress = Progress {
+            elsewhere: self.progress.elsewhere,
+            ..progress
+        };
         self
     }
 }
@@ -357,6 +549,27 @@ pub struct CheckState {
         crate::kafka::queries::TailCache,
         crate::kafka::queries::TailCache,
     ),
+    /// Where the items of checks over group partitions go (default: kept, all of them).
+    pub output: Output,
+}
+
+impl CheckState {
+    /// A state whose check writes or keeps its items as `output` says.
+    pub fn with_output(output: Output) -> CheckState {
+        CheckState {
+            output,
+            ..CheckState::default()
+        }
+    }
+
+    /// A state whose check keeps what a table or the journal shows (`Keep::SHOWN`) and
+    /// counts the rest: `cutover run`'s polls.
+    pub fn shown() -> CheckState {
+        CheckState::with_output(Output {
+            sink: None,
+            keep: Keep::SHOWN,
+        })
+    }
 }
 
 impl Default for CheckState {
@@ -366,6 +579,7 @@ impl Default for CheckState {
             lag: Default::default(),
             since: std::time::Instant::now(),
             tails: Default::default(),
+            output: Output::default(),
         }
     }
 }
@@ -458,7 +672,8 @@ fn evaluate_now(
     let allow_empty = check.allow_empty;
     let result = match &check.spec {
         CheckSpec::LagZero { .. } => {
-            lag_zero::run(&check.spec, clusters, &mut state.lag, allow_empty)
+            let items = Items::new(&state.output);
+            lag_zero::run(&check.spec, clusters, &mut state.lag, allow_empty, items)
         }
         CheckSpec::GroupInactive { .. } => group_inactive::run(&check.spec, clusters, allow_empty),
         CheckSpec::ProducersQuiet { .. } => {
@@ -473,6 +688,7 @@ fn evaluate_now(
             clusters,
             &mut state.tails,
             allow_empty,
+            Items::new(&state.output),
         ),
         CheckSpec::OffsetsTranslated { .. } => offsets_translated::run(
             &check.spec,
@@ -480,6 +696,7 @@ fn evaluate_now(
             clusters,
             &mut state.checkpoints,
             allow_empty,
+            Items::new(&state.output),
         ),
         CheckSpec::TopicsMatch { .. } => {
             topics_match::run(&check.spec, runbook, clusters, allow_empty)
@@ -498,4 +715,105 @@ fn evaluate_now(
         CheckSpec::ConnectorState { .. } => Ok(connector_state::run(&check.spec, runbook)),
     };
     result.unwrap_or_else(|error| Outcome::error(runbook.secrets.redact(&error.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Collect(Mutex<Vec<Item>>);
+
+    impl ItemSink for Collect {
+        fn item(&self, item: &Item) {
+            self.0.lock().unwrap().push(item.clone());
+        }
+    }
+
+    fn items(statuses: &[ItemStatus]) -> Vec<Item> {
+        statuses
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Item::new(*s).partition(i as i32))
+            .collect()
+    }
+
+    /// Kept, bounded or written as judged: the same verdict and summary, every item counted.
+    #[test]
+    fn the_verdict_counts_every_item_whether_kept_bounded_or_written() {
+        use ItemStatus::*;
+        let cases: [&[ItemStatus]; 5] = [
+            &[Pass, Pass, Fail, Pass, Fail, Fail, Info],
+            &[Pass, Error, Pass, Fail],
+            &[Pass, Pass, Pass, Info],
+            &[Info, Info],
+            &[],
+        ];
+        for statuses in cases {
+            let all = Outcome::from_items(items(statuses), "all pass", "partitions");
+            let bounded = Output {
+                sink: None,
+                keep: Keep::Bounded {
+                    failing: 1,
+                    passing: 1,
+                },
+            };
+            let sink = Arc::new(Collect::default());
+            let written = Output {
+                sink: Some(sink.clone()),
+                keep: Keep::All,
+            };
+            for output in [bounded, written] {
+                let mut collected = Items::new(&output);
+                collected.extend(items(statuses));
+                let outcome = collected.judge("all pass", "partitions");
+                assert_eq!(
+                    (outcome.status, &outcome.summary),
+                    (all.status, &all.summary),
+                    "{statuses:?}"
+                );
+                assert_eq!(outcome.item_counts(), all.item_counts(), "{statuses:?}");
+                assert_eq!(outcome.compared(), all.compared());
+            }
+            // The sink got every item, in the order judged; the outcome kept none.
+            assert_eq!(*sink.0.lock().unwrap(), items(statuses));
+        }
+    }
+
+    #[test]
+    fn bounded_keeps_the_first_failing_and_passing_items_and_counts_the_rest() {
+        use ItemStatus::*;
+        let mut collected = Items::new(&Output {
+            sink: None,
+            keep: Keep::Bounded {
+                failing: 2,
+                passing: 1,
+            },
+        });
+        collected.extend(items(&[Pass, Fail, Pass, Error, Fail, Info]));
+        let outcome = collected.judge("all pass", "partitions");
+        let kept: Vec<(ItemStatus, Option<i32>)> = outcome
+            .items
+            .iter()
+            .map(|i| (i.status, i.partition))
+            .collect();
+        assert_eq!(kept, [(Error, Some(3)), (Fail, Some(1)), (Pass, Some(0))]);
+        assert_eq!(
+            outcome.progress.elsewhere,
+            ItemCounts {
+                pass: 1,
+                fail: 1,
+                error: 0,
+                info: 1
+            }
+        );
+        assert_eq!(outcome.summary, "1 of 5 partitions could not be checked");
+        // Polling numbers set afterwards keep the counts.
+        let outcome = outcome.with_progress(Progress {
+            remaining: Some(3),
+            ..Progress::default()
+        });
+        assert_eq!(outcome.item_counts().total(), 6);
+    }
 }

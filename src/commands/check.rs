@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde_json::json;
 
-use crate::checks::{self, render, CheckState, Clusters, Status};
+use crate::checks::{
+    self, render, CheckState, Clusters, Item, ItemSink, Keep, Outcome, Output, Status,
+};
 use crate::error::{Error, Result};
 use crate::exit_code::Exit;
-use crate::runbook::{Check, Phase};
+use crate::runbook::{Check, Phase, Runbook, Secrets};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -93,74 +95,74 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
         })
         .collect();
 
-    let stdout = std::io::stdout();
-    // Buffered: a JSON line is written item by item; flushed after each check.
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let out = std::sync::Arc::new(std::sync::Mutex::new(std::io::BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout(),
+    )));
     let width = (!std::io::stdout().is_terminal()).then_some(crate::present::DEFAULT_WIDTH);
     let (mut pass, mut fail, mut error) = (0, 0, 0);
-    // Kafka checks are read-only: evaluate them all at once (they share one snapshot of each
-    // cluster), and print in runbook order as results arrive. `command` checks may have side
-    // effects, so they run one after another, in order, on this thread.
-    let (send, receive) = std::sync::mpsc::channel();
-    let mut pending: std::collections::BTreeMap<usize, checks::Outcome> = Default::default();
-    std::thread::scope(|scope| {
-        for (index, (_, _, check)) in selected.iter().enumerate() {
-            if !matches!(check.spec, crate::runbook::CheckSpec::Command { .. }) {
-                let send = send.clone();
-                let clusters = &clusters;
-                scope.spawn(move || {
-                    let mut state = CheckState::default();
-                    let _ = send.send((
-                        index,
-                        checks::evaluate(check, runbook, clusters, &mut state),
-                    ));
-                });
-            }
+    // With --json each item is written as its own line as it is judged (checks over group
+    // partitions keep none); otherwise the tables' items are kept, bounded (`Keep::SHOWN`),
+    // unless --all asks for every one.
+    let keep = if options.all { Keep::All } else { Keep::SHOWN };
+    let heads: Vec<String> = selected
+        .iter()
+        .enumerate()
+        .map(|(index, (step, phase, check))| item_head(index, step, phase, check, runbook))
+        .collect();
+    let mut states: Vec<CheckState> = heads
+        .iter()
+        .map(|head| {
+            CheckState::with_output(Output {
+                sink: options.json.then(|| {
+                    std::sync::Arc::new(JsonItems {
+                        out: out.clone(),
+                        head: head.clone(),
+                        secrets: runbook.secrets.clone(),
+                    }) as std::sync::Arc<dyn ItemSink>
+                }),
+                keep,
+            })
+        })
+        .collect();
+    let checks: Vec<Check> = selected.iter().map(|(_, _, c)| (*c).clone()).collect();
+    // Kafka checks run at the same time over one snapshot of each cluster; `command` checks
+    // one after another, in order (`checks::evaluate_round`).
+    let outcomes = checks::evaluate_round(&checks, &mut states, runbook, &clusters);
+    let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+    for (index, ((step, phase, check), outcome)) in selected.iter().zip(&outcomes).enumerate() {
+        let (step, phase) = (*step, *phase);
+        match outcome.status {
+            Status::Pass => pass += 1,
+            Status::Fail => fail += 1,
+            Status::Error => error += 1,
         }
-        drop(send);
-        for (index, (step, phase, check)) in selected.iter().enumerate() {
-            let outcome = if matches!(check.spec, crate::runbook::CheckSpec::Command { .. }) {
-                let mut state = CheckState::default();
-                checks::evaluate(check, runbook, &clusters, &mut state)
-            } else {
-                loop {
-                    if let Some(outcome) = pending.remove(&index) {
-                        break outcome;
-                    }
-                    let (done, outcome) = receive.recv().expect("every check thread answers");
-                    pending.insert(done, outcome);
-                }
-            };
-            let (step, phase) = (*step, *phase);
-            match outcome.status {
-                Status::Pass => pass += 1,
-                Status::Fail => fail += 1,
-                Status::Error => error += 1,
+        if options.json {
+            // Items the check kept (those not written as judged), then the check's line.
+            for item in &outcome.items {
+                write_item(&mut *out, &heads[index], item, &runbook.secrets);
             }
-            if options.json {
-                let redact = |text: &str| runbook.secrets.redact(text);
-                let _ = render::write_json_line(&mut out, step, phase, check, &outcome, &redact);
-                let _ = out.flush();
-                continue;
-            }
-            let text = {
-                let scope = crate::present::scope_label(&check.spec);
-                let mut text = format!(
-                    "{} {step} {phase} {} ({scope}): {}\n",
-                    render::status_word(outcome.status),
-                    check.spec.kind(),
-                    outcome.summary
-                );
-                if let Some(table) = render::items_table(&outcome, width, options.all) {
-                    text.push_str(&table);
-                    text.push_str("\n\n");
-                }
-                text
-            };
-            let _ = out.write_all(runbook.secrets.redact(&text).as_bytes());
+            let _ = write_check_line(&mut *out, index, step, phase, check, outcome, runbook);
             let _ = out.flush();
+            continue;
         }
-    });
+        let text = {
+            let scope = crate::present::scope_label(&check.spec);
+            let mut text = format!(
+                "{} {step} {phase} {} ({scope}): {}\n",
+                render::status_word(outcome.status),
+                check.spec.kind(),
+                outcome.summary
+            );
+            if let Some(table) = render::items_table(outcome, width, options.all) {
+                text.push_str(&table);
+                text.push_str("\n\n");
+            }
+            text
+        };
+        let _ = out.write_all(runbook.secrets.redact(&text).as_bytes());
+        let _ = out.flush();
+    }
     if options.json {
         let _ = writeln!(
             out,
@@ -170,6 +172,7 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
     } else {
         let _ = writeln!(out, "{pass} passed, {fail} failed, {error} errored");
     }
+    let _ = out.flush();
     Ok(if error > 0 {
         Exit::CheckError
     } else if fail > 0 {
@@ -177,4 +180,95 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
     } else {
         Exit::Done
     })
+}
+
+/// An item line's fields before the item's own (docs/checks.md, `--json`): the line's type,
+/// the check's index among the check lines, its step, phase, kind and cluster. Redacted.
+fn item_head(index: usize, step: &str, phase: &str, check: &Check, runbook: &Runbook) -> String {
+    #[derive(serde::Serialize)]
+    struct Head<'a> {
+        #[serde(rename = "type")]
+        kind_of_line: &'static str,
+        index: usize,
+        step: &'a str,
+        phase: &'a str,
+        kind: &'static str,
+        cluster: Option<&'static str>,
+    }
+    let head = serde_json::to_string(&Head {
+        kind_of_line: "item",
+        index,
+        step,
+        phase,
+        kind: check.spec.kind().name(),
+        cluster: crate::present::cluster_scope(&check.spec),
+    })
+    .expect("item heads serialize");
+    // Without its closing brace: the item's fields follow.
+    runbook.secrets.redact(&head[..head.len() - 1])
+}
+
+/// One item line: the head, then the item's fields (redacted as one piece, so a secret
+/// inside any value is found whole).
+fn write_item(out: &mut dyn Write, head: &str, item: &Item, secrets: &Secrets) {
+    let body = serde_json::to_string(item).expect("check results serialize");
+    let body = secrets.redact(&body);
+    let _ = out.write_all(head.as_bytes());
+    let _ = out.write_all(b",");
+    let _ = out.write_all(body.strip_prefix('{').unwrap_or(&body).as_bytes());
+    let _ = out.write_all(b"\n");
+}
+
+/// Writes each item of a check to stdout as it is judged (`--json`).
+struct JsonItems {
+    out: std::sync::Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stdout>>>,
+    head: String,
+    secrets: Secrets,
+}
+
+impl ItemSink for JsonItems {
+    fn item(&self, item: &Item) {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        write_item(&mut *out, &self.head, item, &self.secrets);
+    }
+}
+
+/// A check's own line, after its items: every field but the items, and how many of each
+/// status there were (`item_counts`).
+fn write_check_line(
+    out: &mut dyn Write,
+    index: usize,
+    step: &str,
+    phase: &str,
+    check: &Check,
+    outcome: &Outcome,
+    runbook: &Runbook,
+) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        #[serde(rename = "type")]
+        kind_of_line: &'static str,
+        index: usize,
+        step: &'a str,
+        phase: &'a str,
+        kind: &'static str,
+        cluster: Option<&'static str>,
+        status: Status,
+        summary: &'a str,
+        item_counts: checks::ItemCounts,
+    }
+    let line = serde_json::to_string(&Line {
+        kind_of_line: "check",
+        index,
+        step,
+        phase,
+        kind: check.spec.kind().name(),
+        cluster: crate::present::cluster_scope(&check.spec),
+        status: outcome.status,
+        summary: &outcome.summary,
+        item_counts: outcome.item_counts(),
+    })
+    .expect("check results serialize");
+    out.write_all(runbook.secrets.redact(&line).as_bytes())?;
+    out.write_all(b"\n")
 }

@@ -142,6 +142,7 @@ impl Executor<'_> {
             status: if passed { "pass" } else { "fail" }.into(),
             summary,
             items: Some(Value::Array(items)),
+            item_counts: None,
             remaining: None,
             elapsed_ms: 0,
         })

@@ -1142,7 +1142,11 @@ impl Executor<'_> {
         if unit.verifies.is_empty() {
             return Ok(false);
         }
-        let mut states: Vec<_> = unit.verifies.iter().map(|_| Default::default()).collect();
+        let mut states: Vec<_> = unit
+            .verifies
+            .iter()
+            .map(|_| crate::checks::CheckState::shown())
+            .collect();
         let deadline = unit
             .verifies
             .iter()
@@ -1165,6 +1169,7 @@ impl Executor<'_> {
                 status: render::status_word(outcome.status).to_lowercase(),
                 summary: outcome.summary.clone(),
                 items: Some(serde_json::to_value(&outcome.items).expect("items serialize")),
+                item_counts: Some(outcome.item_counts()),
                 remaining: outcome.progress.remaining,
                 elapsed_ms: 0,
             })?;

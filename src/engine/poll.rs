@@ -172,7 +172,8 @@ pub struct Poller<'a> {
 
 impl Poller<'_> {
     /// Poll `checks` until all pass in one round, one times out, or Ctrl-C. Every round's
-    /// results go to the journal (with items on the final one). A round still running at the
+    /// results go to the journal (with items on the final one: the failing ones up to 1,000,
+    /// 20 passing, and every item's count by status). A round still running at the
     /// step's deadline (its longest check timeout) is cancelled there.
     pub fn wait(
         &mut self,
@@ -185,7 +186,9 @@ impl Poller<'_> {
             return Ok(Waited::Passed(Vec::new()));
         }
         let started = Instant::now();
-        let mut states: Vec<CheckState> = checks.iter().map(|_| CheckState::default()).collect();
+        // Each round keeps the items a table and the journal show, bounded, and counts the
+        // rest (a wait over a million group partitions holds no more per round).
+        let mut states: Vec<CheckState> = checks.iter().map(|_| CheckState::shown()).collect();
         let interval = checks
             .iter()
             .map(|c| c.poll_interval)
@@ -257,6 +260,7 @@ impl Poller<'_> {
                     summary: outcome.summary.clone(),
                     items: last
                         .then(|| serde_json::to_value(&outcome.items).expect("items serialize")),
+                    item_counts: last.then(|| outcome.item_counts()),
                     remaining: outcome.progress.remaining,
                     elapsed_ms: elapsed.as_millis() as u64,
                 })?;

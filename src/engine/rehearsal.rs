@@ -101,6 +101,7 @@ pub fn evaluate_once(
                 status: "not run".into(),
                 summary: crate::plan::describe::check(check, executor.runbook),
                 items: None,
+                item_counts: None,
                 remaining: None,
                 elapsed_ms: 0,
             })?;
@@ -131,6 +132,7 @@ pub fn evaluate_once(
             status: render::status_word(outcome.status).to_lowercase(),
             summary: outcome.summary.clone(),
             items: Some(serde_json::to_value(&outcome.items).expect("items serialize")),
+            item_counts: None,
             remaining: outcome.progress.remaining,
             elapsed_ms: millis,
         })?;

@@ -91,7 +91,7 @@ pub fn select(
         ..Default::default()
     };
     for (group, offsets) in committed {
-        let reads_selected = offsets.iter().any(|c| selected.contains(&c.topic));
+        let reads_selected = offsets.iter().any(|c| selected.contains(&*c.topic));
         let accepted = filters.groups.matches(group) && !filters.groups_exclude.matches(group);
         if accepted {
             out.matching_groups += 1;

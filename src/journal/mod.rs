@@ -97,8 +97,14 @@ pub enum Event {
         status: String,
         summary: String,
         /// Present on a check's final result of a wait; polls in between carry progress only.
+        /// A poll keeps the first 1,000 failing or erroring items and 20 passing ones
+        /// (`checks::Keep::SHOWN`), so a wait over a big estate journals a bounded line.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         items: Option<Value>,
+        /// How many items of each status the check judged, `items` or not (issue 14). Absent:
+        /// `items` holds every item (and journals written before it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item_counts: Option<crate::checks::ItemCounts>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         remaining: Option<i64>,
         elapsed_ms: u64,
@@ -502,6 +508,32 @@ mod tests {
         assert_eq!(contents.entries.len(), 2);
         assert!(contents.torn_tail);
         assert_eq!(contents.entries[1].seq, 2);
+    }
+
+    /// A `check` event written before issue 14 (no `item_counts`) reads as before, and one
+    /// written now keeps its counts.
+    #[test]
+    fn a_check_event_reads_with_and_without_item_counts() {
+        let old = r#"{"seq":1,"time":"t","event":"check","step":"a","phase":"verifies","kind":"lag_zero","status":"pass","summary":"s","items":[{"status":"pass"}],"elapsed_ms":0}"#;
+        let entry: Entry = serde_json::from_str(old).unwrap();
+        assert!(matches!(
+            entry.event,
+            Event::Check {
+                item_counts: None,
+                items: Some(_),
+                ..
+            }
+        ));
+        let new = old.replace(
+            r#""elapsed_ms""#,
+            r#""item_counts":{"pass":30,"fail":0,"error":0,"info":0},"elapsed_ms""#,
+        );
+        let entry: Entry = serde_json::from_str(&new).unwrap();
+        let Event::Check { item_counts, .. } = &entry.event else {
+            panic!("{entry:?}")
+        };
+        assert_eq!(item_counts.map(|c| c.pass), Some(30));
+        assert_eq!(serde_json::to_string(&entry).unwrap(), new);
     }
 
     #[test]

@@ -263,6 +263,13 @@ pub fn render(r: &Report) -> String {
                         rows.len() - 200
                     );
                 }
+                let (failing, passing) = super::unlisted(c);
+                if failing + passing > 0 {
+                    let _ = write!(
+                        out,
+                        "<p class=\"note\">…and {failing} more failing and {passing} more passing item(s), counted but not journaled (a poll journals the first 1,000 failing and 20 passing items).</p>"
+                    );
+                }
             }
         }
     }

@@ -190,10 +190,25 @@ pub fn render(r: &Report) -> String {
                     cell(&row[4])
                 );
             }
-            if hidden > 0 {
+            // Items the journal counted but did not list (a poll keeps the failing ones up to
+            // 1,000 and 20 passing ones).
+            let (failing, passing) = super::unlisted(c);
+            if failing > 0 {
+                let _ = writeln!(
+                    out,
+                    "\n…and {failing} more failing item(s), counted but not journaled (a poll journals the first 1,000)."
+                );
+            }
+            if hidden > 0 && passing == 0 {
                 let _ = writeln!(
                     out,
                     "\n…and {hidden} more passing item(s) (the JSON report has all)."
+                );
+            } else if hidden + passing as usize > 0 {
+                let _ = writeln!(
+                    out,
+                    "\n…and {} more passing item(s), counted (a poll journals 20).",
+                    hidden + passing as usize
                 );
             }
         }

@@ -91,8 +91,11 @@ pub struct CheckReport {
     pub status: String,
     pub summary: String,
     pub polls: usize,
-    /// The final evidence.
+    /// The final evidence (a poll's: its failing items up to 1,000 and 20 passing ones).
     pub items: Value,
+    /// How many items of each status the final round judged, listed in `items` or not
+    /// (absent in journals written before issue 14, whose `items` hold every item).
+    pub item_counts: Option<crate::checks::ItemCounts>,
     /// (seconds since the wait started, remaining lag) for drain checks.
     pub lag: Vec<(f64, i64)>,
     /// How long each poll of this step's phase took, in milliseconds, in order (the
@@ -323,6 +326,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                 status,
                 summary,
                 items,
+                item_counts,
                 remaining,
                 elapsed_ms,
             } => {
@@ -336,6 +340,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                         summary: String::new(),
                         polls: 0,
                         items: Value::Null,
+                        item_counts: None,
                         lag: Vec::new(),
                         poll_ms: Vec::new(),
                     });
@@ -347,6 +352,7 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                 check.summary = summary.clone();
                 if let Some(items) = items {
                     check.items = items.clone();
+                    check.item_counts = *item_counts;
                 }
                 if let (Some(lag), "lag_zero") = (remaining, kind.as_str()) {
                     check.lag.push((*elapsed_ms as f64 / 1000.0, *lag));
@@ -516,6 +522,23 @@ pub fn kind_word(report: &Report) -> &'static str {
         (RunKind::Rollback, false) => "rollback",
         (RunKind::Rollback, true) => "rollback rehearsal",
     }
+}
+
+/// Items the final round judged but the journal does not list: (failing or erroring,
+/// passing or info). Zero for a journal whose `items` hold every item.
+pub fn unlisted(check: &CheckReport) -> (u64, u64) {
+    let Some(counts) = check.item_counts else {
+        return (0, 0);
+    };
+    let listed = |status: &str| {
+        check.items.as_array().map_or(0, |l| {
+            l.iter().filter(|i| i["status"] == status).count() as u64
+        })
+    };
+    (
+        (counts.fail + counts.error).saturating_sub(listed("fail") + listed("error")),
+        (counts.pass + counts.info).saturating_sub(listed("pass") + listed("info")),
+    )
 }
 
 /// An item list as rows of (status, where, source, target, reason).

@@ -107,7 +107,7 @@ fn expect_source_error(path: &Path, env: &[(&str, &str)], words: &str, secret: &
         "{:?}",
         started.elapsed()
     );
-    let first: Value = serde_json::from_str(out.stdout.lines().next().unwrap()).unwrap();
+    let first: Value = crate::support::check_json(&out.stdout).remove(0);
     let summary = first["summary"].as_str().unwrap();
     assert!(summary.starts_with("source cluster"), "{summary}");
     assert!(summary.contains(words), "{summary}");
@@ -154,7 +154,12 @@ fn ssl_with_a_client_certificate_works_and_an_untrusted_broker_is_a_named_error(
         .args(["check", path.to_str().unwrap(), "--json"])
         .run();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert_eq!(out.stdout.lines().count(), 4, "{}", out.stdout);
+    assert_eq!(
+        crate::support::check_json(&out.stdout).len(),
+        4,
+        "{}",
+        out.stdout
+    );
 
     // The source trusts the target's CA only: its certificate cannot be verified.
     let untrusted = Tls {

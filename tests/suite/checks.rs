@@ -39,12 +39,7 @@ impl Scenario {
         let out = Test::new()
             .args(["check", path.to_str().unwrap(), "--json"])
             .run();
-        let lines: Vec<Value> = out
-            .stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{}", out.stderr)))
-            .collect();
-        (out.code, lines)
+        (out.code, crate::support::check_json(&out.stdout))
     }
 
     /// Both clusters get `orders` with `partitions`, the same records on each.
@@ -115,6 +110,71 @@ fn lag_zero_passes_when_drained_and_names_the_lagging_partition() {
     assert_eq!(
         lines[3],
         serde_json::json!({"type": "summary", "pass": 1, "fail": 2, "error": 0})
+    );
+}
+
+/// The `--json` contract (docs/checks.md), exactly: each item is its own line (`"type":
+/// "item"`, its check's index, step, phase, kind and cluster, then the item's fields), before
+/// its check's line; the check's line keeps every field but `items`, replaced by
+/// `item_counts`; the summary line last.
+#[test]
+fn check_json_writes_each_item_as_its_own_line_before_its_check_line() {
+    let s = Scenario::new();
+    fixture::create_topic(&s.source.bootstrap, "orders", 2, &[]);
+    fixture::produce(&s.source.bootstrap, "orders", 0, &numbered(0..30));
+    fixture::produce(&s.source.bootstrap, "orders", 1, &numbered(0..10));
+    fixture::commit(
+        &s.source.bootstrap,
+        "shipping",
+        &[("orders", 0, 30), ("orders", 1, 7)],
+    );
+    let path = s.runbook(
+        "",
+        "          - kind: lag_zero\n            cluster: source\n            groups: [shipping]\n",
+    );
+    let out = Test::new()
+        .args(["check", path.to_str().unwrap(), "--json"])
+        .run();
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "{}", out.stdout);
+    let item = |partition: i64, committed: i64, end: i64, status: &str, reason: Value| {
+        serde_json::json!({
+            "type": "item", "index": 0, "step": "s", "phase": "verifies", "kind": "lag_zero",
+            "cluster": "source", "group": "shipping", "topic": "orders", "partition": partition,
+            "source": null, "target": null, "status": status, "reason": reason,
+            "committed": committed, "end": end, "lag": end - committed,
+        })
+    };
+    let mut items = lines[..2].to_vec();
+    items.sort_by_key(|i| i["partition"].as_i64());
+    assert_eq!(
+        items,
+        [
+            item(0, 30, 30, "pass", Value::Null),
+            item(1, 7, 10, "fail", "lag 3 > 0".into())
+        ]
+    );
+    let summary = lines[2]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("1 of 2 group partitions failed"),
+        "{summary}"
+    );
+    assert_eq!(
+        lines[2],
+        serde_json::json!({
+            "type": "check", "index": 0, "step": "s", "phase": "verifies", "kind": "lag_zero",
+            "cluster": "source", "status": "fail", "summary": summary,
+            "item_counts": {"pass": 1, "fail": 1, "error": 0, "info": 0},
+        })
+    );
+    assert_eq!(
+        lines[3],
+        serde_json::json!({"type": "summary", "pass": 0, "fail": 1, "error": 0})
     );
 }
 
@@ -505,11 +565,7 @@ fn an_unreachable_cluster_is_exit_3_within_the_request_timeout() {
         .run();
     assert_eq!(out.code, 3, "{}", out.stdout);
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
-    let lines: Vec<Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = crate::support::check_json(&out.stdout);
     assert_eq!(statuses(&lines), ["error", "error"]);
     assert!(
         lines[0]["summary"]

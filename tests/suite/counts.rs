@@ -43,12 +43,7 @@ impl Scenario {
         let out = Test::new()
             .args(["check", path.to_str().unwrap(), "--json"])
             .run();
-        let lines: Vec<Value> = out
-            .stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{}", out.stderr)))
-            .collect();
-        let line = lines
+        let line = crate::support::check_json(&out.stdout)
             .into_iter()
             .find(|l| l["type"] == "check")
             .unwrap_or_else(|| panic!("no check line: {}", out.stderr));

@@ -62,7 +62,7 @@ fn batched_queries_answer_for_every_partition_and_group() {
         .unwrap();
     let billing: Vec<(String, i32, i64)> = committed["billing"]
         .iter()
-        .map(|c| (c.topic.clone(), c.partition, c.offset))
+        .map(|c| (c.topic.to_string(), c.partition, c.offset))
         .collect();
     assert_eq!(
         billing,

@@ -367,3 +367,40 @@ fn a_single_slow_request_ends_at_the_checks_timeout() {
     assert_eq!(check["status"], "error", "{check}\n{}", out.stderr);
     assert!(took < Duration::from_millis(2800), "took {took:?}: {check}");
 }
+
+/// A poll of `cutover run` keeps (and journals) the failing items up to 1,000 and 20 passing
+/// ones, with every item's count by status: 30 drained group partitions journal 20 items and
+/// `item_counts` of 30, and the report (10 passing rows) counts the other 20. (The items of the
+/// final round used to be journaled whole as one JSON tree: 634 MB for a 2,000-partition wait.)
+#[test]
+fn a_poll_journals_its_items_bounded_with_the_count_of_every_item() {
+    let cluster = drained_cluster(30);
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = runbook(dir.path(), &cluster.bootstrap_servers(), "5s", 30);
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    let events = crate::support::journal_events(dir.path());
+    let check = events
+        .iter()
+        .rfind(|e| e["event"] == "check")
+        .unwrap_or_else(|| panic!("no check event: {events:?}"));
+    assert_eq!(check["status"], "pass", "{check}");
+    assert_eq!(check["items"].as_array().unwrap().len(), 20, "{check}");
+    assert_eq!(
+        check["item_counts"],
+        serde_json::json!({"pass": 30, "fail": 0, "error": 0, "info": 0})
+    );
+    let report = Test::new()
+        .current_dir(dir.path())
+        .args(["report"])
+        .run()
+        .expect_code(0)
+        .stdout;
+    assert!(
+        report.contains("…and 20 more passing item(s), counted (a poll journals 20)."),
+        "{report}"
+    );
+}

@@ -276,3 +276,68 @@ pub fn appending_runbook(dir: &Path) -> PathBuf {
         ),
     )
 }
+
+/// `cutover check --json` output read back as one value per check: each check's item lines
+/// (`"type":"item"`) folded into its line as `items`, in the order checks listed them before
+/// items were streamed (error, fail, pass, info; then group, topic, partition), without the
+/// fields every item line repeats. Asserts the contract on the way (docs/checks.md): every
+/// item line comes before its check's line, and the check's `item_counts` count them.
+/// Returns the check and summary lines, in order.
+pub fn check_json(stdout: &str) -> Vec<serde_json::Value> {
+    use serde_json::Value;
+    let mut pending: std::collections::BTreeMap<u64, Vec<Value>> = Default::default();
+    let mut lines = Vec::new();
+    for line in stdout.lines() {
+        let mut value: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {line}\n{stdout}"));
+        match value["type"].as_str() {
+            Some("item") => {
+                let index = value["index"].as_u64().expect("an item line has an index");
+                let fields = value.as_object_mut().unwrap();
+                for key in ["type", "index", "step", "phase", "kind", "cluster"] {
+                    fields.remove(key);
+                }
+                pending.entry(index).or_default().push(value);
+            }
+            Some("check") => {
+                let index = value["index"].as_u64().expect("a check line has an index");
+                let mut items = pending.remove(&index).unwrap_or_default();
+                let mut counts = serde_json::json!({"pass": 0, "fail": 0, "error": 0, "info": 0});
+                for item in &items {
+                    let status = item["status"].as_str().unwrap();
+                    counts[status] = (counts[status].as_u64().unwrap() + 1).into();
+                }
+                assert_eq!(value["item_counts"], counts, "{stdout}");
+                let rank = |s: &Value| match s.as_str().unwrap() {
+                    "error" => 0,
+                    "fail" => 1,
+                    "pass" => 2,
+                    _ => 3,
+                };
+                let text = |v: &Value| v.as_str().map(str::to_string);
+                items.sort_by(|a, b| {
+                    (
+                        rank(&a["status"]),
+                        text(&a["group"]),
+                        text(&a["topic"]),
+                        a["partition"].as_i64(),
+                    )
+                        .cmp(&(
+                            rank(&b["status"]),
+                            text(&b["group"]),
+                            text(&b["topic"]),
+                            b["partition"].as_i64(),
+                        ))
+                });
+                value["items"] = Value::Array(items);
+                lines.push(value);
+            }
+            _ => lines.push(value),
+        }
+    }
+    assert!(
+        pending.is_empty(),
+        "item lines after their check's line, or of no check: {stdout}"
+    );
+    lines
+}
