@@ -180,14 +180,8 @@ pub struct Progress {
     pub elsewhere: ItemCounts,
 }
 
-/// How many items of each status a check judged.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ItemCounts {
-    pub pass: u64,
-    pub fail: u64,
-    pub error: u64,
-    pub info: u64,
-}
+/// How many items of each status a check judged (a journal record: defined there, counted here).
+pub use crate::journal::ItemCounts;
 
 impl ItemCounts {
     pub fn of(items: &[Item]) -> ItemCounts {

@@ -104,7 +104,7 @@ pub enum Event {
         /// How many items of each status the check judged, `items` or not (issue 14). Absent:
         /// `items` holds every item (and journals written before it).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        item_counts: Option<crate::checks::ItemCounts>,
+        item_counts: Option<ItemCounts>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         remaining: Option<i64>,
         elapsed_ms: u64,
@@ -441,6 +441,16 @@ pub fn drop_torn_tail(path: &Path, valid_len: u64) -> Result<(), JournalError> {
 /// RFC 3339 UTC with milliseconds.
 pub fn now() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+/// How many items of each status a check judged (`checks` counts them; a `check` event
+/// keeps them beside its bounded items).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemCounts {
+    pub pass: u64,
+    pub fail: u64,
+    pub error: u64,
+    pub info: u64,
 }
 
 #[cfg(test)]

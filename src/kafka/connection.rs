@@ -243,6 +243,13 @@ impl Connection {
                 message = format!("{message} (last broker error: {last})");
             }
         }
+        // A request made when the check's deadline had passed was given only a few
+        // milliseconds (`request_timeout`): its failure says that first.
+        if super::retry::deadline().is_some_and(|d| std::time::Instant::now() >= d)
+            && !message.contains("check's timeout")
+        {
+            message = format!("{message} (cut short: no answer within the check's timeout)");
+        }
         KafkaError {
             role: self.role,
             bootstrap: self.bootstrap.clone(),
