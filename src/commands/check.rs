@@ -182,28 +182,42 @@ pub fn run(path: &Path, options: Options<'_>) -> Result<Exit> {
     })
 }
 
-/// An item line's fields before the item's own (docs/checks.md, `--json`): the line's type,
-/// the check's index among the check lines, its step, phase, kind and cluster. Redacted.
-fn item_head(index: usize, step: &str, phase: &str, check: &Check, runbook: &Runbook) -> String {
-    #[derive(serde::Serialize)]
-    struct Head<'a> {
-        #[serde(rename = "type")]
+/// The fields an item line and a check line begin with (docs/checks.md, `--json`): the line's
+/// type, the check's index among the check lines, its step, phase, kind and cluster.
+#[derive(serde::Serialize)]
+struct Head<'a> {
+    #[serde(rename = "type")]
+    kind_of_line: &'static str,
+    index: usize,
+    step: &'a str,
+    phase: &'a str,
+    kind: &'static str,
+    cluster: Option<&'static str>,
+}
+
+impl<'a> Head<'a> {
+    fn new(
         kind_of_line: &'static str,
         index: usize,
         step: &'a str,
         phase: &'a str,
-        kind: &'static str,
-        cluster: Option<&'static str>,
+        check: &Check,
+    ) -> Self {
+        Head {
+            kind_of_line,
+            index,
+            step,
+            phase,
+            kind: check.spec.kind().name(),
+            cluster: crate::present::cluster_scope(&check.spec),
+        }
     }
-    let head = serde_json::to_string(&Head {
-        kind_of_line: "item",
-        index,
-        step,
-        phase,
-        kind: check.spec.kind().name(),
-        cluster: crate::present::cluster_scope(&check.spec),
-    })
-    .expect("item heads serialize");
+}
+
+/// An item line's fields before the item's own. Redacted.
+fn item_head(index: usize, step: &str, phase: &str, check: &Check, runbook: &Runbook) -> String {
+    let head = serde_json::to_string(&Head::new("item", index, step, phase, check))
+        .expect("item heads serialize");
     // Without its closing brace: the item's fields follow.
     runbook.secrets.redact(&head[..head.len() - 1])
 }
@@ -246,24 +260,14 @@ fn write_check_line(
 ) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
     struct Line<'a> {
-        #[serde(rename = "type")]
-        kind_of_line: &'static str,
-        index: usize,
-        step: &'a str,
-        phase: &'a str,
-        kind: &'static str,
-        cluster: Option<&'static str>,
+        #[serde(flatten)]
+        head: Head<'a>,
         status: Status,
         summary: &'a str,
         item_counts: checks::ItemCounts,
     }
     let line = serde_json::to_string(&Line {
-        kind_of_line: "check",
-        index,
-        step,
-        phase,
-        kind: check.spec.kind().name(),
-        cluster: crate::present::cluster_scope(&check.spec),
+        head: Head::new("check", index, step, phase, check),
         status: outcome.status,
         summary: &outcome.summary,
         item_counts: outcome.item_counts(),
