@@ -16,6 +16,8 @@ source=$1 target=$2 partitions=$3 rounds=${4:-3}
 cutover=target/release/cutover
 out=bench/results/same-run-$partitions.jsonl
 work=$(mktemp -d)
+# Its runs' index and cluster locks stay in the work directory, not the operator's own.
+export CUTOVER_USER_STATE_DIR="$work/user-state"
 : > "$out"
 runbook() { # runbook FILE EXTRA_CHECK
   cat > "$1" <<YAML
