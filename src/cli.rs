@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    abandon, check, completions, demo, init, man, plan, report, resume, rollback, run, runs,
-    status, validate,
+    abandon, check, completions, confirm, demo, init, man, plan, report, resume, rollback, run,
+    runs, status, validate,
 };
 use crate::error::Result;
 use crate::exit_code::{Exit, EXIT_CODES_HELP};
@@ -61,6 +61,9 @@ pub enum Command {
     /// Give up an unfinished run, journaled: it is no longer resumed nor blocks a new run
     #[command(after_help = EXIT_CODES_HELP)]
     Abandon(abandon::Args),
+    /// Record that steps done but not confirmed (exit 7) were checked by hand, journaled
+    #[command(after_help = EXIT_CODES_HELP)]
+    Confirm(confirm::Args),
     /// Show the forward plan tier by tier and the generated rollback plan
     #[command(after_help = EXIT_CODES_HELP)]
     Plan(plan::Args),
@@ -84,6 +87,7 @@ pub fn run() -> Result<Exit> {
             | Command::Check(_)
             | Command::Demo(_)
             | Command::Abandon(_)
+            | Command::Confirm(_)
             | Command::Init(_)
     ) {
         crate::output::on_closed_stdout(crate::output::Closed::KeepGoing);
@@ -105,6 +109,7 @@ pub fn run() -> Result<Exit> {
         Command::Status(args) => status::exec(args),
         Command::Runs(args) => runs::exec(args),
         Command::Abandon(args) => abandon::exec(args),
+        Command::Confirm(args) => confirm::exec(args),
         Command::Plan(args) => plan::exec(args),
     }
 }

@@ -52,6 +52,7 @@ Exit codes:
        a journal event written by a newer version)
   6    finished, but with skipped steps (named, with their reasons)
   7    a rollback finished, but steps without undo_verifies were done unattended (--yes):
-       nothing checked them and no person confirmed them (named)
+       nothing checked them and no person confirmed them (named; `cutover confirm` records
+       a check made later)
   10   a person's decision is needed and there is no terminal
   130  interrupted";

@@ -4,6 +4,7 @@ pub mod abandon;
 pub mod args;
 pub mod check;
 pub mod completions;
+pub mod confirm;
 pub mod demo;
 pub mod init;
 pub mod man;

@@ -61,6 +61,7 @@ fn show(state: &RunState) {
         crate::outln!("  warning: {unknown}; resume and rollback refuse this run");
     }
     crate::outln!();
+    let unconfirmed = state.unconfirmed_steps();
     for id in &state.steps {
         let status = match state.step(id) {
             None => "pending".to_string(),
@@ -85,6 +86,10 @@ fn show(state: &RunState) {
             }) => "action done, verifying".to_string(),
             Some(StepStatus::ActionFinished { attempt, .. }) => {
                 format!("action attempt {attempt} failed")
+            }
+            Some(StepStatus::Done) if unconfirmed.contains(id) => {
+                "done, not confirmed (no undo_verifies and no person: cutover confirm records a check)"
+                    .to_string()
             }
             Some(StepStatus::Done) => "done".to_string(),
             Some(StepStatus::Skipped(reason)) => format!("skipped: {reason}"),

@@ -210,12 +210,14 @@ impl Executor<'_> {
     /// `cutover resume ID`, as the user ran the program and with the state directory when
     /// it is needed to find the run.
     fn resume_hint(&self) -> String {
-        let state_dir = self
-            .run_dir
+        rundir::hint(&format!("resume {}", self.run_id), self.state_dir())
+    }
+
+    fn state_dir(&self) -> &std::path::Path {
+        self.run_dir
             .parent()
             .and_then(|runs| runs.parent())
-            .unwrap_or(&self.run_dir);
-        rundir::hint(&format!("resume {}", self.run_id), state_dir)
+            .unwrap_or(&self.run_dir)
     }
 
     fn noun(&self) -> &'static str {
@@ -245,6 +247,21 @@ impl Executor<'_> {
                     self.run_id,
                     self.tally.finished()
                 ));
+                if !self.tally.unconfirmed.is_empty() {
+                    let steps: String = self
+                        .tally
+                        .unconfirmed
+                        .iter()
+                        .map(|s| format!(" --step {s}"))
+                        .collect();
+                    self.say(&format!(
+                        "Once you have checked them, record it with: {}",
+                        rundir::hint(
+                            &format!("confirm {}{steps} --reason TEXT", self.run_id),
+                            self.state_dir()
+                        )
+                    ));
+                }
                 (self.tally.exit(), Some(Event::RunFinished))
             }
             Err(Stop::Aborted { reason, exit }) => {

@@ -203,6 +203,14 @@ pub enum Event {
         user: String,
         host: String,
     },
+    /// A person confirmed after the fact that a step done but not confirmed (a rollback step
+    /// without undo_verifies done under `--yes`) worked: `cutover confirm`.
+    StepConfirmed {
+        step: String,
+        reason: String,
+        user: String,
+        host: String,
+    },
     /// An event type this version does not know. Only ever read, never written.
     #[serde(other, skip_serializing)]
     Unknown,

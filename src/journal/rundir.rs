@@ -169,6 +169,24 @@ impl RunState {
             })
     }
 
+    /// Steps done but not confirmed (a rollback step without undo_verifies done under
+    /// `--yes`) that no person confirmed later (`cutover confirm`), in journal order.
+    pub fn unconfirmed_steps(&self) -> Vec<String> {
+        let mut steps: Vec<String> = Vec::new();
+        for entry in &self.entries {
+            match &entry.event {
+                Event::StepDone {
+                    step,
+                    unconfirmed: true,
+                    ..
+                } if !steps.contains(step) => steps.push(step.clone()),
+                Event::StepConfirmed { step, .. } => steps.retain(|s| s != step),
+                _ => {}
+            }
+        }
+        steps
+    }
+
     /// Where the run stands, in words (status, `cutover runs`, reports).
     pub fn standing(&self) -> String {
         if let Some(abandoned) = &self.abandoned {
@@ -196,19 +214,7 @@ impl RunState {
                 n => Some(format!("{n} {what}s")),
             };
             // Rollback steps done unattended without undo_verifies: nobody confirmed them.
-            let unconfirmed = self
-                .entries
-                .iter()
-                .filter(|e| {
-                    matches!(
-                        &e.event,
-                        Event::StepDone {
-                            unconfirmed: true,
-                            ..
-                        }
-                    )
-                })
-                .count();
+            let unconfirmed = self.unconfirmed_steps().len();
             let parts: Vec<String> = [
                 count(skipped, "skipped step"),
                 count(unconfirmed, "unconfirmed step"),

@@ -381,6 +381,18 @@ pub fn build(state_dir: &Path, state: &RunState) -> Result<Report, RunDirError> 
                 .into();
                 steps[i].ended = Some(e.time.clone());
             }
+            Event::StepConfirmed {
+                step,
+                reason,
+                user,
+                host,
+            } => {
+                let i = step_slot(&mut steps, step, "");
+                steps[i].status = format!(
+                    "done, confirmed later by {user}@{host} at {} (no undo_verifies): {reason}",
+                    e.time
+                );
+            }
             Event::StepSkipped { step, reason } => {
                 let i = step_slot(&mut steps, step, "");
                 steps[i].status = "skipped".into();

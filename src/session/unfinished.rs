@@ -217,6 +217,53 @@ fn lock_run(found: &Found, who: &Identity) -> Result<Vec<lock::Lock>> {
 
 /// Journal an abandoned event in the run's journal, under the run's lock (a run that is still
 /// running is refused with exit 4).
+/// `cutover confirm`: a person says that steps done but not confirmed worked, journaled
+/// under the run's lock. Every step named must be unconfirmed now (read under the lock).
+pub fn confirm(found: &Found, steps: &[String], reason: &str, who: &Identity) -> Result<()> {
+    let _locks = lock_run(found, who)?;
+    let path = rundir::run_dir(&found.state_dir, &found.state.run_id).join("journal.jsonl");
+    let state = rundir::load(&found.state_dir, &found.state.run_id).map_err(Error::failed)?;
+    let unconfirmed = state.unconfirmed_steps();
+    if let Some(step) = steps.iter().find(|s| !unconfirmed.contains(s)) {
+        let known = state
+            .entries
+            .iter()
+            .any(|e| matches!(&e.event, Event::StepDone { step: s, .. } if s == step));
+        let why = if !known {
+            format!("run {} has no step `{step}` done", state.run_id)
+        } else if state
+            .entries
+            .iter()
+            .any(|e| matches!(&e.event, Event::StepConfirmed { step: s, .. } if s == step))
+        {
+            format!("step `{step}` of run {} is already confirmed", state.run_id)
+        } else {
+            format!(
+                "step `{step}` of run {} was checked or confirmed when it ran: there is nothing to confirm",
+                state.run_id
+            )
+        };
+        let mut error = Error::invalid(why);
+        if !unconfirmed.is_empty() {
+            error = error.hint(format!("Not confirmed: {}", unconfirmed.join(", ")));
+        }
+        return Err(error);
+    }
+    if state.torn_tail {
+        journal::drop_torn_tail(&path, state.valid_len)?;
+    }
+    let mut journal = Journal::open(&path, state.next_seq, crate::runbook::Secrets::default())?;
+    for step in steps {
+        journal.record(Event::StepConfirmed {
+            step: step.clone(),
+            reason: reason.to_string(),
+            user: who.user.clone(),
+            host: who.host.clone(),
+        })?;
+    }
+    Ok(())
+}
+
 pub fn abandon(found: &Found, reason: &str, who: &Identity) -> Result<()> {
     let state = &found.state;
     let _locks = lock_run(found, who)?;

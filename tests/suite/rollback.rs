@@ -765,3 +765,113 @@ fn a_rollback_stopped_half_way_goes_on_without_a_cluster_that_went_down() {
         report.stdout
     );
 }
+
+/// After an unattended rollback (exit 7: undo steps without undo_verifies, nobody confirmed
+/// them), a person records what they checked with `cutover confirm`, as the transcript hints:
+/// journaled with who and why, the run then stands finished without unconfirmed steps, and the
+/// report says who confirmed it. A step that is not unconfirmed (unknown, already confirmed)
+/// is refused (exit 2) and nothing is journaled.
+#[test]
+fn unconfirmed_rollback_steps_are_confirmed_later_by_a_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = crate::support::appending_runbook(dir.path());
+    Test::new()
+        .current_dir(dir.path())
+        .args(["run", runbook.to_str().unwrap(), "--yes"])
+        .run()
+        .expect_code(0);
+    let rolled_back = Test::new()
+        .current_dir(dir.path())
+        .args(["rollback", "--yes"])
+        .run()
+        .expect_code(7);
+    let hint = rolled_back
+        .stdout
+        .split_once("Once you have checked them, record it with: ")
+        .map(|(_, h)| h.lines().next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no confirm hint:\n{}", rolled_back.stdout));
+    assert!(
+        hint.contains("--step three --step two --step one"),
+        "{hint}"
+    );
+    let rollback_id = journals(dir.path())[1][0]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = journals(dir.path())[1].len();
+    let status = Test::new()
+        .current_dir(dir.path())
+        .args(["status", &rollback_id])
+        .run()
+        .expect_code(0)
+        .stdout;
+    assert!(
+        status.contains("finished with 3 unconfirmed steps")
+            && status.contains("done, not confirmed"),
+        "{status}"
+    );
+    // Refused: a step that is not in the run, and nothing journaled.
+    let refused = Test::new()
+        .current_dir(dir.path())
+        .args(["confirm", &rollback_id, "--step", "four", "--reason", "x"])
+        .run()
+        .expect_code(2);
+    assert!(
+        refused.stderr.contains("has no step `four` done")
+            && refused.stderr.contains("Not confirmed: three, two, one"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(journals(dir.path())[1].len(), before);
+    // The hint as printed, with the reason filled in, from another directory.
+    let hint = hint.replace("--reason TEXT", "--reason 'out.txt checked by hand'");
+    let confirmed = Command::new("sh")
+        .args(["-c", &hint])
+        .current_dir("/")
+        .env(
+            "CUTOVER_USER_STATE_DIR",
+            crate::support::user_state_dir(dir.path()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(confirmed.status.code(), Some(0), "{hint}: {confirmed:?}");
+    let events = &journals(dir.path())[1];
+    let records: Vec<_> = events
+        .iter()
+        .filter(|e| e["event"] == "step_confirmed")
+        .collect();
+    assert_eq!(records.len(), 3, "{events:?}");
+    assert_eq!(records[0]["reason"], "out.txt checked by hand");
+    let status = Test::new()
+        .current_dir(dir.path())
+        .args(["status", &rollback_id])
+        .run()
+        .expect_code(0);
+    assert!(
+        !status.stdout.contains("unconfirmed") && !status.stderr.contains("unconfirmed"),
+        "{}{}",
+        status.stdout,
+        status.stderr
+    );
+    let report = Test::new()
+        .current_dir(dir.path())
+        .args(["report", &rollback_id])
+        .run()
+        .expect_code(0)
+        .stdout;
+    assert!(
+        report.contains("confirmed later by") && report.contains("out.txt checked by hand"),
+        "{report}"
+    );
+    // Confirmed once: again is refused.
+    let again = Test::new()
+        .current_dir(dir.path())
+        .args(["confirm", &rollback_id, "--step", "one", "--reason", "x"])
+        .run()
+        .expect_code(2);
+    assert!(
+        again.stderr.contains("already confirmed"),
+        "{}",
+        again.stderr
+    );
+}
