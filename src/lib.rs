@@ -15,6 +15,7 @@ pub mod init;
 pub mod interrupt;
 pub mod journal;
 pub mod kafka;
+pub mod memory;
 pub mod mm2;
 pub mod output;
 pub mod plan;

@@ -81,16 +81,14 @@ pub fn gather(
         vanished.extend(gone.into_iter().map(|t| (group.clone(), t)));
         retain_commits(commits, |c| metadata.contains_key(&*c.topic));
     }
-    let read: Vec<String> = {
-        let mut read: Vec<String> = committed
-            .values()
-            .flat_map(|commits| commits.iter())
-            .map(|c| c.topic.to_string())
-            .collect();
-        read.sort();
-        read.dedup();
-        read
-    };
+    // Each topic once, sorted (a set of names, not a name per commit: 1.6 M commits name
+    // 8,000 partitions of 160 topics at 8,000 partitions).
+    // Inserted one by one: `collect` into a set gathers every element in a Vec first.
+    let mut read: std::collections::BTreeSet<&str> = Default::default();
+    for c in committed.values().flat_map(|commits| commits.iter()) {
+        read.insert(&c.topic);
+    }
+    let read: Vec<String> = read.into_iter().map(str::to_string).collect();
     let partitions = selection::partitions(&read, &metadata);
     let end = connection.end_offsets(&partitions)?;
     // Start offsets matter only where some group has no commit.

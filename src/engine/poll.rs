@@ -161,7 +161,13 @@ impl CheckRounds for Live<'_> {
         deadline: Option<Instant>,
     ) -> Vec<Outcome> {
         self.clusters.new_round();
-        checks::evaluate_round_until(checks, states, self.runbook, self.clusters, deadline)
+        let outcomes =
+            checks::evaluate_round_until(checks, states, self.runbook, self.clusters, deadline);
+        // Nothing reads a round's answers after it: the wait holds none of them until the
+        // next poll (the checks' own state, `CheckState`, is kept).
+        self.clusters.new_round();
+        crate::memory::release_freed();
+        outcomes
     }
 }
 
